@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoinexConfig(AppConfig):
+    name = "coinex"
+    verbose_name = "CoinEx"

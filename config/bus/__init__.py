@@ -1,0 +1,1 @@
+"""The message bus: one schema module (``schema``) and one Redis client (``client``)."""

@@ -1,0 +1,91 @@
+"""Every Redis key and channel of the message bus, and every Channels group and event.
+
+This is the one place those strings are spelt (seed platform-v3 "Channel/Key Schema",
+DESIGN.md "Message bus"). Other consumers outside this project read the same keys, so
+the names and TTLs below are a contract: change them only together with DESIGN.md.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# --- Time-to-live of cached values, in seconds ------------------------------------
+CANDLES_LATEST_TTL_S = 60
+CANDLES_TTL_S_BY_TIMEFRAME = {"5m": 60, "1h": 300, "4h": 600}
+CANDLES_DEFAULT_TTL_S = 600
+TA_LATEST_TTL_S = 120
+HEALTH_WORKER_HEARTBEAT_TTL_S = 30
+
+
+# --- Pub/sub channels -------------------------------------------------------------
+def channel_market_candles(symbol: str) -> str:
+    """OHLCV update of ``symbol`` (published by market data on every update)."""
+    return f"market:candles:{symbol}"
+
+
+def channel_signals_ta(symbol: str) -> str:
+    """TA result of ``symbol`` (seed output schema)."""
+    return f"signals:ta:{symbol}"
+
+
+CHANNEL_SIGNALS_SCAN = "signals:scan"
+CHANNEL_TRADER_EVENTS = "trader:events"
+
+
+# --- Cached keys --------------------------------------------------------------------
+def key_candles_latest(symbol: str) -> str:
+    """Latest candle of ``symbol`` as JSON; TTL ``CANDLES_LATEST_TTL_S``."""
+    return f"cache:candles:{symbol}"
+
+
+def key_candles(symbol: str, timeframe: str) -> str:
+    """Recent candles of ``symbol`` on ``timeframe`` as JSON; TTL from ``candles_ttl_s``."""
+    return f"cache:candles:{symbol}:{timeframe}"
+
+
+def candles_ttl_s(timeframe: str) -> int:
+    """TTL of ``key_candles`` for ``timeframe``: 1h 300 s, 4h 600 s, 5m 60 s."""
+    return CANDLES_TTL_S_BY_TIMEFRAME.get(timeframe, CANDLES_DEFAULT_TTL_S)
+
+
+def key_ta_latest(symbol: str) -> str:
+    """Latest TA result of ``symbol`` as JSON; TTL ``TA_LATEST_TTL_S``."""
+    return f"ta:latest:{symbol}"
+
+
+KEY_STATE_POSITIONS = "state:positions"
+KEY_STATE_BALANCE = "state:balance"
+KEY_STATE_TRADER_CONFIG = "state:trader:config"
+KEY_STATE_TRADER_STATUS = "state:trader:status"
+
+
+# --- Health keys (not part of the seed's schema; read by /health) ----------------------
+def key_health_worker(hostname: str) -> str:
+    """Heartbeat of one Celery worker: ISO time of its last beat; TTL 30 s."""
+    return f"health:worker:{hostname}"
+
+
+KEY_HEALTH_WORKER_PATTERN = "health:worker:*"
+KEY_HEALTH_BEAT_TICK = "health:beat:last_tick"
+
+
+# --- Channels groups and event types (browser pushes) --------------------------------
+class Group(StrEnum):
+    """Channels groups the dashboard consumers join."""
+
+    DASHBOARD = "dashboard"
+    TRADER = "trader"
+    SYSTEM = "system"
+
+
+class Event(StrEnum):
+    """``type`` of the messages sent to Channels groups (consumer method names)."""
+
+    COIN_DATA = "coin.data"
+    TA_SIGNAL = "ta.signal"
+    SCAN = "scan.update"
+    POSITIONS = "positions.update"
+    TRADER_STATUS = "trader.status"
+    TRADER_EVENT = "trader.event"
+    ERROR = "error.entry"
+    ECHO = "system.echo"

@@ -1,0 +1,162 @@
+"""The platform's health report, as served by ``GET /health`` and ``manage.py health``.
+
+Each part is probed for real, with a short timeout, every time: the database with a
+query, Redis with PING, the Celery workers with a broadcast ping (and the heartbeat
+they write), beat with the time of its last tick. Apps register the times of their
+latest work (last candle fetch, last TA scan) with ``health_timestamp_register``;
+those are null until the app has done that work once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from config.bus.client import redis_client
+from config.bus.schema import KEY_HEALTH_BEAT_TICK, KEY_HEALTH_WORKER_PATTERN
+
+logger = logging.getLogger(__name__)
+
+BEAT_STALE_AFTER_S = 60
+UP = "up"
+DOWN = "down"
+CRITICAL_PARTS = ("database", "redis", "celery_worker", "beat")
+
+_timestamp_probes: dict[str, Callable[[], datetime | None]] = {}
+
+
+def health_timestamp_register(name: str, probe: Callable[[], datetime | None]) -> None:
+    """Report ``probe()`` (an aware datetime, or None) as ``name`` in every health report."""
+    _timestamp_probes[name] = probe
+
+
+@dataclass
+class PartStatus:
+    status: str
+    detail: str = ""
+    latency_ms: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(data.pop("extra"))
+        return data
+
+
+def _timed(probe: Callable[[], PartStatus]) -> PartStatus:
+    started = time.perf_counter()
+    try:
+        result = probe()
+    except Exception as error:  # a probe's failure is the part being down, never a 500
+        result = PartStatus(DOWN, f"{type(error).__name__}: {error}")
+    result.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def _probe_database() -> PartStatus:
+    """Runs in a pool thread, which has its own connection: closed before returning."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return PartStatus(UP, connection.vendor)
+    finally:
+        connection.close()
+
+
+def _probe_redis() -> PartStatus:
+    redis_client().ping()
+    return PartStatus(UP)
+
+
+def _probe_worker() -> PartStatus:
+    from config.celery import app
+
+    client = redis_client()
+    heartbeats = {}
+    for key in client.scan_iter(match=KEY_HEALTH_WORKER_PATTERN, count=100):
+        heartbeats[key.split(":", 2)[2]] = client.get(key)
+    replies = app.control.ping(timeout=settings.HEALTH_CELERY_TIMEOUT_S, limit=max(1, len(heartbeats)))
+    workers = sorted(name for reply in replies for name in reply)
+    if not workers:
+        return PartStatus(
+            DOWN,
+            f"no worker answered a ping within {settings.HEALTH_CELERY_TIMEOUT_S:g} s",
+            extra={"workers": [], "heartbeats": heartbeats},
+        )
+    return PartStatus(UP, f"{len(workers)} worker(s) answered", extra={"workers": workers, "heartbeats": heartbeats})
+
+
+def _probe_beat() -> PartStatus:
+    raw = redis_client().get(KEY_HEALTH_BEAT_TICK)
+    if raw is None:
+        return PartStatus(DOWN, "beat has never ticked", extra={"last_tick": None})
+    last_tick = datetime.fromisoformat(raw)
+    age_s = (datetime.now(tz=UTC) - last_tick).total_seconds()
+    if age_s > BEAT_STALE_AFTER_S:
+        return PartStatus(DOWN, f"last tick {age_s:.0f} s ago", extra={"last_tick": raw})
+    return PartStatus(UP, f"last tick {age_s:.0f} s ago", extra={"last_tick": raw})
+
+
+def _read_timestamps() -> dict[str, str | None]:
+    values: dict[str, str | None] = {}
+    for name, probe in sorted(_timestamp_probes.items()):
+        try:
+            moment = probe()
+        except Exception as error:  # noqa: BLE001 - reported as unknown, not a crash
+            logger.warning("health timestamp %s unavailable: %s", name, error)
+            moment = None
+        values[name] = moment.isoformat() if moment else None
+    return values
+
+
+def health_report() -> dict[str, Any]:
+    """Probe every part; ``healthy`` is True when every critical part is up.
+
+    Runs the independent probes in parallel; the worker and beat probes need Redis
+    (the broker), so they are reported down without waiting when Redis is down.
+    """
+    deadline_s = settings.HEALTH_CELERY_TIMEOUT_S + 2 * settings.REDIS_SOCKET_TIMEOUT_S + 2
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="health") as pool:
+        database_future = pool.submit(_timed, _probe_database)
+        redis_status = _timed(_probe_redis)
+        if redis_status.status == UP:
+            worker_future = pool.submit(_timed, _probe_worker)
+            beat_status = _timed(_probe_beat)
+            try:
+                worker_status = worker_future.result(timeout=deadline_s)
+            except FutureTimeout:
+                worker_status = PartStatus(DOWN, "worker probe timed out")
+        else:
+            unreachable = "broker (Redis) unreachable"
+            worker_status = PartStatus(DOWN, unreachable)
+            beat_status = PartStatus(DOWN, unreachable)
+        try:
+            database_status = database_future.result(timeout=deadline_s)
+        except FutureTimeout:
+            database_status = PartStatus(DOWN, "database probe timed out")
+
+    parts = {
+        "database": database_status,
+        "redis": redis_status,
+        "celery_worker": worker_status,
+        "beat": beat_status,
+    }
+    failing = [name for name in CRITICAL_PARTS if parts[name].status != UP]
+    return {
+        "status": "ok" if not failing else "unhealthy",
+        "healthy": not failing,
+        "failing": failing,
+        "checked_at": datetime.now(tz=UTC).isoformat(),
+        "components": {name: part.as_dict() for name, part in parts.items()},
+        **_read_timestamps(),
+    }

@@ -1,0 +1,84 @@
+"""Every periodic task of the platform, declared in one place.
+
+``manage.py setup_schedules`` turns these into django-celery-beat rows, so each one
+shows in the admin (Periodic tasks) and can be edited or disabled there. A new
+periodic task is one more entry in ``SCHEDULES`` below; nothing else creates them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """One periodic task: a unique name, the task's registered name, every N seconds."""
+
+    name: str
+    task: str
+    every_s: int
+    description: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+
+
+SCHEDULES: list[ScheduleSpec] = [
+    # Market data, analysis and trader schedules are added here by their apps' issues.
+]
+
+
+@dataclass(frozen=True)
+class ScheduleOutcome:
+    name: str
+    action: str  # "created", "updated", "unchanged"
+
+
+def _interval(every_s: int) -> IntervalSchedule:
+    interval, _ = IntervalSchedule.objects.get_or_create(every=every_s, period=IntervalSchedule.SECONDS)
+    return interval
+
+
+@transaction.atomic
+def schedules_apply(*, specs: list[ScheduleSpec] | None = None, reset: bool = False) -> list[ScheduleOutcome]:
+    """Create the missing periodic tasks and repair the ones that drifted from their spec.
+
+    What an operator edits in the admin (interval, enabled) is kept unless ``reset``;
+    the task name, arguments and description always follow the spec. Idempotent.
+    """
+    outcomes = []
+    for spec in SCHEDULES if specs is None else specs:
+        kwargs_json = json.dumps(spec.kwargs, sort_keys=True)
+        task = PeriodicTask.objects.filter(name=spec.name).first()
+        if task is None:
+            PeriodicTask.objects.create(
+                name=spec.name,
+                task=spec.task,
+                interval=_interval(spec.every_s),
+                kwargs=kwargs_json,
+                description=spec.description,
+                enabled=spec.enabled,
+            )
+            outcomes.append(ScheduleOutcome(spec.name, "created"))
+            continue
+        changed = []
+        for attribute, wanted in (("task", spec.task), ("kwargs", kwargs_json), ("description", spec.description)):
+            if getattr(task, attribute) != wanted:
+                setattr(task, attribute, wanted)
+                changed.append(attribute)
+        if reset or task.interval is None:
+            if task.interval is None or task.interval.every != spec.every_s or task.interval.period != IntervalSchedule.SECONDS:
+                task.interval = _interval(spec.every_s)
+                task.crontab = None
+                changed.append("interval")
+            if task.enabled != spec.enabled:
+                task.enabled = spec.enabled
+                changed.append("enabled")
+        if changed:
+            task.save()
+        outcomes.append(ScheduleOutcome(spec.name, "updated" if changed else "unchanged"))
+    return outcomes

@@ -1,0 +1,23 @@
+"""URL routes. Apps own their routes; this file only mounts them."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+
+from config.views import health
+
+docs_permission = [AllowAny] if settings.API_DOCS_PUBLIC else [IsAuthenticated]
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="api-schema"),
+    path(
+        "docs",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=docs_permission),
+        name="api-docs",
+    ),
+    path("", include("dashboard.urls")),
+]

@@ -1,0 +1,1 @@
+"""Server-rendered pages and the Channels consumers that push live updates to them."""

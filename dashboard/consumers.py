@@ -1,0 +1,46 @@
+"""WebSocket consumers. They authenticate and forward; they compute nothing.
+
+Every message sent to a group the socket joined (see ``config.bus.push``) arrives as
+``{"event": <Event>, "data": <payload>}``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from config.bus.schema import Event, Group
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """The browser's one socket: joins the dashboard, trader and system groups."""
+
+    groups_joined = (Group.DASHBOARD, Group.TRADER, Group.SYSTEM)
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(str(group), self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(str(group), self.channel_name)
+
+    async def dispatch(self, message: dict) -> None:
+        """Forward every bus event to the browser; anything else is Channels' own."""
+        if message.get("type") in FORWARDED_EVENTS:
+            await self.send_json({"event": message["type"], "data": message.get("data")})
+            return
+        await super().dispatch(message)
+
+
+FORWARDED_EVENTS = frozenset(str(event) for event in Event)

@@ -1,0 +1,1 @@
+"""Market data (candles and their sources) and technical analysis (the pure engine in ta/engine/)."""
