@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 T = TypeVar("T")
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 _env = environ.Env()
 
@@ -43,9 +43,9 @@ def env_str(name: str, *, default: str | None = None) -> str:
 
 
 def env_bool(name: str, *, default: bool) -> bool:
-    """true/false, yes/no, on/off, 1/0 (any case); anything else is an error."""
+    """true/false, yes/no, on/off, 1/0 (any case); unset or empty is ``default``; else an error."""
     value = _raw(name)
-    if value is None:
+    if value is None or value == "":
         return default
     lowered = value.lower()
     if lowered in _TRUE:
@@ -149,18 +149,27 @@ KNOWN_ENV_VARS = (
     "LOG_LEVEL",
     "LOG_CONSOLE_FORMAT",
     "HEALTH_CELERY_TIMEOUT_S",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_IMAGE",
+    "PUBLISHED_PORT",
+    "HOST",
     "KLINES_DIR",
     "ADMIN_USERNAME",
     "ADMIN_EMAIL",
     "MARKET_DATA_SOURCE",
     "BINANCE_BASE_URL",
+    "BINANCE_TIMEOUT_S",
+    "BINANCE_WEIGHT_LIMIT_1M",
+    "MARKET_DATA_BACKFILL_CANDLES",
+    "MARKET_DATA_CACHE_CANDLES",
+    "MARKET_DATA_SIMULATED_SEED",
+    "MARKET_DATA_REPLAY_DIR",
+    "MARKET_DATA_REPLAY_START",
+    "MARKET_DATA_REPLAY_SPEED",
     "COINEX_BASE_URL",
     "COINEX_ACCESS_ID",
     "COINEX_SECRET_KEY",
     "CREDENTIALS_ENCRYPTION_KEY",
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_CHAT_ID",
-    "TELEGRAM_API_URL",
 )
 # Prefixes of variables that look like ours; an unknown one under them is probably a typo.
 PLATFORM_ENV_PREFIXES = ("COINEX_", "TELEGRAM_", "BINANCE_", "MARKET_DATA_", "REDIS_", "DATABASE_", "CELERY_", "HEALTH_", "LOG_", "APP_")

@@ -31,6 +31,9 @@ UP = "up"
 DOWN = "down"
 CRITICAL_PARTS = ("database", "redis", "celery_worker", "beat")
 
+# Reported in every health report, null until an app registers a probe and has done the work.
+REPORTED_TIMESTAMPS = ("last_market_fetch", "last_ta_scan")
+
 _timestamp_probes: dict[str, Callable[[], datetime | None]] = {}
 
 
@@ -85,7 +88,10 @@ def _probe_worker() -> PartStatus:
     heartbeats = {}
     for key in client.scan_iter(match=KEY_HEALTH_WORKER_PATTERN, count=100):
         heartbeats[key.split(":", 2)[2]] = client.get(key)
-    replies = app.control.ping(timeout=settings.HEALTH_CELERY_TIMEOUT_S, limit=max(1, len(heartbeats)))
+    with app.connection_for_write(settings.CELERY_BROKER_URL) as broker:
+        replies = app.control.ping(
+            timeout=settings.HEALTH_CELERY_TIMEOUT_S, limit=max(1, len(heartbeats)), connection=broker
+        )
     workers = sorted(name for reply in replies for name in reply)
     if not workers:
         return PartStatus(
@@ -108,7 +114,7 @@ def _probe_beat() -> PartStatus:
 
 
 def _read_timestamps() -> dict[str, str | None]:
-    values: dict[str, str | None] = {}
+    values: dict[str, str | None] = dict.fromkeys(REPORTED_TIMESTAMPS)
     for name, probe in sorted(_timestamp_probes.items()):
         try:
             moment = probe()
@@ -117,6 +123,19 @@ def _read_timestamps() -> dict[str, str | None]:
             moment = None
         values[name] = moment.isoformat() if moment else None
     return values
+
+
+_PART_PROBES: dict[str, Callable[[], PartStatus]] = {
+    "database": _probe_database,
+    "redis": _probe_redis,
+    "celery_worker": _probe_worker,
+    "beat": _probe_beat,
+}
+
+
+def health_part(name: str) -> PartStatus:
+    """Probe one part (``database``, ``redis``, ``celery_worker`` or ``beat``) on its own."""
+    return _timed(_PART_PROBES[name])
 
 
 def health_report() -> dict[str, Any]:

@@ -45,14 +45,14 @@ _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None
 _SECRET_NAME = re.compile(r"(secret|passw|token|api[_-]?key|access[_-]?id|authorization|signature|(?:^|_)sign$|credential)", re.I)
 # key=value, "key": "value" and header-like forms whose key names a secret.
 _SECRET_ASSIGNMENT = re.compile(
-    r"""(?P<key>["']?[\w-]*(?:secret|passw\w*|token|api[_-]?key|access[_-]?id|authorization|x-coinex-sign|signature)["']?)"""
+    r"""(?P<key>["']?[\w-]*(?:secret|passw|token|api[_-]?key|access[_-]?id|authorization|x-coinex-sign|signature)[\w-]*["']?)"""
     r"""(?P<sep>\s*[:=]\s*)(?P<quote>["']?)(?P<value>(?:Bearer\s+)?[^\s"',;&}]+)""",
     re.I,
 )
 # user:password@ in URLs (database, Redis).
 _URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s]+)(?P<at>@)", re.I)
 # Telegram bot tokens look like 123456789:AA...; they travel inside URLs.
-_TELEGRAM_TOKEN = re.compile(r"\b\d{6,}:[A-Za-z0-9_-]{30,}\b")
+_TELEGRAM_TOKEN = re.compile(r"(?<!\d)\d{6,}:[A-Za-z0-9_-]{30,}")
 
 _known_secrets: set[str] = set()
 _known_secrets_lock = threading.Lock()

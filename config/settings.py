@@ -7,7 +7,10 @@ a real SECRET_KEY, explicit ALLOWED_HOSTS.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+import environ
 
 from config.env import (
     database_config,
@@ -22,6 +25,11 @@ from config.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A local .env fills in what the environment does not set (never during tests, so a
+# developer's .env cannot point the suite at a real database).
+if os.environ.get("APP_ENV") != "test" and (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False, parse_comments=True)
 VAR_DIR = Path(env_str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -147,6 +155,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -198,3 +207,15 @@ configure_logging(log_dir=LOG_DIR, level=LOG_LEVEL, console_format=LOG_CONSOLE_F
 # --- Platform -----------------------------------------------------------------------------
 HEALTH_CELERY_TIMEOUT_S = env_float("HEALTH_CELERY_TIMEOUT_S", default=3.0, minimum=0.5, maximum=30)
 KLINES_DIR = Path(env_str("KLINES_DIR", default=str(BASE_DIR.parent / "shared" / "data" / "klines")))
+
+# --- Market data (ta: issue 3; docs/MARKET_DATA.md) ------------------------------------------
+MARKET_DATA_SOURCE = env_choice("MARKET_DATA_SOURCE", default="simulated", choices=("simulated", "binance", "replay"))
+MARKET_DATA_BACKFILL_CANDLES = env_int("MARKET_DATA_BACKFILL_CANDLES", default=500, minimum=1, maximum=100_000)
+MARKET_DATA_CACHE_CANDLES = env_int("MARKET_DATA_CACHE_CANDLES", default=200, minimum=1, maximum=1500)
+MARKET_DATA_SIMULATED_SEED = env_int("MARKET_DATA_SIMULATED_SEED", default=20260301, minimum=0)
+MARKET_DATA_REPLAY_DIR = Path(env_str("MARKET_DATA_REPLAY_DIR", default=str(KLINES_DIR)))
+MARKET_DATA_REPLAY_START = env_str("MARKET_DATA_REPLAY_START", default="2024-06-01T00:00:00Z")
+MARKET_DATA_REPLAY_SPEED = env_float("MARKET_DATA_REPLAY_SPEED", default=60.0, minimum=0.1, maximum=100_000)
+BINANCE_BASE_URL = env_str("BINANCE_BASE_URL", default="https://api.binance.us")
+BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=0.1, maximum=120)
+BINANCE_WEIGHT_LIMIT_1M = env_int("BINANCE_WEIGHT_LIMIT_1M", default=1200, minimum=10)

@@ -12,14 +12,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--part",
+            choices=("database", "redis", "celery_worker", "beat"),
+            help="Probe only this part (for container health checks).",
+        )
+        parser.add_argument(
             "--roundtrip",
             action="store_true",
             help="Also send a task through the broker to a worker and wait for its answer.",
         )
 
-    def handle(self, *args, roundtrip: bool, **options):
-        from config.health import health_report
+    def handle(self, *args, roundtrip: bool, part: str | None, **options):
+        from config.health import UP, health_part, health_report
 
+        if part:
+            status = health_part(part)
+            self.stdout.write(json.dumps({part: status.as_dict()}))
+            if status.status != UP:
+                sys.exit(1)
+            return
         report = health_report()
         if roundtrip:
             report["task_roundtrip"] = self._roundtrip()
