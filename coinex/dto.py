@@ -1,0 +1,191 @@
+"""Typed, frozen values every exchange implementation returns (no raw exchange JSON).
+
+Money, prices and amounts are ``Decimal``; times are aware UTC datetimes; symbols are
+exchange symbols such as ``BTCUSDT``. Amounts are in the base asset (contracts of a
+linear USDT perpetual are quoted in the base coin on CoinEx).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+from enum import StrEnum
+
+
+class OrderSide(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class OrderType(StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+
+
+class PositionSide(StrEnum):
+    LONG = "long"
+    SHORT = "short"
+
+
+class MarginMode(StrEnum):
+    ISOLATED = "isolated"
+    CROSS = "cross"
+
+
+class OrderStatus(StrEnum):
+    """CoinEx v2 order states: open, part_filled, filled, part_canceled, canceled."""
+
+    OPEN = "open"
+    PART_FILLED = "part_filled"
+    FILLED = "filled"
+    PART_CANCELED = "part_canceled"
+    CANCELED = "canceled"
+
+    @property
+    def is_final(self) -> bool:
+        """True once the order can no longer fill."""
+        return self in (OrderStatus.FILLED, OrderStatus.PART_CANCELED, OrderStatus.CANCELED)
+
+
+@dataclass(frozen=True)
+class Market:
+    """Trading rules of one perpetual market."""
+
+    symbol: str
+    base_asset: str
+    quote_asset: str
+    min_amount: Decimal
+    amount_precision: int
+    price_precision: int
+    tick_size: Decimal
+    leverages: tuple[int, ...]
+    maker_fee_rate: Decimal
+    taker_fee_rate: Decimal
+
+    @property
+    def amount_step(self) -> Decimal:
+        """Smallest amount increment: 10 ** -amount_precision."""
+        return Decimal(1).scaleb(-self.amount_precision)
+
+    def amount_round(self, amount: Decimal) -> Decimal:
+        """``amount`` rounded down to the market's precision (never more than asked for)."""
+        return amount.quantize(self.amount_step, rounding=ROUND_DOWN)
+
+    def price_round(self, price: Decimal) -> Decimal:
+        """``price`` rounded to the nearest tick, with the market's price precision."""
+        ticks = (price / self.tick_size).to_integral_value()
+        return (ticks * self.tick_size).quantize(Decimal(1).scaleb(-self.price_precision))
+
+
+@dataclass(frozen=True)
+class Balance:
+    """The futures account in the margin asset (USDT).
+
+    ``equity`` = available + frozen + margin + unrealized_pnl.
+    """
+
+    asset: str
+    available: Decimal
+    frozen: Decimal
+    margin: Decimal
+    unrealized_pnl: Decimal
+    equity: Decimal
+
+
+@dataclass(frozen=True)
+class Position:
+    """One open one-way position; ``amount`` is always positive, ``side`` gives direction."""
+
+    symbol: str
+    side: PositionSide
+    amount: Decimal
+    entry_price: Decimal
+    mark_price: Decimal
+    leverage: int
+    margin_mode: MarginMode
+    margin: Decimal
+    unrealized_pnl: Decimal
+    realized_pnl: Decimal
+    liquidation_price: Decimal | None
+    take_profit_price: Decimal | None
+    stop_loss_price: Decimal | None
+    opened_at: datetime
+    updated_at: datetime
+
+    @property
+    def notional(self) -> Decimal:
+        """Position value at the mark price."""
+        return self.amount * self.mark_price
+
+    @property
+    def pnl_pct_of_margin(self) -> Decimal:
+        """Unrealized PnL as a percentage of the margin (0 when margin is 0)."""
+        return (self.unrealized_pnl / self.margin * 100) if self.margin else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order as the exchange reports it."""
+
+    order_id: str
+    client_id: str | None
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    amount: Decimal
+    price: Decimal | None
+    filled_amount: Decimal
+    filled_value: Decimal
+    average_price: Decimal | None
+    fee: Decimal
+    realized_pnl: Decimal
+    status: OrderStatus
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Ticker:
+    """Latest trade and mark price of one market."""
+
+    symbol: str
+    last_price: Decimal
+    mark_price: Decimal
+    index_price: Decimal | None
+    high: Decimal | None
+    low: Decimal | None
+    volume: Decimal | None
+
+
+@dataclass(frozen=True)
+class FundingRate:
+    """Funding of one market; a positive rate means longs pay shorts."""
+
+    symbol: str
+    mark_price: Decimal
+    latest_rate: Decimal
+    next_rate: Decimal | None
+    next_funding_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LeverageSetting:
+    """Leverage and margin mode now in force for a market."""
+
+    symbol: str
+    leverage: int
+    margin_mode: MarginMode
+
+
+@dataclass(frozen=True)
+class Candle:
+    """One kline from the exchange (used for checks; market data comes from ``ta``)."""
+
+    symbol: str
+    opened_at: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal

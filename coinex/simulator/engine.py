@@ -1,0 +1,512 @@
+"""Operations on a simulated one-way futures account (orders, fills, triggers, funding).
+
+Accounting (USDT): ``wallet`` is cash including locked margin. A fill charges
+``price * amount * fee_rate``; opening locks ``price * amount / leverage`` as margin;
+reducing realises ``(exit - entry) * amount`` (long; reversed for short) and releases
+margin pro rata. ``available = wallet - margins - frozen (+ losses of cross positions)``
+and ``equity = wallet + unrealized PnL``.
+
+Liquidation price estimate (isolated; for cross the free balance is added to the
+margin M), with maintenance margin rate ``mmr``, entry ``E`` and amount ``A``:
+long ``(E*A - M) / (A * (1 - mmr))``, short ``(E*A + M) / (A * (1 + mmr))``. At that
+price the position's loss plus the maintenance margin equals M, so a liquidation costs
+exactly the margin.
+
+Every method validates before it mutates, so a raised error leaves the state as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from coinex.dto import (
+    Balance,
+    LeverageSetting,
+    MarginMode,
+    Market,
+    Order,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    Position,
+    PositionSide,
+)
+from coinex.errors import ExchangeTemporaryError, OrderNotFound, OrderRejected
+from coinex.simulator.state import SimOrder, SimPosition, SimState
+
+MONEY_STEP = Decimal("0.00000001")
+DEFAULT_MAINTENANCE_MARGIN_RATE = Decimal("0.005")
+DEFAULT_LEVERAGE = 3
+MAX_FINISHED_ORDERS_KEPT = 1000
+# CoinEx v2 codes the simulator raises (the sandbox answers with them).
+CODE_INSUFFICIENT_BALANCE = 3109
+CODE_BELOW_MIN_AMOUNT = 3127
+CODE_ORDER_NOT_FOUND = 3600
+CODE_UNKNOWN_MARKET = 3639
+CODE_BAD_PARAMETER = 4004
+# Client ids the simulator gives the orders it creates itself.
+CLIENT_ID_PREFIX_TAKE_PROFIT = "tp-"
+CLIENT_ID_PREFIX_STOP_LOSS = "sl-"
+CLIENT_ID_PREFIX_TRAILING = "trail-"
+CLIENT_ID_PREFIX_LIQUIDATION = "liq-"
+
+
+def money(value: Decimal) -> Decimal:
+    """``value`` rounded to 8 decimal places (the ledger's precision)."""
+    return value.quantize(MONEY_STEP, rounding=ROUND_HALF_EVEN)
+
+
+def _direction(side: OrderSide) -> PositionSide:
+    return PositionSide.LONG if side == OrderSide.BUY else PositionSide.SHORT
+
+
+def _sign(side: PositionSide) -> int:
+    return 1 if side == PositionSide.LONG else -1
+
+
+class SimulatedAccount:
+    """A futures account over ``state`` with the rules of ``markets``.
+
+    ``slippage_rate`` moves market fills against the taker (0.001 = 0.1 %); ``clock``
+    gives aware UTC now.
+    """
+
+    def __init__(
+        self,
+        *,
+        state: SimState,
+        markets: dict[str, Market],
+        clock: Callable[[], datetime],
+        slippage_rate: Decimal = Decimal(0),
+        maintenance_margin_rate: Decimal = DEFAULT_MAINTENANCE_MARGIN_RATE,
+    ) -> None:
+        self.state = state
+        self.markets = markets
+        self.clock = clock
+        self.slippage_rate = slippage_rate
+        self.maintenance_margin_rate = maintenance_margin_rate
+        self.triggered: list[SimOrder] = []  # orders filled by price updates during this object's life
+
+    # --- reads ---------------------------------------------------------------------------
+    def market(self, symbol: str) -> Market:
+        """Rules of ``symbol``; ``OrderRejected`` 3639 when unknown."""
+        try:
+            return self.markets[symbol]
+        except KeyError:
+            raise OrderRejected(f"market {symbol} does not exist", code=CODE_UNKNOWN_MARKET) from None
+
+    def mark_price(self, symbol: str) -> Decimal:
+        """Last price seen for ``symbol``; ``ExchangeTemporaryError`` when none yet."""
+        price = self.state.prices.get(symbol)
+        if price is None:
+            raise ExchangeTemporaryError(f"no market price for {symbol} yet")
+        return price
+
+    def unrealized_pnl(self, position: SimPosition) -> Decimal:
+        """PnL of ``position`` at the last price (entry price when none is known)."""
+        mark = self.state.prices.get(position.symbol, position.entry_price)
+        return money((mark - position.entry_price) * position.amount * _sign(position.side))
+
+    def available(self) -> Decimal:
+        """Cash free for new margin and fees."""
+        locked = sum((p.margin for p in self.state.positions.values()), Decimal(0))
+        frozen = sum((o.frozen for o in self.state.orders.values() if not o.status.is_final), Decimal(0))
+        cross_losses = sum(
+            (min(Decimal(0), self.unrealized_pnl(p)) for p in self.state.positions.values()
+             if p.margin_mode == MarginMode.CROSS),
+            Decimal(0),
+        )
+        return money(self.state.wallet - locked - frozen + cross_losses)
+
+    def liquidation_price(self, position: SimPosition) -> Decimal:
+        """Estimated liquidation price (formula in the module docstring); never negative."""
+        margin = position.margin
+        if position.margin_mode == MarginMode.CROSS:
+            margin += max(Decimal(0), self.available())
+        notional = position.entry_price * position.amount
+        mmr = self.maintenance_margin_rate
+        if position.side == PositionSide.LONG:
+            price = (notional - margin) / (position.amount * (1 - mmr))
+        else:
+            price = (notional + margin) / (position.amount * (1 + mmr))
+        return max(Decimal(0), price)
+
+    def balance(self) -> Balance:
+        """The account as a :class:`Balance` (equity = wallet + unrealized PnL)."""
+        margin = sum((p.margin for p in self.state.positions.values()), Decimal(0))
+        frozen = sum((o.frozen for o in self.state.orders.values() if not o.status.is_final), Decimal(0))
+        upnl = sum((self.unrealized_pnl(p) for p in self.state.positions.values()), Decimal(0))
+        available = money(self.state.wallet - margin - frozen)
+        return Balance(
+            asset="USDT",
+            available=available,
+            frozen=money(frozen),
+            margin=money(margin),
+            unrealized_pnl=money(upnl),
+            equity=money(self.state.wallet + upnl),
+        )
+
+    def position_dto(self, position: SimPosition) -> Position:
+        """``position`` as a :class:`Position`, with a trailing stop folded into its stop-loss."""
+        market = self.markets[position.symbol]
+        return Position(
+            symbol=position.symbol,
+            side=position.side,
+            amount=position.amount,
+            entry_price=position.entry_price,
+            mark_price=self.state.prices.get(position.symbol, position.entry_price),
+            leverage=position.leverage,
+            margin_mode=position.margin_mode,
+            margin=money(position.margin),
+            unrealized_pnl=self.unrealized_pnl(position),
+            realized_pnl=money(position.realized_pnl),
+            liquidation_price=market.price_round(self.liquidation_price(position)),
+            take_profit_price=position.take_profit_price,
+            stop_loss_price=self._effective_stop(position),
+            opened_at=position.opened_at,
+            updated_at=position.updated_at,
+        )
+
+    def positions(self) -> list[Position]:
+        """Every open position, ordered by symbol."""
+        return [self.position_dto(p) for _, p in sorted(self.state.positions.items())]
+
+    def position(self, symbol: str) -> Position | None:
+        """The open position of ``symbol`` or ``None``."""
+        pos = self.state.positions.get(symbol)
+        return self.position_dto(pos) if pos else None
+
+    @staticmethod
+    def order_dto(order: SimOrder) -> Order:
+        """``order`` as an :class:`Order`."""
+        average = money(order.filled_value / order.filled_amount) if order.filled_amount else None
+        return Order(
+            order_id=str(order.order_id),
+            client_id=order.client_id,
+            symbol=order.symbol,
+            side=order.side,
+            type=order.type,
+            amount=order.amount,
+            price=order.price,
+            filled_amount=order.filled_amount,
+            filled_value=money(order.filled_value),
+            average_price=average,
+            fee=money(order.fee),
+            realized_pnl=money(order.realized_pnl),
+            status=order.status,
+            created_at=order.created_at,
+            updated_at=order.updated_at,
+        )
+
+    def order_get(self, *, symbol: str, order_id: int) -> SimOrder:
+        """The order ``order_id`` of ``symbol``; ``OrderNotFound`` 3600 otherwise."""
+        order = self.state.orders.get(order_id)
+        if order is None or order.symbol != symbol:
+            raise OrderNotFound(f"order {order_id} not found", code=CODE_ORDER_NOT_FOUND)
+        return order
+
+    def orders_by_client_id(self, *, symbol: str, client_id: str) -> list[SimOrder]:
+        """Orders of ``symbol`` with ``client_id``, newest first."""
+        found = [o for o in self.state.orders.values() if o.symbol == symbol and o.client_id == client_id]
+        return sorted(found, key=lambda o: o.order_id, reverse=True)
+
+    def orders_pending(self, *, symbol: str | None = None) -> list[SimOrder]:
+        """Resting orders, oldest first."""
+        return [
+            o for o in sorted(self.state.orders.values(), key=lambda o: o.order_id)
+            if not o.status.is_final and (symbol is None or o.symbol == symbol)
+        ]
+
+    # --- validation ------------------------------------------------------------------------
+    def _check_amount(self, market: Market, amount: Decimal) -> None:
+        if amount <= 0 or amount != amount.quantize(market.amount_step):
+            raise OrderRejected(
+                f"invalid amount {amount}: more than {market.amount_precision} decimals", code=CODE_BAD_PARAMETER
+            )
+        if amount < market.min_amount:
+            raise OrderRejected(
+                f"amount {amount} is below the minimum {market.min_amount} of {market.symbol}",
+                code=CODE_BELOW_MIN_AMOUNT,
+            )
+
+    @staticmethod
+    def _check_price(market: Market, price: Decimal, *, what: str) -> None:
+        if price <= 0 or price % market.tick_size != 0:
+            raise OrderRejected(f"invalid {what} {price}: not a multiple of tick {market.tick_size}",
+                                code=CODE_BAD_PARAMETER)
+
+    def _leverage_of(self, symbol: str) -> tuple[int, MarginMode]:
+        pos = self.state.positions.get(symbol)
+        if pos:
+            return pos.leverage, pos.margin_mode
+        return self.state.leverage.get(symbol, (DEFAULT_LEVERAGE, MarginMode.ISOLATED))
+
+    def _opening_amount(self, symbol: str, side: OrderSide, amount: Decimal) -> Decimal:
+        """How much of an order of ``amount`` would open or increase exposure."""
+        pos = self.state.positions.get(symbol)
+        if pos is None or pos.side == _direction(side):
+            return amount
+        return max(Decimal(0), amount - pos.amount)
+
+    # --- fills -----------------------------------------------------------------------------
+    def _taker_price(self, market: Market, side: OrderSide, price: Decimal) -> Decimal:
+        factor = 1 + self.slippage_rate if side == OrderSide.BUY else 1 - self.slippage_rate
+        return market.price_round(price * factor)
+
+    def _fill(self, order: SimOrder, *, price: Decimal, fee_rate: Decimal, extra_fee: Decimal = Decimal(0)) -> None:
+        """Fill all of ``order`` at ``price``: validate the margin first, then mutate."""
+        now = self.clock()
+        amount = order.amount
+        fee = money(price * amount * fee_rate) + extra_fee
+        pos = self.state.positions.get(order.symbol)
+        direction = _direction(order.side)
+        leverage, margin_mode = self._leverage_of(order.symbol)
+        reduce = Decimal(0) if pos is None or pos.side == direction else min(amount, pos.amount)
+        opening = amount - reduce
+        if order.reduce_only:
+            opening = Decimal(0)
+        realized = money((price - pos.entry_price) * reduce * _sign(pos.side)) if reduce else Decimal(0)
+        released = money(pos.margin * reduce / pos.amount) if reduce else Decimal(0)
+        margin_needed = money(price * opening / leverage)
+        if opening and self.available() + order.frozen + released + realized < margin_needed + fee:
+            raise OrderRejected(
+                f"insufficient balance: {margin_needed + fee} USDT needed for margin and fee",
+                code=CODE_INSUFFICIENT_BALANCE,
+            )
+        order.frozen = Decimal(0)
+        if reduce:
+            pos.amount -= reduce
+            pos.margin -= released
+            pos.realized_pnl += realized - fee
+            pos.updated_at = now
+            if pos.amount == 0:
+                del self.state.positions[order.symbol]
+        if opening:
+            current = self.state.positions.get(order.symbol)
+            if current is None:
+                self.state.positions[order.symbol] = SimPosition(
+                    position_id=self.state.allocate_id(), symbol=order.symbol, side=direction, amount=opening,
+                    entry_price=price, leverage=leverage, margin_mode=margin_mode, margin=margin_needed,
+                    realized_pnl=-fee if not reduce else Decimal(0), opened_at=now, updated_at=now,
+                )
+            else:
+                total = current.amount + opening
+                current.entry_price = (current.entry_price * current.amount + price * opening) / total
+                current.amount = total
+                current.margin += margin_needed
+                current.realized_pnl -= fee
+                current.updated_at = now
+        self.state.wallet = money(self.state.wallet + realized - fee)
+        order.filled_amount = amount if not order.reduce_only else reduce
+        order.filled_value = price * order.filled_amount
+        order.fee = fee
+        order.realized_pnl = realized
+        order.status = OrderStatus.FILLED
+        order.updated_at = now
+        self._prune()
+
+    def _prune(self) -> None:
+        finished = [o for o in self.state.orders.values() if o.status.is_final]
+        for order in sorted(finished, key=lambda o: o.order_id)[:-MAX_FINISHED_ORDERS_KEPT]:
+            del self.state.orders[order.order_id]
+
+    def _new_order(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal,
+                   price: Decimal | None, client_id: str | None, reduce_only: bool = False) -> SimOrder:
+        now = self.clock()
+        return SimOrder(order_id=self.state.allocate_id(), client_id=client_id, symbol=symbol, side=side, type=type,
+                        amount=amount, price=price, created_at=now, updated_at=now, reduce_only=reduce_only)
+
+    # --- writes ------------------------------------------------------------------------------
+    def order_place(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal,
+                    price: Decimal | None, client_id: str | None) -> SimOrder:
+        """Place an order: market orders fill now (taker); limit orders fill now when
+        marketable, else rest with their opening margin frozen."""
+        market = self.market(symbol)
+        self._check_amount(market, amount)
+        if type == OrderType.LIMIT:
+            if price is None:
+                raise OrderRejected("a limit order needs a price", code=CODE_BAD_PARAMETER)
+            self._check_price(market, price, what="price")
+        current = self.mark_price(symbol)
+        order = self._new_order(symbol=symbol, side=side, type=type, amount=amount,
+                                price=price if type == OrderType.LIMIT else None, client_id=client_id)
+        marketable = type == OrderType.MARKET or (
+            (side == OrderSide.BUY and price >= current) or (side == OrderSide.SELL and price <= current)
+        )
+        if marketable:
+            fill_price = self._taker_price(market, side, current)
+            if type == OrderType.LIMIT:
+                fill_price = min(fill_price, price) if side == OrderSide.BUY else max(fill_price, price)
+            self._fill(order, price=fill_price, fee_rate=market.taker_fee_rate)
+        else:
+            leverage, _ = self._leverage_of(symbol)
+            frozen = money(price * self._opening_amount(symbol, side, amount) / leverage)
+            if frozen and self.available() < frozen:
+                raise OrderRejected(f"insufficient balance: {frozen} USDT margin needed",
+                                    code=CODE_INSUFFICIENT_BALANCE)
+            order.frozen = frozen
+        self.state.orders[order.order_id] = order
+        return order
+
+    def position_close(self, *, symbol: str, amount: Decimal | None, client_id: str | None,
+                       price: Decimal | None = None) -> SimOrder:
+        """Close ``amount`` (all when None) of the position at market (or ``price``); never flips."""
+        market = self.market(symbol)
+        pos = self.state.positions.get(symbol)
+        if pos is None:
+            raise OrderRejected(f"no open position in {symbol}", code=CODE_BAD_PARAMETER)
+        close_amount = pos.amount if amount is None else min(amount, pos.amount)
+        if amount is not None and amount < pos.amount:
+            self._check_amount(market, amount)
+        side = OrderSide.SELL if pos.side == PositionSide.LONG else OrderSide.BUY
+        fill_price = price if price is not None else self._taker_price(market, side, self.mark_price(symbol))
+        order = self._new_order(symbol=symbol, side=side, type=OrderType.MARKET, amount=close_amount,
+                                price=None, client_id=client_id, reduce_only=True)
+        self._fill(order, price=fill_price, fee_rate=market.taker_fee_rate)
+        self.state.orders[order.order_id] = order
+        return order
+
+    def order_cancel(self, *, symbol: str, order_id: int) -> SimOrder:
+        """Cancel a resting order; ``OrderNotFound`` when it is unknown or already final."""
+        order = self.order_get(symbol=symbol, order_id=order_id)
+        if order.status.is_final:
+            raise OrderNotFound(f"order {order_id} is already {order.status}", code=CODE_ORDER_NOT_FOUND)
+        order.status = OrderStatus.CANCELED if not order.filled_amount else OrderStatus.PART_CANCELED
+        order.frozen = Decimal(0)
+        order.updated_at = self.clock()
+        return order
+
+    def leverage_set(self, *, symbol: str, leverage: int, margin_mode: MarginMode) -> LeverageSetting:
+        """Set leverage/margin mode; an open isolated position's margin is adjusted to match."""
+        market = self.market(symbol)
+        if leverage not in market.leverages:
+            raise OrderRejected(f"leverage {leverage} not allowed for {symbol} (allowed {list(market.leverages)})",
+                                code=CODE_BAD_PARAMETER)
+        pos = self.state.positions.get(symbol)
+        if pos is not None:
+            if pos.margin_mode != margin_mode:
+                raise OrderRejected("cannot change margin mode with an open position", code=CODE_BAD_PARAMETER)
+            new_margin = money(pos.entry_price * pos.amount / leverage)
+            if new_margin - pos.margin > self.available():
+                raise OrderRejected("insufficient balance to lower the leverage", code=CODE_INSUFFICIENT_BALANCE)
+            pos.margin, pos.leverage, pos.updated_at = new_margin, leverage, self.clock()
+        self.state.leverage[symbol] = (leverage, margin_mode)
+        return LeverageSetting(symbol=symbol, leverage=leverage, margin_mode=margin_mode)
+
+    def _position_for_trigger(self, symbol: str) -> SimPosition:
+        self.market(symbol)
+        pos = self.state.positions.get(symbol)
+        if pos is None:
+            raise OrderRejected(f"no open position in {symbol}", code=CODE_BAD_PARAMETER)
+        return pos
+
+    def stop_loss_set(self, *, symbol: str, price: Decimal) -> SimPosition:
+        """Attach a stop-loss; it must be on the losing side of the current price."""
+        pos = self._position_for_trigger(symbol)
+        self._check_price(self.markets[symbol], price, what="stop loss price")
+        mark = self.mark_price(symbol)
+        if (pos.side == PositionSide.LONG and price >= mark) or (pos.side == PositionSide.SHORT and price <= mark):
+            raise OrderRejected(f"stop loss price {price} is on the wrong side of the mark price {mark}",
+                                code=CODE_BAD_PARAMETER)
+        pos.stop_loss_price, pos.updated_at = price, self.clock()
+        return pos
+
+    def take_profit_set(self, *, symbol: str, price: Decimal) -> SimPosition:
+        """Attach a take-profit; it must be on the winning side of the current price."""
+        pos = self._position_for_trigger(symbol)
+        self._check_price(self.markets[symbol], price, what="take profit price")
+        mark = self.mark_price(symbol)
+        if (pos.side == PositionSide.LONG and price <= mark) or (pos.side == PositionSide.SHORT and price >= mark):
+            raise OrderRejected(f"take profit price {price} is on the wrong side of the mark price {mark}",
+                                code=CODE_BAD_PARAMETER)
+        pos.take_profit_price, pos.updated_at = price, self.clock()
+        return pos
+
+    def trailing_stop_set(self, *, symbol: str, callback_pct: Decimal) -> SimPosition:
+        """Trail the stop ``callback_pct`` % behind the best price seen since now."""
+        pos = self._position_for_trigger(symbol)
+        if not Decimal(0) < callback_pct < Decimal(100):
+            raise OrderRejected("trailing callback must be between 0 and 100 %", code=CODE_BAD_PARAMETER)
+        pos.trailing_pct, pos.trail_extreme = callback_pct, self.mark_price(symbol)
+        pos.updated_at = self.clock()
+        return pos
+
+    def _effective_stop(self, pos: SimPosition) -> Decimal | None:
+        stops = [pos.stop_loss_price] if pos.stop_loss_price is not None else []
+        if pos.trailing_pct is not None and pos.trail_extreme is not None:
+            offset = pos.trail_extreme * pos.trailing_pct / 100
+            trail = pos.trail_extreme - offset if pos.side == PositionSide.LONG else pos.trail_extreme + offset
+            stops.append(self.markets[pos.symbol].price_round(trail))
+        if not stops:
+            return None
+        return max(stops) if pos.side == PositionSide.LONG else min(stops)
+
+    def funding_apply(self, *, symbol: str, rate: Decimal) -> Decimal:
+        """Settle funding on ``symbol`` at ``rate``: longs pay ``amount * mark * rate``; returns
+        the account's cash change."""
+        pos = self.state.positions.get(symbol)
+        if pos is None:
+            return Decimal(0)
+        payment = money(pos.amount * self.mark_price(symbol) * rate) * -_sign(pos.side)
+        self.state.wallet = money(self.state.wallet + payment)
+        pos.realized_pnl += payment
+        return payment
+
+    # --- price updates -------------------------------------------------------------------------
+    def price_update(self, *, symbol: str, price: Decimal) -> list[SimOrder]:
+        """Record a new mark price and fire what it triggers, in order: resting limit orders,
+        liquidation, stop-loss (fixed or trailing), take-profit. Returns the orders filled."""
+        self.market(symbol)
+        self.state.prices[symbol] = price
+        filled = []
+        market = self.markets[symbol]
+        for order in self.orders_pending(symbol=symbol):
+            if order.type != OrderType.LIMIT:
+                continue
+            crossed = (order.side == OrderSide.BUY and price <= order.price) or (
+                order.side == OrderSide.SELL and price >= order.price)
+            if crossed:
+                try:
+                    self._fill(order, price=order.price, fee_rate=market.maker_fee_rate)
+                except OrderRejected:
+                    self.order_cancel(symbol=symbol, order_id=order.order_id)
+                    continue
+                filled.append(order)
+        pos = self.state.positions.get(symbol)
+        if pos is None:
+            self.triggered.extend(filled)
+            return filled
+        long = pos.side == PositionSide.LONG
+        liquidation = self.liquidation_price(pos)
+        if (long and price <= liquidation) or (not long and price >= liquidation):
+            fee = money(self.maintenance_margin_rate * liquidation * pos.amount)
+            filled.append(self._trigger_close(pos, CLIENT_ID_PREFIX_LIQUIDATION, liquidation, fee))
+            self.state.wallet = max(Decimal(0), self.state.wallet)
+            self.triggered.extend(filled)
+            return filled
+        if pos.trailing_pct is not None and pos.trail_extreme is not None:
+            pos.trail_extreme = max(pos.trail_extreme, price) if long else min(pos.trail_extreme, price)
+        stop = self._effective_stop(pos)
+        if stop is not None and ((long and price <= stop) or (not long and price >= stop)):
+            prefix = CLIENT_ID_PREFIX_STOP_LOSS if stop == pos.stop_loss_price else CLIENT_ID_PREFIX_TRAILING
+            filled.append(self._trigger_close(pos, prefix, None))
+        elif pos.take_profit_price is not None and (
+            (long and price >= pos.take_profit_price) or (not long and price <= pos.take_profit_price)
+        ):
+            filled.append(self._trigger_close(pos, CLIENT_ID_PREFIX_TAKE_PROFIT, None))
+        self.triggered.extend(filled)
+        return filled
+
+    def _trigger_close(self, pos: SimPosition, prefix: str, price: Decimal | None,
+                       extra_fee: Decimal = Decimal(0)) -> SimOrder:
+        market = self.markets[pos.symbol]
+        side = OrderSide.SELL if pos.side == PositionSide.LONG else OrderSide.BUY
+        fill_price = price if price is not None else self._taker_price(market, side, self.state.prices[pos.symbol])
+        order = self._new_order(symbol=pos.symbol, side=side, type=OrderType.MARKET, amount=pos.amount, price=None,
+                                client_id=f"{prefix}{pos.position_id}", reduce_only=True)
+        self._fill(order, price=fill_price, fee_rate=Decimal(0) if extra_fee else market.taker_fee_rate,
+                   extra_fee=extra_fee)
+        self.state.orders[order.order_id] = order
+        return order
