@@ -9,8 +9,9 @@ class PlatformConfig(AppConfig):
     verbose_name = "Platform"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from config import checks  # noqa: F401  (registers the system checks)
         from config.logging import secret_register
-        from django.conf import settings
 
         secret_register(settings.SECRET_KEY)

@@ -6,12 +6,15 @@ whether beat is alive, independently of whether it had anything to send.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 
 from django_celery_beat.schedulers import DatabaseScheduler
 
 TICK_REPORT_INTERVAL_S = 5.0
+
+logger = logging.getLogger(__name__)
 
 
 class HealthReportingScheduler(DatabaseScheduler):
@@ -35,5 +38,5 @@ class HealthReportingScheduler(DatabaseScheduler):
 
         try:
             redis_client().set(KEY_HEALTH_BEAT_TICK, datetime.now(tz=UTC).isoformat())
-        except Exception:  # noqa: BLE001 - beat keeps scheduling while Redis is away
-            pass
+        except Exception as error:  # noqa: BLE001 - beat keeps scheduling while Redis is away
+            logger.debug("beat tick not recorded: %s", error)

@@ -69,7 +69,7 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
                 datetime.now(tz=UTC).isoformat(),
                 ex=HEALTH_WORKER_HEARTBEAT_TTL_S,
             )
-        except Exception as error:  # the broker connection reports outages itself
+        except Exception as error:  # noqa: BLE001 - the broker connection reports outages itself
             logger.debug("worker heartbeat not written: %s", error)
 
 

@@ -31,7 +31,8 @@ def production_safety_check(app_configs, **kwargs) -> list[Error]:
                 id="platform.E001",
             )
         )
-    if settings.SECRET_KEY == settings.INSECURE_DEFAULT_SECRET_KEY or len(settings.SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+    secret_key = settings.SECRET_KEY
+    if secret_key == settings.INSECURE_DEFAULT_SECRET_KEY or len(secret_key) < MIN_SECRET_KEY_LENGTH:
         errors.append(
             Error(
                 "SECRET_KEY is the local default or too short for production.",
@@ -60,5 +61,6 @@ def misspelt_environment_check(app_configs, **kwargs) -> list[Warning]:
             continue
         close = difflib.get_close_matches(name, KNOWN_ENV_VARS, n=1)
         hint = f"Did you mean {close[0]}?" if close else "See .env.example for the variables the platform reads."
-        warnings.append(Warning(f"Environment variable {name} is not read by the platform.", hint=hint, id="platform.W001"))
+        message = f"Environment variable {name} is not read by the platform."
+        warnings.append(Warning(message, hint=hint, id="platform.W001"))
     return warnings

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-
-T = TypeVar("T")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -101,12 +99,12 @@ def env_choice(name: str, *, default: str, choices: tuple[str, ...]) -> str:
     return value.lower()
 
 
-def env_parsed(name: str, *, default: str, parse: Callable[[str], T], what: str) -> T:
+def env_parsed[T](name: str, *, default: str, parse: Callable[[str], T], what: str) -> T:
     """The variable (or ``default``) run through ``parse``; a parse failure names the variable."""
     value = _raw(name) or default
     try:
         return parse(value)
-    except Exception as exc:  # django-environ raises several types for a bad URL
+    except Exception as exc:  # noqa: BLE001 - django-environ raises several types for a bad URL
         raise EnvError(f"{name} is not a valid {what}: {exc}") from None
 
 
@@ -166,10 +164,19 @@ KNOWN_ENV_VARS = (
     "MARKET_DATA_REPLAY_DIR",
     "MARKET_DATA_REPLAY_START",
     "MARKET_DATA_REPLAY_SPEED",
+    "MARKET_DATA_REPLAY_DATABASE_URL",
     "COINEX_BASE_URL",
     "COINEX_ACCESS_ID",
     "COINEX_SECRET_KEY",
     "CREDENTIALS_ENCRYPTION_KEY",
+    "COINEX_TIMEOUT_S",
+    "COINEX_PAPER_STARTING_BALANCE",
+    "COINEX_PAPER_TAKER_FEE_PCT",
+    "COINEX_PAPER_MAKER_FEE_PCT",
+    "COINEX_PAPER_SLIPPAGE_PCT",
+    "COINEX_PAPER_FUNDING_RATE_PCT",
 )
 # Prefixes of variables that look like ours; an unknown one under them is probably a typo.
-PLATFORM_ENV_PREFIXES = ("COINEX_", "TELEGRAM_", "BINANCE_", "MARKET_DATA_", "REDIS_", "DATABASE_", "CELERY_", "HEALTH_", "LOG_", "APP_")
+PLATFORM_ENV_PREFIXES = (
+    "COINEX_", "TELEGRAM_", "BINANCE_", "MARKET_DATA_", "REDIS_", "DATABASE_", "CELERY_", "HEALTH_", "LOG_", "APP_",
+)

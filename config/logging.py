@@ -42,7 +42,9 @@ _CATEGORY_BY_LOGGER_PREFIX = (
 # Attribute names a LogRecord always has; everything else on a record is metadata.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
-_SECRET_NAME = re.compile(r"(secret|passw|token|api[_-]?key|access[_-]?id|authorization|signature|(?:^|_)sign$|credential)", re.I)
+_SECRET_NAME = re.compile(
+    r"(secret|passw|token|api[_-]?key|access[_-]?id|authorization|signature|(?:^|_)sign$|credential)", re.I
+)
 # key=value, "key": "value" and header-like forms whose key names a secret.
 _SECRET_ASSIGNMENT = re.compile(
     r"""(?P<key>["']?[\w-]*(?:secret|passw|token|api[_-]?key|access[_-]?id|authorization|x-coinex-sign|signature)[\w-]*["']?)"""
@@ -132,7 +134,8 @@ class TextFormatter(logging.Formatter):
         timestamp = datetime.fromtimestamp(record.created, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         metadata = {k: v for k, v in vars(record).items() if k not in _RECORD_ATTRIBUTES and k != "category"}
         extra = " ".join(f"{k}={v}" for k, v in metadata.items())
-        line = f"{timestamp} {record.levelname:<7} {getattr(record, 'category', '-'):<6} {record.name}: {record.getMessage()}"
+        category = getattr(record, "category", "-")
+        line = f"{timestamp} {record.levelname:<7} {category:<6} {record.name}: {record.getMessage()}"
         if extra:
             line += f"  {extra}"
         if record.exc_text:

@@ -176,7 +176,7 @@ def _stop_all(processes: list[ManagedProcess]) -> None:
 
 def platform_banner(*, host: str, port: int, admin: AdminAccount) -> str:
     """What the operator needs after start: where to go and how to log in."""
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison, not a bind
     lines = [
         "",
         "=" * 64,

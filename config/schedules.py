@@ -28,6 +28,21 @@ class ScheduleSpec:
 
 
 SCHEDULES: list[ScheduleSpec] = [
+    # Market data (seed platform-v3): 5m candles every 30 s, 1h and 4h every 5 min.
+    ScheduleSpec(
+        name="market: fetch 5m candles",
+        task="market.fetch_candles",
+        every_s=30,
+        description="Fetch the 5m candles of every enabled symbol (backfills on first run), store and publish them.",
+        kwargs={"timeframes": ["5m"]},
+    ),
+    ScheduleSpec(
+        name="market: fetch 1h and 4h candles",
+        task="market.fetch_candles",
+        every_s=300,
+        description="Fetch the 1h and 4h candles of every enabled symbol (backfills on first run), store, publish.",
+        kwargs={"timeframes": ["1h", "4h"]},
+    ),
     # Market data, analysis and trader schedules are added here by their apps' issues.
 ]
 
@@ -71,7 +86,8 @@ def schedules_apply(*, specs: list[ScheduleSpec] | None = None, reset: bool = Fa
                 setattr(task, attribute, wanted)
                 changed.append(attribute)
         if reset or task.interval is None:
-            if task.interval is None or task.interval.every != spec.every_s or task.interval.period != IntervalSchedule.SECONDS:
+            interval = task.interval
+            if interval is None or interval.every != spec.every_s or interval.period != IntervalSchedule.SECONDS:
                 task.interval = _interval(spec.every_s)
                 task.crontab = None
                 changed.append("interval")

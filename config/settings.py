@@ -37,10 +37,11 @@ APP_ENV = env_choice("APP_ENV", default="local", choices=("local", "production",
 IS_PRODUCTION = APP_ENV == "production"
 
 # The local default is deliberately recognisable: config.checks refuses it in production.
-INSECURE_DEFAULT_SECRET_KEY = "insecure-local-development-key-never-use-in-production"
+INSECURE_DEFAULT_SECRET_KEY = "insecure-local-development-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", default=None if IS_PRODUCTION else INSECURE_DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", default=not IS_PRODUCTION)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 PORT = env_int("PORT", default=8891, minimum=1, maximum=65535)
 
@@ -219,3 +220,27 @@ MARKET_DATA_REPLAY_SPEED = env_float("MARKET_DATA_REPLAY_SPEED", default=60.0, m
 BINANCE_BASE_URL = env_str("BINANCE_BASE_URL", default="https://api.binance.us")
 BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=0.1, maximum=120)
 BINANCE_WEIGHT_LIMIT_1M = env_int("BINANCE_WEIGHT_LIMIT_1M", default=1200, minimum=10)
+# Replay from a database: MARKET_DATA_REPLAY_DATABASE_URL names one holding ta_candle rows
+# (e.g. a copy filled with import_candles); unset, replay reads MARKET_DATA_REPLAY_DIR's CSV files.
+if env_str("MARKET_DATA_REPLAY_DATABASE_URL", default="-") != "-":
+    DATABASES["replay"] = env_parsed(
+        "MARKET_DATA_REPLAY_DATABASE_URL", default="", parse=database_config, what="database URL"
+    )
+
+# --- CoinEx futures (coinex/, docs/COINEX.md) ------------------------------------------------------
+COINEX_BASE_URL = env_str("COINEX_BASE_URL", default="https://api.coinex.com/v2").rstrip("/")
+# Credentials in the environment take precedence over those saved at runtime (coinex.credentials).
+COINEX_ACCESS_ID = env_str("COINEX_ACCESS_ID", default="")
+COINEX_SECRET_KEY = env_str("COINEX_SECRET_KEY", default="")
+CREDENTIALS_ENCRYPTION_KEY = env_str("CREDENTIALS_ENCRYPTION_KEY", default="")
+COINEX_TIMEOUT_S = env_float("COINEX_TIMEOUT_S", default=10.0, minimum=1, maximum=60)
+COINEX_PAPER_STARTING_BALANCE = env_float("COINEX_PAPER_STARTING_BALANCE", default=1000.0, minimum=1, maximum=1e9)
+COINEX_PAPER_TAKER_FEE_PCT = env_float("COINEX_PAPER_TAKER_FEE_PCT", default=0.05, minimum=0, maximum=1)
+COINEX_PAPER_MAKER_FEE_PCT = env_float("COINEX_PAPER_MAKER_FEE_PCT", default=0.03, minimum=0, maximum=1)
+COINEX_PAPER_SLIPPAGE_PCT = env_float("COINEX_PAPER_SLIPPAGE_PCT", default=0.05, minimum=0, maximum=5)
+COINEX_PAPER_FUNDING_RATE_PCT = env_float("COINEX_PAPER_FUNDING_RATE_PCT", default=0.0, minimum=-1, maximum=1)
+
+from config.logging import secret_register  # noqa: E402
+
+secret_register(COINEX_SECRET_KEY)
+secret_register(CREDENTIALS_ENCRYPTION_KEY)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
@@ -26,7 +27,7 @@ def push_event(*, group: Group, event: Event, payload: Any) -> bool:
     data = json.loads(json.dumps(payload, default=json_default))
     try:
         async_to_sync(get_channel_layer().group_send)(str(group), {"type": str(event), "data": data})
-    except (OSError, ConnectionError) as error:
+    except (OSError, redis.RedisError) as error:
         outage.failed(error)
         return False
     outage.succeeded()

@@ -17,7 +17,8 @@ def test_creates_then_leaves_unchanged():
     assert [o.action for o in schedules_apply(specs=[SPEC])] == ["created"]
     assert [o.action for o in schedules_apply(specs=[SPEC])] == ["unchanged"]
     task = PeriodicTask.objects.get(name=SPEC.name)
-    assert (task.task, task.interval.every, task.interval.period, task.enabled) == ("market.fetch_candles", 30, "seconds", True)
+    assert (task.task, task.interval.every, task.interval.period) == ("market.fetch_candles", 30, "seconds")
+    assert task.enabled
 
 
 def test_operator_edits_in_the_admin_survive_a_restart_unless_reset():

@@ -1,0 +1,85 @@
+"""Admin for the trader: the config (audited edits), the status (read-only), the audit log."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+
+from trader.models import AuditEntry, AuditVia, TraderConfig, TraderStatus
+from trader.services.actor import Actor
+from trader.services.config import config_get, config_update
+
+
+class SingletonAdmin(admin.ModelAdmin):
+    """One row: the list view opens it; nothing to add or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        obj = self.singleton()
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+        return HttpResponseRedirect(url)
+
+    def singleton(self):
+        raise NotImplementedError
+
+
+@admin.register(TraderConfig)
+class TraderConfigAdmin(SingletonAdmin):
+    readonly_fields = ("updated_at",)
+    fieldsets = (
+        ("Position sizing", {"fields": ("position_size_pct", "max_positions", "max_leverage", "leverage_rules")}),
+        ("Exits", {"fields": ("tp_pct", "sl_pct", "trailing_stop")}),
+        ("Safety", {"fields": ("kill_switch_drawdown_pct", "kill_switch_reference", "circuit_breaker_threshold")}),
+        ("Signals", {"fields": ("scan_interval_minutes", "long_threshold", "short_threshold", "use_ta_signals",
+                                "ta_bonus_cap")}),
+        ("Coins", {"fields": ("coin_whitelist", "coin_blacklist")}),
+        (None, {"fields": ("updated_at",)}),
+    )
+
+    def singleton(self):
+        return config_get()
+
+    def save_model(self, request, obj, form, change):
+        """Save through the service, so the change is validated, audited and announced."""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            config_update(changes=changes, actor=Actor.for_user(request.user, via=AuditVia.ADMIN))
+        except ValidationError as error:  # the form validated already; a race is reported, not raised
+            messages.error(request, f"not saved: {error}")
+
+
+@admin.register(TraderStatus)
+class TraderStatusAdmin(SingletonAdmin):
+    """Read-only: mode, locks and on/off change through the trader page or the API (audited)."""
+
+    def singleton(self):
+        from trader.services.status import status_get
+
+        return status_get()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor", "via", "action", "field", "old_value", "new_value")
+    list_filter = ("via", "action")
+    search_fields = ("actor", "action", "field", "detail")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,1 @@
+"""Trader services (writes) and the actor that every audited write names."""

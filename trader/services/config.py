@@ -1,0 +1,74 @@
+"""Reading and changing the runtime config; every change is validated and audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from trader.models import TraderConfig
+from trader.services.actor import Actor
+from trader.services.audit import audit_record
+
+CONFIG_PK = 1
+
+
+def config_get() -> TraderConfig:
+    """The runtime config row, created with the defaults on first use."""
+    config, _ = TraderConfig.objects.get_or_create(pk=CONFIG_PK)
+    return config
+
+
+def config_as_dict(config: TraderConfig) -> dict[str, Any]:
+    """Every editable field as JSON-ready values (percentages as numbers)."""
+    data = {}
+    for name in TraderConfig.editable_field_names():
+        value = getattr(config, name)
+        data[name] = float(value) if hasattr(value, "as_tuple") else value
+    return data
+
+
+@transaction.atomic
+def config_update(*, changes: dict[str, Any], actor: Actor) -> TraderConfig:
+    """Apply ``changes`` (field -> value) after validating all of them; audit each change.
+
+    Raises ``ValidationError`` (a dict of field -> messages) and changes nothing when
+    any field is unknown or out of range. Values equal to the current ones are not
+    recorded. The new config is announced on the bus after the commit.
+    """
+    config = TraderConfig.objects.select_for_update().get_or_create(pk=CONFIG_PK)[0]
+    editable = set(TraderConfig.editable_field_names())
+    unknown = sorted(set(changes) - editable)
+    if unknown:
+        raise ValidationError({name: ["unknown config field"] for name in unknown})
+    before = {name: getattr(config, name) for name in changes}
+    errors: dict[str, list[str]] = {}
+    for name, value in changes.items():
+        try:
+            setattr(config, name, TraderConfig._meta.get_field(name).to_python(value))
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    config.full_clean()
+    changed = [name for name in changes if before[name] != getattr(config, name)]
+    if not changed:
+        return config
+    config.save()
+    for name in changed:
+        audit_record(actor=actor, action="config.update", field=name, old=before[name], new=getattr(config, name))
+    transaction.on_commit(lambda: _config_changed(config, changed))
+    return config
+
+
+@transaction.atomic
+def config_reset(*, actor: Actor) -> TraderConfig:
+    """Restore every field to its default (audited like any change)."""
+    return config_update(changes=TraderConfig.defaults(), actor=actor)
+
+
+def _config_changed(config: TraderConfig, changed: list[str]) -> None:
+    from trader.services.announce import trader_config_announce
+
+    trader_config_announce(config=config, changed=changed)

@@ -1,0 +1,83 @@
+"""Runtime config: defaults, validated ranges, audited changes, announced on the bus."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from config.bus.schema import KEY_STATE_TRADER_CONFIG
+from trader.models import AuditEntry, AuditVia, TraderConfig
+from trader.services.actor import Actor
+from trader.services.config import config_as_dict, config_get, config_reset, config_update
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator():
+    user = get_user_model().objects.create_user("operator")
+    return Actor.for_user(user, via=AuditVia.PAGE)
+
+
+def test_defaults_are_the_bots_former_hard_coded_values():
+    assert config_as_dict(config_get()) == {
+        "position_size_pct": 5.0, "max_positions": 3, "max_leverage": 10,
+        "leverage_rules": {"60+": 7, "default": 5}, "kill_switch_drawdown_pct": 50.0,
+        "kill_switch_reference": "starting_balance", "tp_pct": 5.0, "sl_pct": 3.0, "trailing_stop": True,
+        "circuit_breaker_threshold": 3, "scan_interval_minutes": 5, "long_threshold": 45, "short_threshold": 50,
+        "coin_whitelist": [], "coin_blacklist": [], "use_ta_signals": False, "ta_bonus_cap": 30,
+    }
+
+
+def test_a_change_is_saved_and_audited_with_who_how_and_old_to_new(operator):
+    config_update(changes={"max_positions": 5, "tp_pct": "6.5"}, actor=operator)
+    config = config_get()
+    assert (config.max_positions, config.tp_pct) == (5, Decimal("6.5"))
+    entries = {e.field: e for e in AuditEntry.objects.filter(action="config.update")}
+    assert set(entries) == {"max_positions", "tp_pct"}
+    assert (entries["max_positions"].old_value, entries["max_positions"].new_value) == (3, 5)
+    assert (entries["tp_pct"].old_value, entries["tp_pct"].new_value) == ("5", "6.5")
+    assert entries["tp_pct"].actor == "operator" and entries["tp_pct"].via == "page"
+
+
+def test_unchanged_values_are_not_recorded(operator):
+    config_update(changes={"max_positions": 3, "tp_pct": "5.0"}, actor=operator)
+    assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("position_size_pct", "0"), ("position_size_pct", "100.5"), ("max_leverage", 0), ("max_leverage", 126),
+    ("long_threshold", 101), ("max_positions", 0), ("scan_interval_minutes", 0), ("ta_bonus_cap", 46),
+    ("sl_pct", "-3"), ("leverage_rules", {"60+": 7}), ("leverage_rules", {"sixty": 7, "default": 5}),
+    ("leverage_rules", {"60+": 200, "default": 5}), ("leverage_rules", {"60+": 7.5, "default": 5}),
+    ("coin_whitelist", ["btcusdt"]), ("coin_blacklist", "BTCUSDT"), ("tp_pct", "lots"), ("no_such_field", 1),
+])
+def test_out_of_range_values_are_refused_naming_the_field_and_nothing_changes(operator, field, value):
+    with pytest.raises(ValidationError) as refused:
+        config_update(changes={"max_positions": 4, field: value}, actor=operator)
+    assert field in refused.value.message_dict
+    assert config_get().max_positions == 3
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_coin_cannot_be_whitelisted_and_blacklisted(operator):
+    with pytest.raises(ValidationError, match="also whitelisted: BTCUSDT"):
+        config_update(changes={"coin_whitelist": ["BTCUSDT"], "coin_blacklist": ["BTCUSDT"]}, actor=operator)
+
+
+def test_reset_restores_every_default_and_audits_it(operator):
+    config_update(changes={"max_positions": 7, "use_ta_signals": True}, actor=operator)
+    config_reset(actor=operator)
+    assert config_as_dict(config_get())["max_positions"] == 3
+    assert config_get().use_ta_signals is False
+    assert AuditEntry.objects.filter(action="config.update").count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_new_config_is_published_on_the_bus(operator, redis_conn):
+    config_update(changes={"long_threshold": 60}, actor=operator)
+    published = json.loads(redis_conn.get(KEY_STATE_TRADER_CONFIG))
+    assert published["long_threshold"] == 60
+    assert published == config_as_dict(TraderConfig.objects.get())
