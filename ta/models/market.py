@@ -7,36 +7,12 @@ the candle's open as Binance defines it.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.db import models
 
-# Durations of the timeframes the platform fetches and derives; others may be stored.
-TIMEFRAME_DURATIONS = {
-    "1m": timedelta(minutes=1),
-    "3m": timedelta(minutes=3),
-    "5m": timedelta(minutes=5),
-    "15m": timedelta(minutes=15),
-    "30m": timedelta(minutes=30),
-    "1h": timedelta(hours=1),
-    "2h": timedelta(hours=2),
-    "4h": timedelta(hours=4),
-    "6h": timedelta(hours=6),
-    "8h": timedelta(hours=8),
-    "12h": timedelta(hours=12),
-    "1d": timedelta(days=1),
-}
 PRICE_MAX_DIGITS = 30
 PRICE_DECIMAL_PLACES = 12
-
-
-def timeframe_duration(timeframe: str) -> timedelta:
-    """The length of one candle of ``timeframe`` ("5m", "1h", ...); ValueError when unknown."""
-    try:
-        return TIMEFRAME_DURATIONS[timeframe]
-    except KeyError:
-        raise ValueError(f"unknown timeframe {timeframe!r}; known: {', '.join(TIMEFRAME_DURATIONS)}") from None
 
 
 class Symbol(models.Model):

@@ -1,0 +1,79 @@
+"""Fetch candles now, from the configured source or another one (backfills on first run)."""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from ta.models import Symbol
+from ta.services.fetch import market_fetch
+from ta.sources import SOURCE_NAMES, source_from_settings
+from ta.sources.base import SourceError
+from ta.timeframes import PLATFORM_TIMEFRAMES, TIMEFRAME_DURATIONS
+
+PROGRESS_MIN_CANDLES = 5000  # a progress bar only for long backfills
+
+
+def _csv(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Command(BaseCommand):
+    help = (
+        "Fetch candles into the database and publish them on the bus. Series with no candles are backfilled "
+        "(--backfill, default MARKET_DATA_BACKFILL_CANDLES); gaps in that window are refilled."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--source", choices=SOURCE_NAMES, help="Default: MARKET_DATA_SOURCE.")
+        parser.add_argument("--symbols", type=_csv, help="Comma-separated symbols (default: the enabled ones).")
+        parser.add_argument("--timeframes", type=_csv, default=list(PLATFORM_TIMEFRAMES),
+                            help="Comma-separated timeframes (default: 5m,1h,4h).")
+        parser.add_argument("--backfill", type=int, help="Candles per series when it has none stored.")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+
+    def handle(self, *args, source: str | None, symbols: list[str] | None, timeframes: list[str],
+               backfill: int | None, no_progress: bool, **options):
+        unknown = [tf for tf in timeframes if tf not in TIMEFRAME_DURATIONS]
+        if unknown:
+            raise CommandError(f"unknown timeframe(s): {', '.join(unknown)}")
+        if backfill is not None and backfill < 1:
+            raise CommandError("--backfill must be at least 1")
+        if symbols is not None:
+            known = Symbol.objects.filter(symbol__in=symbols).values_list("symbol", flat=True)
+            missing = sorted(set(symbols) - set(known))
+            if missing:
+                raise CommandError(f"unknown symbol(s): {', '.join(missing)} (add them in the admin)")
+        try:
+            candle_source = source_from_settings(source)
+        except SourceError as error:
+            raise CommandError(str(error)) from None
+        series_count = len(timeframes) * (len(symbols) if symbols else Symbol.objects.filter(enabled=True).count())
+        expected = series_count * (backfill or settings.MARKET_DATA_BACKFILL_CANDLES)
+        bar = None
+        if not no_progress and expected >= PROGRESS_MIN_CANDLES:
+            bar = tqdm(total=expected, unit="candle", file=sys.stderr, desc=f"fetch from {candle_source.name}")
+
+        def on_page(symbol: str, timeframe: str, count: int) -> None:
+            if bar is not None:
+                bar.set_postfix_str(f"{symbol} {timeframe}", refresh=False)
+                bar.update(count)
+
+        try:
+            report = market_fetch(timeframes=timeframes, symbols=symbols, source=candle_source, backfill=backfill,
+                                  extend_history=backfill is not None, on_page=on_page)
+        finally:
+            if bar is not None:
+                bar.close()
+        summary = report.as_dict()
+        self.stdout.write(
+            f"{candle_source.name}: {summary['candles_fetched']} candles fetched, {summary['candles_changed']} new "
+            f"or changed, {len(report.symbols_changed)} symbol(s) updated"
+        )
+        for line in report.errors:
+            self.stderr.write(self.style.WARNING(line))
+        if report.stopped or (report.series and all(o.error for o in report.series)):
+            raise CommandError("fetching failed (see above)")

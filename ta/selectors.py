@@ -1,0 +1,129 @@
+"""Selectors (reads) of market data: what the TA engine, the trader and the dashboard consume.
+
+Everything here reads the database; nothing calls a market-data source (the fetcher is
+the only code that talks to Binance, seed platform-v3).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from django.db.models import Max
+
+from ta.models import Candle, MarketFeedState, Symbol
+from ta.sources.base import to_millis
+
+FRAME_COLUMNS = ["open", "high", "low", "close", "volume"]
+
+
+def symbols_enabled() -> list[str]:
+    """Exchange symbols of the enabled coins, in display order (e.g. ["BTCUSDT", "ETHUSDT", ...])."""
+    enabled = Symbol.objects.filter(enabled=True).order_by("display_order", "symbol")
+    return list(enabled.values_list("symbol", flat=True))
+
+
+def _series(symbol: str, timeframe: str):
+    return Candle.objects.filter(symbol__symbol=symbol, timeframe=timeframe)
+
+
+def candles_frame(*, symbol: str, timeframe: str, limit: int) -> pd.DataFrame:
+    """The newest ``limit`` candles as floats (open, high, low, close, volume), oldest first.
+
+    Indexed by ``open_time`` (aware UTC, ascending); the still-forming candle, when
+    stored, is the last row. An empty frame with those columns when there are none.
+    """
+    rows = list(
+        _series(symbol, timeframe)
+        .order_by("-open_time")
+        .values_list("open_time", "open", "high", "low", "close", "volume")[:limit]
+    )
+    rows.reverse()
+    index = pd.DatetimeIndex([row[0] for row in rows], name="open_time")
+    if index.tz is None:
+        index = index.tz_localize("UTC")
+    else:
+        index = index.tz_convert("UTC")
+    values = [[float(value) for value in row[1:]] for row in rows]
+    return pd.DataFrame(values, index=index, columns=FRAME_COLUMNS, dtype="float64")
+
+
+def price_latest(*, symbol: str) -> Decimal | None:
+    """Close of the newest 5m candle of ``symbol`` (forming or not); None when there is none."""
+    close = _series(symbol, "5m").order_by("-open_time").values_list("close", flat=True).first()
+    return None if close is None else decimal_plain(close)
+
+
+def market_data_last_fetch_at() -> datetime | None:
+    """When any market-data source last completed a fetch; None before the first one."""
+    return MarketFeedState.objects.aggregate(last=Max("last_fetch_at"))["last"]
+
+
+def decimal_plain(value: Decimal) -> Decimal:
+    """``value`` without the storage's trailing zeros (105077.360000000000 -> 105077.36)."""
+    normalized = value.normalize()
+    return normalized.quantize(Decimal(1)) if normalized == normalized.to_integral() else normalized
+
+
+def candle_payload(
+    *, symbol: str, timeframe: str, open_time: datetime, values: tuple, is_closed: bool
+) -> dict[str, Any]:
+    """The JSON shape of one candle on the bus (decimal strings keep prices exact)."""
+    open_, high, low, close, volume = (format(decimal_plain(value), "f") for value in values)
+    return {
+        "symbol": symbol,
+        "timeframe": timeframe,
+        "open_time": open_time.isoformat().replace("+00:00", "Z"),
+        "open_time_ms": to_millis(open_time),
+        "open": open_,
+        "high": high,
+        "low": low,
+        "close": close,
+        "volume": volume,
+        "is_closed": is_closed,
+    }
+
+
+def candles_payload(*, symbol: str, timeframe: str, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` candles of a series as bus JSON, oldest first (empty when none)."""
+    rows = list(
+        _series(symbol, timeframe)
+        .order_by("-open_time")
+        .values_list("open_time", "open", "high", "low", "close", "volume", "is_closed")[:limit]
+    )
+    rows.reverse()
+    return [
+        candle_payload(symbol=symbol, timeframe=timeframe, open_time=row[0], values=row[1:6], is_closed=row[6])
+        for row in rows
+    ]
+
+
+def series_coverage(*, symbol_id: int, timeframe: str, since: datetime) -> tuple[int, datetime | None, datetime | None]:
+    """(count, first, last) open times of a series from ``since`` on, for gap detection."""
+    from django.db.models import Count, Min
+
+    stats = Candle.objects.filter(symbol_id=symbol_id, timeframe=timeframe, open_time__gte=since).aggregate(
+        count=Count("id"), first=Min("open_time"), last=Max("open_time")
+    )
+    return stats["count"], stats["first"], stats["last"]
+
+
+def series_open_times(*, symbol_id: int, timeframe: str, since: datetime) -> list[datetime]:
+    """Open times of a series from ``since`` on, ascending."""
+    return list(
+        Candle.objects.filter(symbol_id=symbol_id, timeframe=timeframe, open_time__gte=since)
+        .order_by("open_time")
+        .values_list("open_time", flat=True)
+    )
+
+
+def series_newest_open_time(*, symbol_id: int, timeframe: str) -> datetime | None:
+    """Open time of the newest stored candle of a series, or None."""
+    return (
+        Candle.objects.filter(symbol_id=symbol_id, timeframe=timeframe)
+        .order_by("-open_time")
+        .values_list("open_time", flat=True)
+        .first()
+    )

@@ -1,0 +1,284 @@
+"""Binance REST klines: the only code in the platform that talks to Binance.
+
+Spot (``/api/v3/klines``, 1000 candles a request) on api.binance.us (default) or
+api.binance.com, and USD-M futures (``/fapi/v1/klines``, 1500 a request). Binance's
+rules (https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits):
+every answer carries ``X-MBX-USED-WEIGHT-1M``; we pause before the budget runs out.
+429 means back off for ``Retry-After`` seconds; ignoring it earns a 418, an IP ban,
+which stops fetching. 451 is a regional block of the host: reported, never retried.
+Errors leave this module only as ``ta.sources.base`` exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+import httpx
+
+from config.logging import Category
+from ta.sources.base import (
+    Bar,
+    SourceBannedError,
+    SourceConfigError,
+    SourceDataError,
+    SourceRateLimitedError,
+    SourceRegionBlockedError,
+    SourceTemporaryError,
+    from_millis,
+    to_millis,
+)
+from ta.timeframes import timeframe_duration
+
+logger = logging.getLogger(__name__)
+
+SPOT_KLINES_PATH = "/api/v3/klines"
+FUTURES_KLINES_PATH = "/fapi/v1/klines"
+SPOT_PAGE_LIMIT = 1000
+FUTURES_PAGE_LIMIT = 1500
+WEIGHT_HEADER = "x-mbx-used-weight-1m"
+WEIGHT_THROTTLE_FRACTION = 0.8  # pause once 80 % of the minute's weight budget is used
+MAX_ATTEMPTS = 4
+BACKOFF_BASE_S = 0.5
+BACKOFF_MAX_S = 8.0
+RETRY_AFTER_MAX_WAIT_S = 30.0  # a 429 asking for longer fails the fetch; the next one retries
+DEFAULT_BAN_S = 120.0
+_VALUE_NAMES = ("open", "high", "low", "close", "volume")
+_BANNED_UNTIL = re.compile(r"banned until (\d{10,})")
+
+
+def klines_endpoint(base_url: str) -> tuple[str, int]:
+    """The klines URL and page limit for a configured base URL.
+
+    ``https://api.binance.us`` -> spot; ``https://fapi.binance.com`` -> USD-M futures;
+    a URL already ending in ``/klines`` is used as given.
+    """
+    base = base_url.rstrip("/")
+    parts = urlsplit(base)
+    if not parts.scheme or not parts.netloc:
+        raise SourceConfigError(f"BINANCE_BASE_URL {base_url!r} is not an http(s) URL")
+    futures = parts.netloc.startswith("fapi.") or "/fapi/" in f"{parts.path}/"
+    if parts.path.endswith("/klines"):
+        url = base
+    else:
+        url = base + (FUTURES_KLINES_PATH if futures else SPOT_KLINES_PATH)
+    return url, FUTURES_PAGE_LIMIT if futures else SPOT_PAGE_LIMIT
+
+
+class BinanceSource:
+    """Candles from Binance klines (see the module docstring for the rules it follows)."""
+
+    name = "binance"
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout_s: float = 10.0,
+        weight_limit_1m: int = 1200,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.klines_url, self.page_limit = klines_endpoint(base_url)
+        self.weight_limit_1m = weight_limit_1m
+        self._sleep = sleep
+        self._clock = clock
+        self._client = httpx.Client(timeout=timeout_s, transport=transport, headers={"Accept": "application/json"})
+        self.used_weight = 0
+        self._used_weight_minute: datetime | None = None
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()
+
+    # --- the CandleSource interface ----------------------------------------------------
+    def market_now(self, *, wall_now: datetime) -> datetime:
+        """Live sources: the market's present is the wall clock."""
+        return wall_now
+
+    def bars_fetch(self, *, symbol: str, timeframe: str, start: datetime, end: datetime, now: datetime) -> list[Bar]:
+        """One page of klines with ``start <= open_time <= end`` (see ``CandleSource``)."""
+        params = {
+            "symbol": symbol,
+            "interval": timeframe,
+            "startTime": to_millis(start),
+            "endTime": to_millis(end),
+            "limit": self.page_limit,
+        }
+        payload = self._get_json(params)
+        return parse_klines(payload, timeframe=timeframe, start=start, end=end, now=now)
+
+    # --- HTTP with Binance's rules --------------------------------------------------------
+    def _get_json(self, params: dict[str, object]) -> object:
+        attempt = 0
+        while True:
+            attempt += 1
+            self._throttle()
+            try:
+                response = self._client.get(self.klines_url, params=params)
+            except (httpx.TimeoutException, httpx.TransportError) as error:
+                self._backoff_or_raise(attempt, f"{type(error).__name__}: {error}")
+                continue
+            self._record_weight(response)
+            status = response.status_code
+            if status == 200:
+                try:
+                    return response.json()
+                except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                    raise SourceDataError(f"Binance answered malformed JSON: {error}") from None
+            message = _binance_message(response)
+            if status == 429:
+                retry_after_s = _retry_after_s(response, default=60.0)
+                if retry_after_s > RETRY_AFTER_MAX_WAIT_S or attempt >= MAX_ATTEMPTS:
+                    raise SourceRateLimitedError(f"Binance rate limit (429): {message}", retry_after_s=retry_after_s)
+                logger.warning(
+                    "Binance rate limit (429); waiting %.0f s as Retry-After asks", retry_after_s,
+                    extra={"category": Category.SCAN},
+                )
+                self._sleep(retry_after_s)
+                continue
+            if status == 418:
+                until = self._ban_until(response, message)
+                raise SourceBannedError(f"Binance banned this IP (418): {message}", until=until)
+            if status == 451:
+                raise SourceRegionBlockedError(
+                    f"Binance refuses this region at {self.base_url} (451): {message}", base_url=self.base_url
+                )
+            if status >= 500:
+                self._backoff_or_raise(attempt, f"HTTP {status}: {message}")
+                continue
+            raise SourceConfigError(f"Binance rejected the request (HTTP {status}): {message}")
+
+    def _backoff_or_raise(self, attempt: int, what: str) -> None:
+        if attempt >= MAX_ATTEMPTS:
+            raise SourceTemporaryError(f"Binance unreachable after {attempt} attempts: {what}")
+        delay_s = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (attempt - 1))
+        logger.info("Binance request failed (%s); retry %d in %.1f s", what, attempt, delay_s,
+                    extra={"category": Category.SCAN})
+        self._sleep(delay_s)
+
+    def _record_weight(self, response: httpx.Response) -> None:
+        raw = response.headers.get(WEIGHT_HEADER)
+        if raw is None:
+            return
+        try:
+            self.used_weight = int(raw)
+        except ValueError:
+            return
+        self._used_weight_minute = _minute_of(self._clock())
+
+    def _throttle(self) -> None:
+        """Wait for the next minute when the minute's used weight nears the budget."""
+        if self._used_weight_minute is None or self.used_weight < WEIGHT_THROTTLE_FRACTION * self.weight_limit_1m:
+            return
+        now = self._clock()
+        if _minute_of(now) != self._used_weight_minute:
+            return  # Binance's weight window is the calendar minute: a new minute starts at zero
+        wait_s = (self._used_weight_minute + timedelta(minutes=1) - now).total_seconds() + 0.5
+        logger.warning(
+            "Binance used weight %d of %d this minute; pausing %.1f s", self.used_weight, self.weight_limit_1m, wait_s,
+            extra={"category": Category.SCAN},
+        )
+        self._sleep(wait_s)
+        self.used_weight = 0
+        self._used_weight_minute = None
+
+    def _ban_until(self, response: httpx.Response, message: str) -> datetime:
+        match = _BANNED_UNTIL.search(message)
+        if match:
+            return from_millis(int(match.group(1)))
+        return self._clock() + timedelta(seconds=_retry_after_s(response, default=DEFAULT_BAN_S))
+
+
+def _minute_of(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _retry_after_s(response: httpx.Response, *, default: float) -> float:
+    try:
+        return max(0.0, float(response.headers.get("retry-after", default)))
+    except ValueError:
+        return default
+
+
+def _binance_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict) and "msg" in body:
+        return f"{body['msg']} (code {body.get('code')})"
+    return str(body)[:200]
+
+
+def _decimal(value: object, *, what: str) -> Decimal:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise SourceDataError(f"{what} is {value!r}, not a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise SourceDataError(f"{what} is {value!r}, not a number") from None
+    if not number.is_finite():
+        raise SourceDataError(f"{what} is {value!r}, not a finite number")
+    return number
+
+
+def parse_klines(payload: object, *, timeframe: str, start: datetime, end: datetime, now: datetime) -> list[Bar]:
+    """Validate a klines answer and turn it into bars; ``SourceDataError`` on any bad row.
+
+    A row is ``[open_time_ms, "open", "high", "low", "close", "volume", close_time_ms, ...]``.
+    Checked: numbers, open time aligned to the timeframe, inside [start, end], strictly
+    increasing, high >= max(open, close), low <= min(open, close), volume >= 0. One bad
+    row rejects the whole response, so nothing from it is stored.
+    """
+    if not isinstance(payload, list):
+        raise SourceDataError(f"Binance klines answer is not a list: {str(payload)[:200]}")
+    step = timeframe_duration(timeframe)
+    step_ms = step // timedelta(milliseconds=1)
+    start_ms, end_ms = to_millis(start), to_millis(end)
+    bars: list[Bar] = []
+    previous_ms: int | None = None
+    for index, row in enumerate(payload):
+        where = f"kline row {index}"
+        if not isinstance(row, list) or len(row) < 6:
+            raise SourceDataError(f"{where} is not a kline array: {str(row)[:120]}")
+        open_ms = row[0]
+        if not isinstance(open_ms, int) or isinstance(open_ms, bool):
+            raise SourceDataError(f"{where}: open time {open_ms!r} is not an integer")
+        if open_ms % step_ms:
+            raise SourceDataError(f"{where}: open time {open_ms} is not aligned to {timeframe}")
+        if not start_ms <= open_ms <= end_ms:
+            raise SourceDataError(f"{where}: open time {open_ms} outside the requested range")
+        if previous_ms is not None and open_ms <= previous_ms:
+            raise SourceDataError(f"{where}: open time {open_ms} not after the previous row's")
+        previous_ms = open_ms
+        open_, high, low, close, volume = (
+            _decimal(row[i], what=f"{where} {name}") for i, name in enumerate(_VALUE_NAMES, start=1)
+        )
+        problem = ohlcv_problem(open_, high, low, close, volume)
+        if problem:
+            raise SourceDataError(f"{where}: {problem}")
+        open_time = from_millis(open_ms)
+        bars.append(Bar(open_time, open_, high, low, close, volume, is_closed=open_time + step <= now))
+    return bars
+
+
+def ohlcv_problem(open_: Decimal, high: Decimal, low: Decimal, close: Decimal, volume: Decimal) -> str | None:
+    """Why these values cannot be a candle, or None when they can."""
+    if min(open_, high, low, close) <= 0:
+        return "a price is not positive"
+    if high < max(open_, close):
+        return f"high {high} below open/close"
+    if low > min(open_, close):
+        return f"low {low} above open/close"
+    if volume < 0:
+        return f"volume {volume} negative"
+    return None

@@ -1,0 +1,3 @@
+"""Celery tasks of the ta app (autodiscovered as ``ta.tasks``); one module per concern."""
+
+from ta.tasks.market import fetch_candles  # noqa: F401

@@ -1,0 +1,28 @@
+"""Market-data tasks on the ``market`` queue. Thin: they call ``ta.services.fetch``."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from config.logging import Category
+from ta.services.fetch import market_fetch
+from ta.timeframes import PLATFORM_TIMEFRAMES
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="market.fetch_candles", soft_time_limit=240, time_limit=300, acks_late=True)
+def fetch_candles(timeframes: list[str] | None = None, symbols: list[str] | None = None) -> dict[str, object]:
+    """Fetch ``timeframes`` (default 5m, 1h, 4h) for the enabled symbols (or ``symbols``).
+
+    Idempotent (an upsert). Returns the report as JSON: ``symbols_changed`` lists the
+    symbols whose candles changed; the ``ta.signals.candles_updated`` signal carries
+    the same list to the analysis chained after this fetch.
+    """
+    report = market_fetch(timeframes=timeframes or list(PLATFORM_TIMEFRAMES), symbols=symbols)
+    if report.errors:
+        logger.warning("market fetch finished with %d problem(s): %s", len(report.errors), "; ".join(report.errors[:5]),
+                       extra={"category": Category.SCAN})
+    return report.as_dict()

@@ -1,0 +1,1 @@
+"""Test doubles for what cannot be reached from here: a loopback Binance klines server."""
