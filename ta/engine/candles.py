@@ -43,7 +43,9 @@ def candles_from_frame(frame: pd.DataFrame) -> Candles:
     if index.unit != "ns":
         index = index.as_unit("ns")
     # One 2-D copy of the five columns, transposed so each row is a contiguous array.
-    block = np.ascontiguousarray(frame[list(COLUMNS)].to_numpy(dtype=np.float64).T)
+    # (Selecting columns costs more than the whole analysis, so only when needed.)
+    selected = frame if tuple(frame.columns) == COLUMNS else frame[list(COLUMNS)]
+    block = np.ascontiguousarray(selected.to_numpy(dtype=np.float64).T)
     return Candles(
         open_time_ns=np.ascontiguousarray(index.asi8, dtype=np.int64),
         open=block[0],
