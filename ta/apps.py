@@ -7,6 +7,11 @@ class TaConfig(AppConfig):
 
     def ready(self) -> None:
         from config.health import health_timestamp_register
+        from ta.analysis_selectors import ta_scan_last_at
         from ta.selectors import market_data_last_fetch_at
+        from ta.signals import candles_updated
+        from ta.tasks.analysis import analysis_chain_after_fetch
 
         health_timestamp_register("last_market_fetch", market_data_last_fetch_at)
+        health_timestamp_register("last_ta_scan", ta_scan_last_at)
+        candles_updated.connect(analysis_chain_after_fetch, dispatch_uid="ta.analysis_chain_after_fetch")

@@ -92,3 +92,22 @@ def candles_read_csv(path: str) -> pd.DataFrame:
     frame.index = pd.to_datetime(raw["timestamp"].astype("int64"), unit="ms", utc=True)
     frame.index.name = "open_time"
     return frame
+
+
+def candles_resample(frame: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """``frame``'s candles aggregated into UTC-aligned buckets of ``rule`` ("1h", "4h").
+
+    open = first, high = max, low = min, close = last, volume = sum; buckets without
+    candles are dropped; the last bucket may be partial, like a forming candle.
+    """
+    aggregated = frame[list(COLUMNS)].resample(rule, label="left", closed="left").agg(
+        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+    )
+    return aggregated.dropna(subset=["open"])
+
+
+def candles_spacing_s(frame: pd.DataFrame) -> float | None:
+    """Median seconds between consecutive open times, or None with fewer than two candles."""
+    if len(frame.index) < 2:
+        return None
+    return float(pd.Series(frame.index).diff().median().total_seconds())

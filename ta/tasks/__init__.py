@@ -1,3 +1,4 @@
 """Celery tasks of the ta app (autodiscovered as ``ta.tasks``); one module per concern."""
 
+from ta.tasks.analysis import analyse_symbols  # noqa: F401
 from ta.tasks.market import fetch_candles  # noqa: F401
