@@ -175,8 +175,12 @@ KNOWN_ENV_VARS = (
     "COINEX_PAPER_MAKER_FEE_PCT",
     "COINEX_PAPER_SLIPPAGE_PCT",
     "COINEX_PAPER_FUNDING_RATE_PCT",
+    "TA_CANDLES_LIMIT",
+    "TA_CHAIN_AFTER_FETCH",
+    "NUMBA_CACHE_DIR",
 )
 # Prefixes of variables that look like ours; an unknown one under them is probably a typo.
 PLATFORM_ENV_PREFIXES = (
     "COINEX_", "TELEGRAM_", "BINANCE_", "MARKET_DATA_", "REDIS_", "DATABASE_", "CELERY_", "HEALTH_", "LOG_", "APP_",
+    "TA_",
 )

@@ -244,3 +244,13 @@ from config.logging import secret_register  # noqa: E402
 
 secret_register(COINEX_SECRET_KEY)
 secret_register(CREDENTIALS_ENCRYPTION_KEY)
+
+# --- TA engine (ta/engine, ta/services/analysis.py, docs/INDICATORS.md) -------------------------------
+# Candles per timeframe (5m, 1h, 4h) each analysis reads; the engine needs at least 100.
+TA_CANDLES_LIMIT = env_int("TA_CANDLES_LIMIT", default=500, minimum=100, maximum=5000)
+# Analyse a symbol as soon as its candles change (ta.signals.candles_updated).
+TA_CHAIN_AFTER_FETCH = env_bool("TA_CHAIN_AFTER_FETCH", default=True)
+# numba (pandas-ta's JIT, used by the engine's kernels) caches compiled code here; it reads
+# the variable when first imported, which happens after settings load.
+NUMBA_CACHE_DIR = Path(env_str("NUMBA_CACHE_DIR", default=str(VAR_DIR / "numba-cache")))
+os.environ["NUMBA_CACHE_DIR"] = str(NUMBA_CACHE_DIR)
