@@ -254,3 +254,13 @@ TA_CHAIN_AFTER_FETCH = env_bool("TA_CHAIN_AFTER_FETCH", default=True)
 # the variable when first imported, which happens after settings load.
 NUMBA_CACHE_DIR = Path(env_str("NUMBA_CACHE_DIR", default=str(VAR_DIR / "numba-cache")))
 os.environ["NUMBA_CACHE_DIR"] = str(NUMBA_CACHE_DIR)
+
+# --- Trader (trader/, docs/TRADER.md) ----------------------------------------------------------
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_CHAT_ID = env_str("TELEGRAM_CHAT_ID", default="")
+TELEGRAM_API_URL = env_str("TELEGRAM_API_URL", default="https://api.telegram.org")
+# Mirror the lock as live-trader-lock.json in this folder for the old tooling (unset: no file).
+TRADER_LOCKFILE_DIR = env_str("TRADER_LOCKFILE_DIR", default="") or None
+# A scan older than this is not traded on; market data older than 3 candles trips the breaker.
+TRADER_MAX_SIGNAL_AGE_S = env_int("TRADER_MAX_SIGNAL_AGE_S", default=900, minimum=30, maximum=86_400)
+TRADER_RATE_LIMIT_BURST = env_int("TRADER_RATE_LIMIT_BURST", default=3, minimum=1, maximum=100)

@@ -1,7 +1,12 @@
 """Trader models: runtime config, status and locks, the audit log, trading records."""
 
 from trader.models.audit import AuditEntry, AuditVia
-from trader.models.config import TraderConfig
+from trader.models.config import KillSwitchReference, TraderConfig
+from trader.models.records import CloseReason, CycleLog, CycleOutcome, Decision, OrderIntent, Side, Trade
 from trader.models.status import LockKind, TraderMode, TraderStatus
 
-__all__ = ["AuditEntry", "AuditVia", "LockKind", "TraderConfig", "TraderMode", "TraderStatus"]
+__all__ = [
+    "AuditEntry", "AuditVia", "CloseReason", "CycleLog", "CycleOutcome", "Decision", "KillSwitchReference",
+    "LockKind", "OrderIntent",
+    "Side", "Trade", "TraderConfig", "TraderMode", "TraderStatus",
+]

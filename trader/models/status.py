@@ -32,6 +32,9 @@ class TraderStatus(models.Model):
     starting_balance = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
     equity_peak = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # The cycle lease: one cycle at a time across every worker and host (see trader.cycle.lease).
+    cycle_lease_owner = models.CharField(max_length=40, blank=True)
+    cycle_lease_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -48,9 +48,13 @@ def _status_for_update() -> TraderStatus:
 
 
 def _credentials_configured() -> bool:
-    from coinex.credentials import credentials_configured
+    """True when usable CoinEx credentials are in force (environment or stored, decryptable)."""
+    from coinex.credentials import CredentialsError, credentials_resolve
 
-    return credentials_configured()
+    try:
+        return credentials_resolve() is not None
+    except CredentialsError:
+        return False
 
 
 @transaction.atomic

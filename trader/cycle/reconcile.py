@@ -1,0 +1,105 @@
+"""Bringing the records in line with the exchange, at the start of every cycle.
+
+- Pending order intents (a crash between order and record) are resolved by client id.
+- A recorded open trade whose position is gone is closed in the records, with the
+  reason the price tells (its stop-loss or take-profit fired on the exchange) or
+  ``reconcile``.
+- A position on the exchange the bot did not open is flagged and alerted, never
+  adopted silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from coinex.dto import Position
+from coinex.errors import ExchangeError
+from coinex.exchange import Exchange
+from config.logging import Category
+from trader.models import CloseReason, OrderIntent, Side, Trade
+from trader.services.alerts import AlertKind, alert_send
+from trader.services.positions import intent_complete_close, intent_complete_open, trade_close_record
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TAKER_FEE_RATE = Decimal("0.0005")
+
+
+@dataclass
+class ReconcileReport:
+    actions: list[str] = field(default_factory=list)
+    unknown_positions: list[str] = field(default_factory=list)
+
+
+def intents_resolve(*, exchange: Exchange, report: ReconcileReport) -> None:
+    """Settle every pending intent from the exchange's own record of the order."""
+    for intent in OrderIntent.objects.filter(state=OrderIntent.State.PENDING).order_by("created_at"):
+        try:
+            order = exchange.order_by_client_id(symbol=intent.symbol, client_id=intent.client_id)
+        except ExchangeError as error:
+            logger.warning("pending order %s not resolved yet: %s", intent.client_id, error,
+                           extra={"category": Category.TRADE, "correlation_id": intent.correlation_id})
+            continue
+        if order is not None and order.filled_amount > 0:
+            if intent.purpose == OrderIntent.Purpose.OPEN:
+                intent_complete_open(intent=intent, order=order)
+            else:
+                intent_complete_close(intent=intent, order=order)
+            report.actions.append(f"recovered {intent.purpose} {intent.symbol} from its client id {intent.client_id}")
+        elif order is None:
+            intent.state = OrderIntent.State.NOT_PLACED
+            intent.detail = "the exchange has no order with this client id"
+            intent.save(update_fields=["state", "detail", "updated_at"])
+            report.actions.append(f"order {intent.client_id} for {intent.symbol} was not placed")
+
+
+def _reason_from_price(trade: Trade, price) -> CloseReason:
+    if trade.side == Side.LONG:
+        if trade.stop_loss_price is not None and price <= trade.stop_loss_price:
+            return CloseReason.STOP_LOSS
+        if trade.take_profit_price is not None and price >= trade.take_profit_price:
+            return CloseReason.TAKE_PROFIT
+    else:
+        if trade.stop_loss_price is not None and price >= trade.stop_loss_price:
+            return CloseReason.STOP_LOSS
+        if trade.take_profit_price is not None and price <= trade.take_profit_price:
+            return CloseReason.TAKE_PROFIT
+    return CloseReason.RECONCILE
+
+
+def positions_reconcile(*, exchange: Exchange, positions: list[Position], report: ReconcileReport) -> None:
+    """Close records of vanished positions; flag positions the bot has no record of."""
+    by_symbol = {p.symbol: p for p in positions}
+    for trade in Trade.objects.filter(closed_at__isnull=True):
+        if trade.symbol in by_symbol:
+            continue
+        try:
+            price = exchange.ticker(symbol=trade.symbol).last_price
+        except ExchangeError:
+            price = trade.best_price or trade.entry_price
+        reason = _reason_from_price(trade, price)
+        exit_price = {CloseReason.STOP_LOSS: trade.stop_loss_price,
+                      CloseReason.TAKE_PROFIT: trade.take_profit_price}.get(reason) or price
+        fee_rate = _taker_fee_rate(exchange, trade.symbol)
+        trade_close_record(trade=trade, exit_price=exit_price, close_fee=exit_price * trade.size * fee_rate,
+                           reason=reason, closed_at=timezone.now())
+        report.actions.append(f"{trade.symbol} {trade.side} is gone from the exchange: recorded as {reason.label}")
+    recorded = set(Trade.objects.filter(closed_at__isnull=True).values_list("symbol", flat=True))
+    for symbol, position in by_symbol.items():
+        if symbol not in recorded:
+            report.unknown_positions.append(symbol)
+            message = (f"{position.side} {symbol} amount {position.amount} is open on the exchange but was not "
+                       "opened by the bot; it is left alone and counts against max_positions")
+            report.actions.append(f"flagged unknown position {symbol}")
+            alert_send(kind=AlertKind.UNKNOWN_POSITION, message=message)
+
+
+def _taker_fee_rate(exchange: Exchange, symbol: str) -> Decimal:
+    try:
+        return exchange.market(symbol=symbol).taker_fee_rate
+    except ExchangeError:
+        return DEFAULT_TAKER_FEE_RATE

@@ -1,0 +1,360 @@
+"""One trading cycle, with every safety rule in one place (DESIGN.md "Trading modes and safety").
+
+Order of a cycle:
+ 1. reload the config; paused -> return before any exchange call;
+ 2. take the cycle lease (one cycle at a time, wherever it runs);
+ 3. snapshot balance and positions from the exchange of the mode (paper or CoinEx);
+ 4. kill switch: drawdown from the starting balance (or equity peak) -> latch, close all;
+ 5. resolve pending orders by client id, reconcile records with the exchange;
+ 6. exits (TP, SL, trailing) and the protective-order watchdog;
+ 7. circuit breaker inputs: market data older than 3 candles;
+ 8. entries from the latest scan, each candidate's decision recorded;
+ 9. failures counted (circuit breaker), state announced on the bus, the cycle recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+from coinex.dto import Balance, Position
+from coinex.errors import ExchangeAuthError, ExchangeError, ExchangeTemporaryError, OrderRejected
+from coinex.exchange import Exchange
+from coinex.factory import exchange_for_mode
+from config.bus.client import bus_set_json
+from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
+from config.logging import Category
+from trader.cycle.exits import exit_decide, protective_levels
+from trader.cycle.lease import cycle_lease
+from trader.cycle.reconcile import ReconcileReport, intents_resolve, positions_reconcile
+from trader.cycle.rules import Account, EntrySettings, entry_plan
+from trader.cycle.signals import market_data_staleness, scan_candidates
+from trader.models import (
+    CloseReason,
+    CycleLog,
+    CycleOutcome,
+    Decision,
+    KillSwitchReference,
+    LockKind,
+    Trade,
+    TraderConfig,
+    TraderMode,
+    TraderStatus,
+)
+from trader.services.alerts import AlertKind, alert_send
+from trader.services.announce import trader_event_publish, trader_status_announce
+from trader.services.positions import (
+    correlation_id_new,
+    position_close,
+    position_open,
+    positions_close_all,
+    protective_orders_set,
+)
+from trader.services.status import lock_trip, status_get
+
+logger = logging.getLogger(__name__)
+
+RATE_LIMIT_CODE = 4213
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class CycleState:
+    """What one cycle collects as it goes: actions, errors, and the counts the breaker needs."""
+
+    log: CycleLog
+    actions: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    order_errors: int = 0
+    rate_limited: int = 0
+
+    def act(self, text: str) -> None:
+        self.actions.append(text)
+
+    def fail(self, text: str, *, order: bool = False, error: Exception | None = None) -> None:
+        self.errors.append(text)
+        if order:
+            self.order_errors += 1
+        if isinstance(error, ExchangeTemporaryError) and error.code == RATE_LIMIT_CODE:
+            self.rate_limited += 1
+        logger.error(text, extra={"category": Category.TRADE, "cycle_id": self.log.pk})
+
+
+def entry_settings_from(config: TraderConfig) -> EntrySettings:
+    """The entry-relevant part of the config, frozen for one cycle."""
+    return EntrySettings(
+        long_threshold=config.long_threshold, short_threshold=config.short_threshold,
+        coin_whitelist=tuple(config.coin_whitelist), coin_blacklist=tuple(config.coin_blacklist),
+        max_positions=config.max_positions, max_leverage=config.max_leverage,
+        leverage_rules=dict(config.leverage_rules), position_size_pct=config.position_size_pct,
+        use_ta_signals=config.use_ta_signals, ta_bonus_cap=config.ta_bonus_cap,
+    )
+
+
+def cycle_run(*, exchange: Exchange | None = None, now: datetime | None = None) -> CycleLog:
+    """Run one cycle and return its record; never raises for an exchange or data problem."""
+    from trader.services.config import config_get
+
+    config = config_get()  # hot reload: every cycle reads the config afresh
+    status = status_get()
+    started = timezone.now()
+    if status.mode == TraderMode.PAUSED:
+        return CycleLog.objects.create(started_at=started, finished_at=started, duration_ms=0,
+                                       mode=status.mode, outcome=CycleOutcome.PAUSED)
+    with cycle_lease() as held:
+        if not held:
+            logger.info("another cycle is running; this one is skipped", extra={"category": Category.TRADE})
+            return CycleLog.objects.create(started_at=started, finished_at=started, duration_ms=0,
+                                           mode=status.mode, outcome=CycleOutcome.BUSY)
+        return _cycle_locked(config=config, mode=status.mode, exchange=exchange, now=now or started)
+
+
+def _cycle_locked(*, config: TraderConfig, mode: str, exchange: Exchange | None, now: datetime) -> CycleLog:
+    clock = time.monotonic()
+    state = CycleState(CycleLog.objects.create(started_at=now, mode=mode))
+    failed = False
+    try:
+        exchange = exchange or exchange_for_mode(mode=mode)
+        _cycle_body(state=state, config=config, exchange=exchange, now=now)
+    except ExchangeAuthError as error:
+        failed = True
+        state.fail(f"exchange refused the credentials: {error}", error=error)
+        lock_trip(kind=LockKind.CIRCUIT_BREAKER, reason=f"exchange authentication failed: {error}")
+        alert_send(kind=AlertKind.CIRCUIT_BREAKER, message=f"authentication failed, trading stopped: {error}")
+    except ExchangeError as error:
+        failed = True
+        state.fail(f"cycle aborted by an exchange error: {error}", error=error)
+    except Exception as error:
+        failed = True
+        logger.exception("cycle crashed", extra={"category": Category.TRADE, "cycle_id": state.log.pk})
+        state.fail(f"cycle crashed: {type(error).__name__}: {error}")
+    _breaker_account(state=state, config=config, cycle_failed=failed)
+    log = state.log
+    log.finished_at = timezone.now()
+    log.duration_ms = int((time.monotonic() - clock) * 1000)
+    log.outcome = CycleOutcome.FAILED if failed else CycleOutcome.OK
+    log.actions, log.errors = state.actions, state.errors
+    log.save()
+    TraderStatus.objects.filter(pk=1).update(last_cycle_at=log.finished_at)
+    trader_status_announce()
+    logger.info("cycle %s: %s, %d action(s), %d error(s) in %d ms", log.pk, log.outcome, len(log.actions),
+                len(log.errors), log.duration_ms, extra={"category": Category.TRADE, "cycle_id": log.pk})
+    return log
+
+
+def _breaker_account(*, state: CycleState, config: TraderConfig, cycle_failed: bool) -> None:
+    """Count consecutive failures (failed cycles, order errors); lock at the threshold."""
+    status = status_get()
+    failures = (status.consecutive_failures + (1 if cycle_failed else 0) + state.order_errors
+                if (cycle_failed or state.order_errors) else 0)
+    TraderStatus.objects.filter(pk=1).update(consecutive_failures=failures)
+    reason = None
+    if failures >= config.circuit_breaker_threshold:
+        reason = f"{failures} consecutive failures (threshold {config.circuit_breaker_threshold})"
+    elif state.rate_limited >= django_settings.TRADER_RATE_LIMIT_BURST:
+        reason = f"{state.rate_limited} rate-limit errors in one cycle"
+    if reason:
+        _breaker_trip(state, reason)
+
+
+def _breaker_trip(state: CycleState, reason: str) -> None:
+    lock_trip(kind=LockKind.CIRCUIT_BREAKER, reason=reason)
+    state.act(f"circuit breaker tripped: {reason}")
+    alert_send(kind=AlertKind.CIRCUIT_BREAKER, message=reason)
+    trader_event_publish(kind="lock", payload={"lock": "circuit_breaker", "reason": reason})
+
+
+def _cycle_body(*, state: CycleState, config: TraderConfig, exchange: Exchange, now: datetime) -> None:
+    balance = exchange.balance()
+    positions = exchange.positions()
+    state.log.equity = balance.equity
+    _publish_account(balance, positions)
+    status = _equity_track(balance.equity)
+
+    if _kill_switch(state=state, config=config, status=status, balance=balance, exchange=exchange,
+                    positions=positions):
+        return
+
+    report = ReconcileReport()
+    intents_resolve(exchange=exchange, report=report)
+    positions_reconcile(exchange=exchange, positions=positions, report=report)
+    state.actions.extend(report.actions)
+
+    _exits_and_watchdog(state=state, config=config, exchange=exchange, positions=positions)
+
+    stale = market_data_staleness(now=now)
+    if stale:
+        _breaker_trip(state, f"market data is stale: {stale}")
+
+    positions = exchange.positions()
+    _entries(state=state, config=config, exchange=exchange, positions=positions, now=now)
+    _publish_account(exchange.balance(), exchange.positions())
+
+
+def _equity_track(equity: Decimal) -> TraderStatus:
+    """Set the starting balance on the first cycle; keep the equity peak."""
+    status = status_get()
+    updates = {}
+    if status.starting_balance is None:
+        updates["starting_balance"] = equity
+    if status.equity_peak is None or equity > status.equity_peak:
+        updates["equity_peak"] = equity
+    if updates:
+        TraderStatus.objects.filter(pk=1).update(**updates)
+        status.refresh_from_db()
+    return status
+
+
+def kill_switch_drawdown_pct(*, status: TraderStatus, config: TraderConfig, equity: Decimal) -> Decimal:
+    """Drawdown of ``equity`` from the configured reference, in % (0 when at or above it)."""
+    reference = status.equity_peak if config.kill_switch_reference == KillSwitchReference.EQUITY_PEAK \
+        else status.starting_balance
+    if not reference:
+        return Decimal(0)
+    return max(Decimal(0), (reference - equity) / reference * HUNDRED)
+
+
+def _kill_switch(*, state: CycleState, config: TraderConfig, status: TraderStatus, balance: Balance,
+                 exchange: Exchange, positions: list[Position]) -> bool:
+    """Latch the kill switch and close everything when the drawdown reaches the limit."""
+    drawdown = kill_switch_drawdown_pct(status=status, config=config, equity=balance.equity)
+    if status.lock_kind == LockKind.KILL_SWITCH:
+        return True  # latched: nothing is traded until a user re-arms it
+    if drawdown < config.kill_switch_drawdown_pct:
+        return False
+    reason = f"equity {balance.equity} is down {drawdown:.2f}% (limit {config.kill_switch_drawdown_pct}%)"
+    lock_trip(kind=LockKind.KILL_SWITCH, reason=reason)
+    outcomes = positions_close_all(exchange=exchange, reason=CloseReason.KILL_SWITCH, positions=positions)
+    state.act(f"kill switch latched: {reason}")
+    for outcome in outcomes:
+        state.act(f"kill switch close {outcome.symbol}: {outcome.detail}")
+        if not outcome.closed:
+            state.fail(f"kill switch could not close {outcome.symbol}: {outcome.detail}", order=True)
+    alert_send(kind=AlertKind.KILL_SWITCH, message=f"{reason}; closed {sum(o.closed for o in outcomes)} "
+                                                   f"of {len(outcomes)} position(s)")
+    trader_event_publish(kind="lock", payload={"lock": "kill_switch", "reason": reason})
+    return True
+
+
+def _exits_and_watchdog(*, state: CycleState, config: TraderConfig, exchange: Exchange,
+                        positions: list[Position]) -> None:
+    by_symbol = {p.symbol: p for p in positions}
+    for trade in Trade.objects.filter(closed_at__isnull=True):
+        position = by_symbol.get(trade.symbol)
+        if position is None:
+            continue
+        decision = exit_decide(side=trade.side, entry_price=trade.entry_price, price=position.mark_price,
+                               leverage=trade.leverage, best_price=trade.best_price, tp_pct=config.tp_pct,
+                               sl_pct=config.sl_pct, trailing_stop=config.trailing_stop)
+        if decision.best_price != trade.best_price:
+            Trade.objects.filter(pk=trade.pk).update(best_price=decision.best_price)
+            trade.best_price = decision.best_price
+        if decision.reason is not None:
+            try:
+                position_close(symbol=trade.symbol, reason=decision.reason, exchange=exchange, trade=trade)
+                state.act(f"closed {trade.side} {trade.symbol}: {decision.detail}")
+            except ExchangeError as error:
+                state.fail(f"closing {trade.symbol} failed: {error}", order=True, error=error)
+                alert_send(kind=AlertKind.ORDER_FAILED, message=f"closing {trade.symbol} failed: {error}")
+            continue
+        _watchdog(state=state, config=config, exchange=exchange, trade=trade, position=position)
+
+
+def _watchdog(*, state: CycleState, config: TraderConfig, exchange: Exchange, trade: Trade,
+              position: Position) -> None:
+    """Every open position has its stop-loss and take-profit on the exchange, at the current levels."""
+    levels = protective_levels(side=trade.side, entry_price=trade.entry_price, leverage=trade.leverage,
+                               best_price=trade.best_price, tp_pct=config.tp_pct, sl_pct=config.sl_pct,
+                               trailing_stop=config.trailing_stop)
+    missing = [name for name, price in (("stop-loss", position.stop_loss_price),
+                                        ("take-profit", position.take_profit_price)) if price is None]
+    market = exchange.market(symbol=trade.symbol)
+    moved = position.stop_loss_price is not None and market.price_round(levels.stop_loss) != position.stop_loss_price
+    if not missing and not moved:
+        return
+    try:
+        protective_orders_set(trade=trade, exchange=exchange, tp_pct=config.tp_pct, sl_pct=config.sl_pct,
+                              trailing_stop=config.trailing_stop)
+    except ExchangeError as error:
+        state.fail(f"protective orders for {trade.symbol} not placed: {error}", order=True, error=error)
+        alert_send(kind=AlertKind.PROTECTIVE_ORDER_MISSING,
+                   message=f"{trade.symbol}: {', '.join(missing) or 'stop'} could not be placed: {error}")
+        return
+    if missing:
+        state.act(f"re-placed missing {' and '.join(missing)} of {trade.symbol}")
+        alert_send(kind=AlertKind.PROTECTIVE_ORDER_MISSING,
+                   message=f"{trade.symbol} had no {' and '.join(missing)} on the exchange; re-placed")
+    else:
+        state.act(f"moved the trailing stop of {trade.symbol} to {market.price_round(levels.stop_loss)}")
+
+
+def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, positions: list[Position],
+             now: datetime) -> None:
+    status = status_get()
+    settings = entry_settings_from(config)
+    balance = exchange.balance()
+    account = Account(enabled=status.enabled, lock=status.get_lock_kind_display() if status.is_locked else None,
+                      equity=balance.equity, available=balance.available,
+                      open_symbols={p.symbol for p in positions})
+    candidates = scan_candidates(settings=settings)
+    state.log.symbols_scanned = len(candidates)
+    markets = {m.symbol: m for m in exchange.markets()} if candidates else {}
+    for candidate in candidates:
+        plan = entry_plan(candidate=candidate, settings=settings, account=account, markets=markets, now=now,
+                          max_signal_age_s=django_settings.TRADER_MAX_SIGNAL_AGE_S)
+        correlation_id = correlation_id_new()
+        outcome, reason = Decision.Outcome.SKIPPED, plan.reason
+        if plan.passed:
+            state.log.candidates += 1
+            try:
+                trade = position_open(plan=plan, exchange=exchange, mode=state.log.mode,
+                                      correlation_id=correlation_id)
+            except (OrderRejected, ExchangeError) as error:
+                outcome, reason = Decision.Outcome.FAILED, f"order failed: {error}"
+                state.fail(f"opening {candidate.side} {candidate.symbol} failed: {error}", order=True, error=error)
+                alert_send(kind=AlertKind.ORDER_FAILED,
+                           message=f"opening {candidate.side} {candidate.symbol} failed: {error}")
+            else:
+                outcome = Decision.Outcome.ENTERED
+                account.open_symbols.add(candidate.symbol)
+                account.available -= plan.margin
+                state.act(f"opened {candidate.side} {candidate.symbol} at score {plan.score} ({plan.leverage}x)")
+                try:
+                    protective_orders_set(trade=trade, exchange=exchange, tp_pct=config.tp_pct,
+                                          sl_pct=config.sl_pct, trailing_stop=config.trailing_stop)
+                except ExchangeError as error:
+                    state.fail(f"protective orders for {candidate.symbol} not placed: {error}", error=error)
+        Decision.objects.create(
+            cycle=state.log, correlation_id=correlation_id, symbol=candidate.symbol, side=candidate.side,
+            base_score=candidate.base_score, ta_bonus=plan.ta_bonus_counted, score=plan.score,
+            threshold=plan.threshold, verdicts=[v.as_dict() for v in plan.verdicts], outcome=outcome, reason=reason,
+        )
+
+
+def _publish_account(balance: Balance, positions: list[Position]) -> None:
+    """``state:balance`` and ``state:positions`` from the exchange snapshot."""
+    bus_set_json(key=KEY_STATE_BALANCE, payload=balance_payload(balance))
+    bus_set_json(key=KEY_STATE_POSITIONS, payload=[position_payload(p) for p in positions])
+
+
+def balance_payload(balance: Balance) -> dict:
+    return {"asset": balance.asset, "available": balance.available, "frozen": balance.frozen,
+            "margin": balance.margin, "unrealized_pnl": balance.unrealized_pnl, "equity": balance.equity,
+            "at": timezone.now()}
+
+
+def position_payload(position: Position) -> dict:
+    return {
+        "symbol": position.symbol, "side": position.side, "amount": position.amount,
+        "entry_price": position.entry_price, "mark_price": position.mark_price, "leverage": position.leverage,
+        "margin_mode": position.margin_mode, "margin": position.margin, "unrealized_pnl": position.unrealized_pnl,
+        "pnl_pct": position.pnl_pct_of_margin.quantize(Decimal("0.01")),
+        "liquidation_price": position.liquidation_price, "take_profit_price": position.take_profit_price,
+        "stop_loss_price": position.stop_loss_price,
+    }

@@ -1,0 +1,26 @@
+"""Trader tasks (queue ``trader``): thin shells over the services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="trader.send_alert", time_limit=30, soft_time_limit=25, max_retries=3, default_retry_delay=10,
+             bind=True)
+def send_alert(self, text: str) -> bool:
+    """Deliver one alert to Telegram; retried a few times when Telegram does not answer."""
+    from trader.services.alerts import telegram_send
+
+    delivered = telegram_send(text=text)
+    if not delivered and self.request.retries < self.max_retries:
+        raise self.retry()
+    return delivered
+
+
+@shared_task(name="trader.run_cycle", time_limit=540, soft_time_limit=480)
+def run_cycle() -> dict:
+    """One trading cycle (beat runs it every ``scan_interval_minutes``)."""
+    from trader.cycle.run import cycle_run
+
+    log = cycle_run()
+    return {"cycle_id": log.pk, "outcome": log.outcome, "actions": len(log.actions), "errors": len(log.errors)}
