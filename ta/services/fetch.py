@@ -5,8 +5,9 @@ enabled or disabled in the admin counts from the next run) and the given timefra
 Per series (symbol x timeframe) it plans a range:
 
 - nothing stored yet: backfill the last ``backfill`` candles;
-- otherwise from the newest stored candle (it may have been forming) to now, or from
-  the first missing candle when the last ``backfill`` candles have a gap;
+- otherwise from the newest stored candle (it may have been forming) to now, however
+  old it is, or from the first missing candle when the last ``backfill`` candles have
+  a gap;
 
 fetches it page by page, stores it with one idempotent upsert, and, when candles
 changed, announces them on the bus. A failing series is reported and skipped; a ban
@@ -208,7 +209,9 @@ def _plan_start(
     count, first, last = series_coverage(symbol_id=symbol_id, timeframe=timeframe, since=window_start)
     if last is None:
         newest = series_newest_open_time(symbol_id=symbol_id, timeframe=timeframe)
-        return window_start if newest is None else max(window_start, newest)
+        # Nothing recent: backfill a new series; resume an old one from its newest candle,
+        # so a platform that was stopped for a while gets the whole gap, not a hole.
+        return window_start if newest is None else newest
     if extend_history and first > window_start:
         return window_start
     expected = (last - first) // step + 1

@@ -38,6 +38,7 @@ SIGMA_PER_SQRT_MIN = 0.0005  # log-price move per sqrt(minute) for a volatility 
 REGIME_SCALE_MIN = 2880.0  # volatility regime changes over ~2 days
 REGIME_STRENGTH = 0.8  # volatility varies by exp(+-0.8): about 0.45x .. 2.2x
 REGIME_MAX_SCALE_MIN = 480.0  # octaves up to 8 h feel the volatility regime
+MEAN_REVERSION_SCALE_MIN = 10_080.0  # a week
 MARKET_WEIGHT = 0.6
 OWN_WEIGHT = 0.8
 VOLUME_DECIMALS = 4
@@ -131,10 +132,17 @@ def _regime(key: int, minutes: np.ndarray) -> np.ndarray:
     return np.exp(REGIME_STRENGTH * raw)
 
 
+def _octave_amplitude(scale_min: float) -> float:
+    """sqrt(scale) (a random walk) up to a week; slower growth beyond, so prices mean-revert over months."""
+    if scale_min <= MEAN_REVERSION_SCALE_MIN:
+        return math.sqrt(scale_min)
+    return math.sqrt(MEAN_REVERSION_SCALE_MIN) * (scale_min / MEAN_REVERSION_SCALE_MIN) ** 0.25
+
+
 def _factor(key: int, minutes: np.ndarray, regime: np.ndarray) -> np.ndarray:
     total = np.zeros_like(minutes)
     for octave, scale in enumerate(OCTAVE_SCALES_MIN):
-        component = math.sqrt(scale) * _value_noise(key + octave * 7919, minutes, scale)
+        component = _octave_amplitude(scale) * _value_noise(key + octave * 7919, minutes, scale)
         total += component * regime if scale <= REGIME_MAX_SCALE_MIN else component
     return total
 
@@ -174,16 +182,18 @@ class SimulatedSource:
         if last < first:
             return []
         last = min(last, first + (self.page_limit - 1) * step)
-        base = self._base_bars(symbol, first, last + step - BASE_STEP, now)
-        if step == BASE_STEP:
-            return base
-        return aggregate_bars(base, step=step, now=now)
+        series = self._base_series(symbol, first, last + step - BASE_STEP, now)
+        if series is None:
+            return []
+        if step != BASE_STEP:
+            series = series.aggregated(step // BASE_STEP, first_open=first, step=step, now=now)
+        return series.bars()
 
-    def _base_bars(self, symbol: str, first: datetime, last: datetime, now: datetime) -> list[Bar]:
-        """5m bars opening from ``first`` to ``min(last, now)``; the one containing ``now`` forming."""
+    def _base_series(self, symbol: str, first: datetime, last: datetime, now: datetime) -> _Series | None:
+        """5m candles opening from ``first`` to ``min(last, now)``; the one containing ``now`` forming."""
         last = min(last, floor_time(now, BASE_STEP))
         if last < first:
-            return []
+            return None
         count = (last - first) // BASE_STEP + 1
         first_minute = (first - EPOCH) / timedelta(minutes=1)
         now_minute = (now - EPOCH) / timedelta(minutes=1)
@@ -207,48 +217,66 @@ class SimulatedSource:
         volume = profile.volume_usdt_5m * activity * noise * elapsed / prices[:, -1]
 
         places = price_places(profile.anchor_price)
-        bars = []
-        for i in range(count):
-            open_time = first + i * BASE_STEP
-            bars.append(Bar(
-                open_time,
-                _quantize(prices[i, 0], places),
-                _quantize(high[i], places),
-                _quantize(low[i], places),
-                _quantize(prices[i, -1], places),
-                _quantize(volume[i], VOLUME_DECIMALS),
-                is_closed=not forming[i],
-            ))
-        return bars
+        # Rounded to the tick before any aggregation, so 1h/4h are exact aggregates of the 5m values.
+        return _Series(
+            open_times=[first + i * BASE_STEP for i in range(count)],
+            open=np.round(prices[:, 0], places),
+            high=np.round(high, places),
+            low=np.round(low, places),
+            close=np.round(prices[:, -1], places),
+            volume_units=np.rint(volume * 10**VOLUME_DECIMALS).astype(np.int64),
+            closed=~forming,
+            places=places,
+        )
+
+
+@dataclass
+class _Series:
+    """Candles as arrays: prices already rounded to the tick, volume in 10^-VOLUME_DECIMALS units."""
+
+    open_times: list[datetime]
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume_units: np.ndarray
+    closed: np.ndarray
+    places: int
+
+    def aggregated(self, per_bucket: int, *, first_open: datetime, step: timedelta, now: datetime) -> _Series:
+        """Buckets of ``per_bucket`` candles from ``first_open`` on: first/max/min/last/sum."""
+        starts = np.arange(0, len(self.open_times), per_bucket)
+        ends = np.minimum(starts + per_bucket, len(self.open_times)) - 1
+        open_times = [first_open + i * step for i in range(len(starts))]
+        return _Series(
+            open_times=open_times,
+            open=self.open[starts],
+            high=np.maximum.reduceat(self.high, starts),
+            low=np.minimum.reduceat(self.low, starts),
+            close=self.close[ends],
+            volume_units=np.add.reduceat(self.volume_units, starts),
+            closed=np.array([moment + step <= now for moment in open_times], dtype=bool),
+            places=self.places,
+        )
+
+    def bars(self) -> list[Bar]:
+        """The candles as ``Bar`` values with ``Decimal`` prices."""
+        price = f"{{:.{self.places}f}}".format
+        scale = Decimal(1).scaleb(-VOLUME_DECIMALS)
+        return [
+            Bar(
+                self.open_times[i],
+                Decimal(price(self.open[i])),
+                Decimal(price(self.high[i])),
+                Decimal(price(self.low[i])),
+                Decimal(price(self.close[i])),
+                Decimal(int(self.volume_units[i])) * scale,
+                is_closed=bool(self.closed[i]),
+            )
+            for i in range(len(self.open_times))
+        ]
 
 
 def price_places(anchor_price: float) -> int:
     """Decimal places of the price tick: about 7 significant digits, at most 12."""
     return max(0, min(12, 6 - math.floor(math.log10(anchor_price))))
-
-
-def _quantize(value: float, places: int) -> Decimal:
-    return Decimal(f"{value:.{places}f}")
-
-
-def aggregate_bars(bars: list[Bar], *, step: timedelta, now: datetime) -> list[Bar]:
-    """Candles of length ``step`` from shorter ``bars``: first open, max high, min low, last close, sum volume.
-
-    A bucket is closed when its end is at or before ``now``; buckets are aligned on
-    the Unix epoch (like Binance's).
-    """
-    buckets: dict[datetime, list[Bar]] = {}
-    for bar in bars:
-        buckets.setdefault(floor_time(bar.open_time, step), []).append(bar)
-    result = []
-    for open_time, group in buckets.items():
-        result.append(Bar(
-            open_time,
-            group[0].open,
-            max(bar.high for bar in group),
-            min(bar.low for bar in group),
-            group[-1].close,
-            sum((bar.volume for bar in group), Decimal(0)),
-            is_closed=open_time + step <= now,
-        ))
-    return result

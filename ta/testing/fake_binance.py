@@ -25,6 +25,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,6 +109,8 @@ class FakeBinance:
     klines_dir: Path
     now: datetime
     start_weight: int = 0
+    # The minute Binance's weight window is in (calendar minute); tests may freeze it.
+    weight_minute: Callable[[], int] = field(default=lambda: int(time.time() // 60))
     faults: deque[Fault] = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list)
 
@@ -115,7 +118,7 @@ class FakeBinance:
         self._series: dict[tuple[str, str], _Series | None] = {}
         self._lock = threading.Lock()
         self._used_weight = self.start_weight
-        self._weight_minute = int(time.time() // 60)
+        self._weight_minute = self.weight_minute()
         self._server: ThreadingHTTPServer | None = None
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -154,6 +157,11 @@ class FakeBinance:
         assert self._server is not None, "start the server first"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def weight_reset(self, used_weight: int = 0) -> None:
+        """Start the current minute's used weight at ``used_weight``."""
+        with self._lock:
+            self._used_weight, self._weight_minute = used_weight, self.weight_minute()
+
     @property
     def klines_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.endswith("/klines")]
@@ -191,7 +199,7 @@ class FakeBinance:
 
     def _add_weight(self, path: str, params: dict[str, str]) -> int:
         with self._lock:
-            minute = int(time.time() // 60)
+            minute = self.weight_minute()
             if minute != self._weight_minute:
                 self._weight_minute, self._used_weight = minute, 0
             self._used_weight += _request_weight(path, params)
