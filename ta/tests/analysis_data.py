@@ -19,19 +19,23 @@ TIMEFRAMES = ("5m", "1h", "4h")
 
 
 @cache
-def real_frames(klines_dir: Path, symbol: str, limit: int = 500) -> dict[str, pd.DataFrame]:
-    """The newest ``limit`` candles of each timeframe opened at or before END."""
+def real_frames(
+    klines_dir: Path, symbol: str, limit: int = 500, end: pd.Timestamp | None = END
+) -> dict[str, pd.DataFrame]:
+    """The newest ``limit`` candles of each timeframe opened at or before ``end`` (None: the file's end)."""
     frames = {}
     for timeframe in TIMEFRAMES:
         frame = candles_read_csv(str(klines_dir / f"{symbol}-{timeframe}.csv.gz"))
-        frames[timeframe] = frame[frame.index <= END].iloc[-limit:]
+        frames[timeframe] = (frame if end is None else frame[frame.index <= end]).iloc[-limit:]
     return frames
 
 
-def candles_store(klines_dir: Path, symbol: str, *, limit: int = 500) -> dict[str, pd.DataFrame]:
+def candles_store(
+    klines_dir: Path, symbol: str, *, limit: int = 500, end: pd.Timestamp | None = END
+) -> dict[str, pd.DataFrame]:
     """Store ``symbol``'s real candles in the database; returns the frames stored."""
     symbol_id = Symbol.objects.get(symbol=symbol).id
-    frames = real_frames(klines_dir, symbol, limit)
+    frames = real_frames(klines_dir, symbol, limit, end)
     for timeframe, frame in frames.items():
         bars = [
             Bar(
