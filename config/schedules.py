@@ -43,8 +43,15 @@ SCHEDULES: list[ScheduleSpec] = [
         description="Fetch the 1h and 4h candles of every enabled symbol (backfills on first run), store, publish.",
         kwargs={"timeframes": ["1h", "4h"]},
     ),
-    # Market data, analysis and trader schedules are added here by their apps' issues.
+    # Trader: every scan_interval_minutes (the runtime config keeps this row's interval in step).
+    ScheduleSpec(
+        name="trader: cycle",
+        task="trader.run_cycle",
+        every_s=300,
+        description="One trading cycle (returns at once while paused). Interval follows scan_interval_minutes.",
+    ),
 ]
+TRADER_CYCLE_SCHEDULE = "trader: cycle"
 
 
 @dataclass(frozen=True)

@@ -57,17 +57,18 @@ def intents_resolve(*, exchange: Exchange, report: ReconcileReport) -> None:
             report.actions.append(f"order {intent.client_id} for {intent.symbol} was not placed")
 
 
-def _reason_from_price(trade: Trade, price) -> CloseReason:
-    if trade.side == Side.LONG:
-        if trade.stop_loss_price is not None and price <= trade.stop_loss_price:
-            return CloseReason.STOP_LOSS
-        if trade.take_profit_price is not None and price >= trade.take_profit_price:
-            return CloseReason.TAKE_PROFIT
-    else:
-        if trade.stop_loss_price is not None and price >= trade.stop_loss_price:
-            return CloseReason.STOP_LOSS
-        if trade.take_profit_price is not None and price <= trade.take_profit_price:
-            return CloseReason.TAKE_PROFIT
+def _reason_from_price(trade: Trade, price: Decimal) -> CloseReason:
+    """Which protective order closed ``trade`` at ``price``; ``reconcile`` when neither explains it.
+
+    A stop beyond the entry on the profitable side is the trailing stop.
+    """
+    long = trade.side == Side.LONG
+    stop, take = trade.stop_loss_price, trade.take_profit_price
+    if stop is not None and (price <= stop if long else price >= stop):
+        trailed = stop > trade.entry_price if long else stop < trade.entry_price
+        return CloseReason.TRAILING if trailed else CloseReason.STOP_LOSS
+    if take is not None and (price >= take if long else price <= take):
+        return CloseReason.TAKE_PROFIT
     return CloseReason.RECONCILE
 
 
@@ -82,7 +83,7 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
         except ExchangeError:
             price = trade.best_price or trade.entry_price
         reason = _reason_from_price(trade, price)
-        exit_price = {CloseReason.STOP_LOSS: trade.stop_loss_price,
+        exit_price = {CloseReason.STOP_LOSS: trade.stop_loss_price, CloseReason.TRAILING: trade.stop_loss_price,
                       CloseReason.TAKE_PROFIT: trade.take_profit_price}.get(reason) or price
         fee_rate = _taker_fee_rate(exchange, trade.symbol)
         trade_close_record(trade=trade, exit_price=exit_price, close_fee=exit_price * trade.size * fee_rate,

@@ -70,5 +70,8 @@ def config_reset(*, actor: Actor) -> TraderConfig:
 
 def _config_changed(config: TraderConfig, changed: list[str]) -> None:
     from trader.services.announce import trader_config_announce
+    from trader.services.schedule import cycle_schedule_sync
 
+    if "scan_interval_minutes" in changed:
+        cycle_schedule_sync(minutes=config.scan_interval_minutes)
     trader_config_announce(config=config, changed=changed)
