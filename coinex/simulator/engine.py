@@ -330,6 +330,17 @@ class SimulatedAccount:
                 raise OrderRejected("a limit order needs a price", code=CODE_BAD_PARAMETER)
             self._check_price(market, price, what="price")
         current = self.mark_price(symbol)
+        first_free_id = self.state.next_id
+        try:
+            return self._order_execute(market=market, side=side, type=type, amount=amount, price=price,
+                                       current=current, client_id=client_id)
+        except OrderRejected:
+            self.state.next_id = first_free_id  # a rejected order leaves no trace
+            raise
+
+    def _order_execute(self, *, market: Market, side: OrderSide, type: OrderType, amount: Decimal,
+                       price: Decimal | None, current: Decimal, client_id: str | None) -> SimOrder:
+        symbol = market.symbol
         order = self._new_order(symbol=symbol, side=side, type=type, amount=amount,
                                 price=price if type == OrderType.LIMIT else None, client_id=client_id)
         marketable = type == OrderType.MARKET or (
@@ -362,9 +373,14 @@ class SimulatedAccount:
             self._check_amount(market, amount)
         side = OrderSide.SELL if pos.side == PositionSide.LONG else OrderSide.BUY
         fill_price = price if price is not None else self._taker_price(market, side, self.mark_price(symbol))
+        first_free_id = self.state.next_id
         order = self._new_order(symbol=symbol, side=side, type=OrderType.MARKET, amount=close_amount,
                                 price=None, client_id=client_id, reduce_only=True)
-        self._fill(order, price=fill_price, fee_rate=market.taker_fee_rate)
+        try:
+            self._fill(order, price=fill_price, fee_rate=market.taker_fee_rate)
+        except OrderRejected:
+            self.state.next_id = first_free_id
+            raise
         self.state.orders[order.order_id] = order
         return order
 
