@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -55,7 +53,8 @@ class Command(BaseCommand):
         expected = series_count * (backfill or settings.MARKET_DATA_BACKFILL_CANDLES)
         bar = None
         if not no_progress and expected >= PROGRESS_MIN_CANDLES:
-            bar = tqdm(total=expected, unit="candle", file=sys.stderr, desc=f"fetch from {candle_source.name}")
+            # The raw stream: OutputWrapper would end every redraw with a newline.
+            bar = tqdm(total=expected, unit="candle", file=self.stderr._out, desc=f"fetch from {candle_source.name}")
 
         def on_page(symbol: str, timeframe: str, count: int) -> None:
             if bar is not None:

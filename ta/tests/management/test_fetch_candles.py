@@ -1,0 +1,48 @@
+"""manage.py fetch_candles: what a user running it sees and gets."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from ta.models import Candle
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("fetch_candles", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_fetches_the_named_symbols_and_timeframes_from_the_simulated_market():
+    out, _ = run("--source", "simulated", "--symbols", "BTCUSDT,ETHUSDT", "--timeframes", "5m,1h", "--backfill", "40")
+    assert "simulated: 160 candles fetched, 160 new or changed, 2 symbol(s) updated" in out
+    assert Candle.objects.filter(symbol__symbol="ETHUSDT", timeframe="1h").count() == 40
+
+
+def test_a_long_backfill_shows_a_progress_bar():
+    _, err = run("--source", "simulated", "--symbols", "BTCUSDT", "--timeframes", "5m", "--backfill", "6000")
+    assert "fetch from simulated" in err and "6000/6000" in err
+
+
+def test_an_explicit_backfill_extends_a_short_history():
+    run("--source", "simulated", "--symbols", "BTCUSDT", "--timeframes", "1h", "--backfill", "10")
+    run("--source", "simulated", "--symbols", "BTCUSDT", "--timeframes", "1h", "--backfill", "30")
+    assert Candle.objects.filter(symbol__symbol="BTCUSDT", timeframe="1h").count() == 30
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--symbols", "NOPEUSDT"), "unknown symbol(s): NOPEUSDT"),
+        (("--timeframes", "7m"), "unknown timeframe(s): 7m"),
+        (("--backfill", "0"), "--backfill must be at least 1"),
+    ],
+)
+def test_bad_arguments_are_refused_with_the_reason(args, message):
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run("--source", "simulated", *args)

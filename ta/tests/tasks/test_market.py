@@ -1,0 +1,36 @@
+"""The market tasks on a real Celery worker, and their beat schedules."""
+
+from __future__ import annotations
+
+import pytest
+from django_celery_beat.models import PeriodicTask
+
+from config.schedules import schedules_apply
+from ta.models import Candle
+from ta.tasks.market import fetch_candles
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_fetches_and_returns_the_symbols_that_changed(celery_worker_process):
+    result = fetch_candles.apply_async(kwargs={"timeframes": ["5m"], "symbols": ["BTCUSDT", "SOLUSDT"]})
+    assert result.get(timeout=60)["symbols_changed"] == ["BTCUSDT", "SOLUSDT"]
+    assert result.get()["errors"] == []
+    assert Candle.objects.filter(symbol__symbol="SOLUSDT", timeframe="5m").count() >= 500  # the first-run backfill
+
+
+@pytest.mark.django_db
+def test_setup_schedules_creates_the_seed_intervals_editable_in_the_admin():
+    schedules_apply()
+    fast = PeriodicTask.objects.get(name="market: fetch 5m candles")
+    slow = PeriodicTask.objects.get(name="market: fetch 1h and 4h candles")
+    assert (fast.task, fast.interval.every, fast.kwargs) == ("market.fetch_candles", 30, '{"timeframes": ["5m"]}')
+    assert (slow.task, slow.interval.every) == ("market.fetch_candles", 300)
+    assert slow.kwargs == '{"timeframes": ["1h", "4h"]}'
+    assert fast.enabled and slow.enabled
+
+
+def test_the_task_is_routed_to_the_market_queue():
+    from config.celery import app
+
+    assert app.amqp.router.route({}, "market.fetch_candles")["queue"].name == "market"
