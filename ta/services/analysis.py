@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from config.bus.client import bus_publish, bus_set_and_publish
 from config.bus.push import push_event
@@ -202,7 +202,12 @@ def analysis_scan(*, symbols: list[str] | None = None) -> ScanReport:
             logger.exception("analysis of %s failed", symbol, extra={"category": Category.SCAN, "symbol": symbol})
             analysis = _failed(symbol, error)
         computed_at = datetime.now(tz=UTC)
-        analysis_store(symbol_id=symbol_ids[symbol], analysis=analysis, computed_at=computed_at)
+        try:
+            analysis_store(symbol_id=symbol_ids[symbol], analysis=analysis, computed_at=computed_at)
+        except DatabaseError as error:  # e.g. the symbol deleted meanwhile: skip it, keep scanning
+            logger.error("result of %s not stored: %s", symbol, error, extra={"category": Category.SCAN})
+            report.errors[symbol] = f"not stored: {type(error).__name__}: {error}"
+            continue
         _log_status_change(analysis, previous.get(symbol))
         if analysis.ok:
             report.analysed.append(symbol)
