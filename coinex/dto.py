@@ -112,6 +112,7 @@ class Position:
     stop_loss_price: Decimal | None
     opened_at: datetime
     updated_at: datetime
+    position_id: str | None = None  # the exchange's id; TP/SL closes it fires name it (paper: "tp-<id>")
 
     @property
     def notional(self) -> Decimal:

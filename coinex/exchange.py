@@ -85,6 +85,11 @@ class Exchange(Protocol):
         """Resting (unfilled or part-filled) orders, of one symbol or all."""
         ...
 
+    def orders_finished(self, *, symbol: str, limit: int = 20) -> list[Order]:
+        """The ``limit`` most recent finished (filled or cancelled) orders of ``symbol``, newest
+        first, including the closes the exchange made itself (TP/SL, liquidation)."""
+        ...
+
     def order_cancel(self, *, symbol: str, order_id: str) -> Order:
         """Cancel a resting order; returns its final state."""
         ...

@@ -196,6 +196,13 @@ class CoinExClient:
         return [_parsed(parse.order_parse, item)
                 for item in self._pages("/futures/pending-order", params, group=RateGroup.QUERY)]
 
+    def orders_finished(self, *, symbol: str, limit: int = 20) -> list[Order]:
+        """Recent finished orders, newest first (``GET /futures/finished-order``)."""
+        data = self.transport.get("/futures/finished-order", signed=True, group=RateGroup.QUERY,
+                                  params={"market": symbol, "market_type": MARKET_TYPE, "page": 1, "limit": limit})
+        orders = [_parsed(parse.order_parse, item) for item in data or []]
+        return sorted(orders, key=lambda order: int(order.order_id), reverse=True)
+
     def order_cancel(self, *, symbol: str, order_id: str) -> Order:
         """``POST /futures/cancel-order``; ``OrderNotFound`` when it is unknown or finished."""
         data = self.transport.post("/futures/cancel-order", group=RateGroup.CANCEL,

@@ -107,6 +107,7 @@ def position_parse(item: dict[str, Any], *, mark_price: Decimal | None = None) -
         stop_loss_price=positive_or_none(item.get("stop_loss_price")),
         opened_at=time_from_ms(item.get("created_at")),
         updated_at=time_from_ms(item.get("updated_at") or item.get("created_at")),
+        position_id=str(item["position_id"]) if item.get("position_id") is not None else None,
     )
 
 

@@ -210,6 +210,13 @@ class PaperExchange:
         """Resting paper orders."""
         return self._run(lambda engine: [engine.order_dto(o) for o in engine.orders_pending(symbol=symbol)])
 
+    def orders_finished(self, *, symbol: str, limit: int = 20) -> list[Order]:
+        """Recent finished paper orders of ``symbol``, newest first (TP/SL and liquidation closes included)."""
+        def finished(engine: SimulatedAccount) -> list[Order]:
+            done = [o for o in engine.state.orders.values() if o.symbol == symbol and o.status.is_final]
+            return [engine.order_dto(o) for o in sorted(done, key=lambda o: o.order_id, reverse=True)[:limit]]
+        return self._run(finished, symbol=symbol)
+
     def order_cancel(self, *, symbol: str, order_id: str) -> Order:
         """Cancel a resting paper order."""
         try:

@@ -167,6 +167,7 @@ class SimulatedAccount:
             stop_loss_price=self._effective_stop(position),
             opened_at=position.opened_at,
             updated_at=position.updated_at,
+            position_id=str(position.position_id),
         )
 
     def positions(self) -> list[Position]:

@@ -149,6 +149,8 @@ def test_position_take_profit_fires_when_the_price_reaches_it(client, sandbox):
     assert client.position(symbol="BTCUSDT") is not None
     sandbox.price("BTCUSDT", "52000")
     assert client.position(symbol="BTCUSDT") is None
+    closing = client.orders_finished(symbol="BTCUSDT")[0]
+    assert closing.client_id == f"tp-{position.position_id}" and closing.realized_pnl == Decimal("20")
     # equity: 10000 - open fee 0.25 + pnl 20 - close fee 0.26
     assert client.balance().equity == Decimal("10019.49")
 

@@ -89,6 +89,8 @@ def test_take_profit_fires_on_the_next_call_after_the_price_moved():
     assert fill.client_id.startswith("tp-") and fill.realized_pnl == D("60")
     assert exchange.positions() == []
     assert exchange.balance().equity == D("1000") - D("0.5") + D("60") - D("0.53")
+    latest, opening = exchange.orders_finished(symbol="SOLUSDT")
+    assert (latest.order_id, opening.client_id) == (fill.order_id, "o")
 
 
 def test_trailing_stop_on_paper():
