@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from ta.models import Candle, MarketFeedState, Symbol
+from ta.models import Candle, MarketFeedState, ScanResult, Symbol, TAResult
 
 
 @admin.register(Symbol)
@@ -30,3 +30,29 @@ class CandleAdmin(admin.ModelAdmin):
 class MarketFeedStateAdmin(admin.ModelAdmin):
     list_display = ("source", "last_fetch_at", "blocked_until", "region_blocked_url", "replay_start", "replay_speed")
     readonly_fields = ("updated_at",)
+
+
+class AnalysisResultAdmin(admin.ModelAdmin):
+    """Analysis rows are written by the scan only: shown read-only."""
+
+    list_select_related = ("symbol",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScanResult)
+class ScanResultAdmin(AnalysisResultAdmin):
+    list_display = (
+        "symbol", "status", "long_score", "ta_long_bonus", "short_score", "ta_short_bonus", "direction",
+        "suggested_leverage", "candle_time", "computed_at", "reason",
+    )
+    list_filter = ("status", "direction")
+
+
+@admin.register(TAResult)
+class TAResultAdmin(AnalysisResultAdmin):
+    list_display = ("symbol", "candle_time", "computed_at")

@@ -143,3 +143,12 @@ def test_health_reports_the_last_ta_scan(stored):
     analysis_scan(symbols=["BTCUSDT"])
     last = ScanResult.objects.get(symbol__symbol="BTCUSDT").computed_at
     assert _read_timestamps()["last_ta_scan"] == last.isoformat()
+
+
+def test_the_admin_shows_the_latest_results_read_only(stored, admin_client):
+    analysis_scan(symbols=["BTCUSDT"])
+    page = admin_client.get("/admin/ta/scanresult/")
+    assert page.status_code == 200 and b"BTCUSDT" in page.content
+    row = ScanResult.objects.get(symbol__symbol="BTCUSDT")
+    assert admin_client.get(f"/admin/ta/taresult/{TAResult.objects.get().pk}/change/").status_code == 200
+    assert admin_client.post(f"/admin/ta/scanresult/{row.pk}/change/", {"status": "ok"}).status_code == 403
