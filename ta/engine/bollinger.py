@@ -27,7 +27,7 @@ class Bands:
 
 
 def bollinger(close: np.ndarray, length: int = BB_LENGTH, multiplier: float = BB_MULTIPLIER) -> Bands:
-    """Bollinger Bands of ``close`` in price units; defined from index ``length - 1``."""
+    """Bollinger Bands of ``close`` in price units; defined from index ``length - 1``, all NaN with fewer closes."""
     mid = kernels.sma(close, length)
     width = multiplier * kernels.rolling_std_population(close, length)
     return Bands(upper=mid + width, mid=mid, lower=mid - width)
@@ -46,6 +46,6 @@ def bb_position(*, close: np.ndarray, bands: Bands) -> np.ndarray:
 
 
 def bb_width(bands: Bands) -> np.ndarray:
-    """Band width relative to the basis: (upper - lower) / mid, a unitless fraction."""
+    """(upper - lower) / mid, a unitless fraction; NaN during the warm-up (19 bars)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return (bands.upper - bands.lower) / bands.mid
