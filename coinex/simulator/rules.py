@@ -1,0 +1,38 @@
+"""Constants and small helpers shared by the simulator's modules."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from coinex.dto import OrderSide, PositionSide
+
+MONEY_STEP = Decimal("0.00000001")
+DEFAULT_MAINTENANCE_MARGIN_RATE = Decimal("0.005")
+DEFAULT_LEVERAGE = 3
+MAX_FINISHED_ORDERS_KEPT = 1000
+# CoinEx v2 codes the simulator raises (the sandbox answers with them).
+CODE_INSUFFICIENT_BALANCE = 3109
+CODE_BELOW_MIN_AMOUNT = 3127
+CODE_ORDER_NOT_FOUND = 3600
+CODE_UNKNOWN_MARKET = 3639
+CODE_BAD_PARAMETER = 4004
+# Client ids the simulator gives the orders it creates itself.
+CLIENT_ID_PREFIX_TAKE_PROFIT = "tp-"
+CLIENT_ID_PREFIX_STOP_LOSS = "sl-"
+CLIENT_ID_PREFIX_TRAILING = "trail-"
+CLIENT_ID_PREFIX_LIQUIDATION = "liq-"
+
+
+def money(value: Decimal) -> Decimal:
+    """``value`` rounded to 8 decimal places (the ledger's precision)."""
+    return value.quantize(MONEY_STEP, rounding=ROUND_HALF_EVEN)
+
+
+def direction_of(side: OrderSide) -> PositionSide:
+    """The position side an order of ``side`` opens."""
+    return PositionSide.LONG if side == OrderSide.BUY else PositionSide.SHORT
+
+
+def sign_of(side: PositionSide) -> int:
+    """+1 for long, -1 for short (PnL direction)."""
+    return 1 if side == PositionSide.LONG else -1
