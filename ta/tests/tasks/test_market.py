@@ -8,11 +8,13 @@ from django_celery_beat.models import PeriodicTask
 from config.schedules import schedules_apply
 from ta.models import Candle
 from ta.tasks.market import fetch_candles
+from ta.testing.symbols import symbols_seed
 
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_fetches_and_returns_the_symbols_that_changed(celery_worker_process):
+    symbols_seed()  # an earlier transactional test may have flushed the seeded universe
     result = fetch_candles.apply_async(kwargs={"timeframes": ["5m"], "symbols": ["BTCUSDT", "SOLUSDT"]})
     assert result.get(timeout=60)["symbols_changed"] == ["BTCUSDT", "SOLUSDT"]
     assert result.get()["errors"] == []
