@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from coinex.dto import Position
+from coinex.dto import Order, OrderSide, Position
 from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from config.logging import Category
@@ -72,6 +72,21 @@ def _reason_from_price(trade: Trade, price: Decimal) -> CloseReason:
     return CloseReason.RECONCILE
 
 
+def closing_order_find(*, exchange: Exchange, trade: Trade) -> Order | None:
+    """The exchange's own order that closed ``trade`` (its TP/SL or a liquidation), if it reports one.
+
+    The most recent filled order of the symbol on the closing side, placed after the trade
+    opened, that is not one of the bot's own orders.
+    """
+    closing_side = OrderSide.SELL if trade.side == Side.LONG else OrderSide.BUY
+    own_ids = set(OrderIntent.objects.filter(symbol=trade.symbol).values_list("client_id", flat=True))
+    for order in exchange.orders_finished(symbol=trade.symbol):
+        if (order.side == closing_side and order.filled_amount > 0 and order.created_at >= trade.opened_at
+                and order.client_id not in own_ids):
+            return order
+    return None
+
+
 def positions_reconcile(*, exchange: Exchange, positions: list[Position], report: ReconcileReport) -> None:
     """Close records of vanished positions; flag positions the bot has no record of."""
     by_symbol = {p.symbol: p for p in positions}
@@ -79,16 +94,28 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
         if trade.symbol in by_symbol:
             continue
         try:
-            price = exchange.ticker(symbol=trade.symbol).last_price
+            order = closing_order_find(exchange=exchange, trade=trade)
         except ExchangeError:
-            price = trade.best_price or trade.entry_price
-        reason = _reason_from_price(trade, price)
-        exit_price = {CloseReason.STOP_LOSS: trade.stop_loss_price, CloseReason.TRAILING: trade.stop_loss_price,
-                      CloseReason.TAKE_PROFIT: trade.take_profit_price}.get(reason) or price
-        fee_rate = _taker_fee_rate(exchange, trade.symbol)
-        trade_close_record(trade=trade, exit_price=exit_price, close_fee=exit_price * trade.size * fee_rate,
-                           reason=reason, closed_at=timezone.now())
-        report.actions.append(f"{trade.symbol} {trade.side} is gone from the exchange: recorded as {reason.label}")
+            order = None
+        if order is not None and order.average_price:
+            # What really happened: the fill price and fee of the exchange's own close.
+            exit_price, close_fee = order.average_price, order.fee
+            reason = _reason_from_price(trade, exit_price)
+            closed_at = order.updated_at
+        else:
+            try:
+                price = exchange.ticker(symbol=trade.symbol).last_price
+            except ExchangeError:
+                price = trade.best_price or trade.entry_price
+            reason = _reason_from_price(trade, price)
+            exit_price = {CloseReason.STOP_LOSS: trade.stop_loss_price, CloseReason.TRAILING: trade.stop_loss_price,
+                          CloseReason.TAKE_PROFIT: trade.take_profit_price}.get(reason) or price
+            close_fee = exit_price * trade.size * _taker_fee_rate(exchange, trade.symbol)
+            closed_at = timezone.now()
+        trade_close_record(trade=trade, exit_price=exit_price, close_fee=close_fee, reason=reason, closed_at=closed_at)
+        source = "the exchange's fill" if order is not None else "an estimate (no fill reported)"
+        report.actions.append(f"{trade.symbol} {trade.side} is gone from the exchange: recorded as {reason.label} "
+                              f"from {source}")
     recorded = set(Trade.objects.filter(closed_at__isnull=True).values_list("symbol", flat=True))
     for symbol, position in by_symbol.items():
         if symbol not in recorded:

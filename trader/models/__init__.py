@@ -1,11 +1,13 @@
 """Trader models: runtime config, status and locks, the audit log, trading records."""
 
+from trader.models.apikey import ApiKey, ApiKeyScope
 from trader.models.audit import AuditEntry, AuditVia
 from trader.models.config import KillSwitchReference, TraderConfig
 from trader.models.records import CloseReason, CycleLog, CycleOutcome, Decision, OrderIntent, Side, Trade
 from trader.models.status import LockKind, TraderMode, TraderStatus
 
 __all__ = [
+    "ApiKey", "ApiKeyScope",
     "AuditEntry", "AuditVia", "CloseReason", "CycleLog", "CycleOutcome", "Decision", "KillSwitchReference",
     "LockKind", "OrderIntent",
     "Side", "Trade", "TraderConfig", "TraderMode", "TraderStatus",

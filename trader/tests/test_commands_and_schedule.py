@@ -37,3 +37,10 @@ def test_changing_the_scan_interval_reschedules_the_cycle_without_a_restart(oper
     config_update(changes={"scan_interval_minutes": 15}, actor=operator)
     task.refresh_from_db()
     assert task.interval.every == 900 and task.interval.period == "seconds"
+
+
+def test_the_scanners_suggested_leverage_follows_the_trader_config(operator):
+    from ta.services.analysis import leverage_config_current
+
+    config_update(changes={"max_leverage": 3, "leverage_rules": {"70+": 8, "default": 2}}, actor=operator)
+    assert leverage_config_current() == ({"70+": 8, "default": 2}, 3)

@@ -56,11 +56,12 @@ def test_a_position_stopped_out_on_the_exchange_is_recorded_as_a_stop_loss(marke
     cycle_run(exchange=paper)
     trade = Trade.objects.get()
     market.clear_scans()
-    market.price("BTCUSDT", "49000")  # through the stop: the exchange's own stop-loss fires
+    market.price("BTCUSDT", "49000")  # gaps through the stop: the exchange's stop-loss fills at market
     log = cycle_run(exchange=paper)
     trade.refresh_from_db()
     assert trade.close_reason == CloseReason.STOP_LOSS
-    assert trade.exit_price == trade.stop_loss_price
+    assert trade.stop_loss_price == D("49700")
+    assert trade.exit_price == D("49000"), "the exchange's real fill, not the stop price"
     assert any("gone from the exchange" in action for action in log.actions)
 
 
@@ -111,7 +112,7 @@ def test_the_trailing_stop_is_moved_on_the_exchange(market, paper, dry_run):
     log = cycle_run(exchange=paper)
     assert "moved the trailing stop of BTCUSDT to 50100" in " ".join(log.actions)
     assert paper.position(symbol="BTCUSDT").stop_loss_price == D("50100")
-    market.price("BTCUSDT", "50050")
+    market.price("BTCUSDT", "50090")
     cycle_run(exchange=paper)
     trade = Trade.objects.get()
     assert trade.close_reason == CloseReason.TRAILING and trade.pnl > 0, "the trailed stop locked in a gain"
