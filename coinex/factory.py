@@ -7,16 +7,37 @@ force. Nothing else in the code base branches on the mode.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from enum import StrEnum
 
 from django.conf import settings
 
-from coinex.client import CoinExClient
+from coinex.client import ApiCredentials, CoinExClient
 from coinex.credentials import CredentialsError, credentials_resolve
 from coinex.errors import ExchangeAuthError
 from coinex.exchange import Exchange
 from coinex.paper import PaperConfig, PaperExchange, PriceProvider
 from coinex.paper.exchange import price_provider_default
+
+# Live clients are kept per (base URL, key pair) so the markets cache, the server-time
+# offset, the rate-limit buckets and the connection pool outlive one trading cycle.
+_live_clients: dict[tuple[str, str, str], CoinExClient] = {}
+_live_clients_lock = threading.Lock()
+
+
+def _live_client(*, base_url: str, access_id: str, secret_key: str) -> CoinExClient:
+    key = (base_url, access_id, hashlib.sha256(secret_key.encode()).hexdigest())
+    with _live_clients_lock:
+        client = _live_clients.get(key)
+        if client is None:
+            for stale in _live_clients.values():  # credentials or URL changed: drop the old ones
+                stale.close()
+            _live_clients.clear()
+            client = CoinExClient.create(base_url=base_url, credentials=ApiCredentials(access_id, secret_key),
+                                         timeout_s=settings.COINEX_TIMEOUT_S)
+            _live_clients[key] = client
+        return client
 
 
 class TradingMode(StrEnum):
@@ -48,5 +69,5 @@ def exchange_for_mode(*, mode: str, price_provider: PriceProvider | None = None,
         raise ExchangeAuthError(str(error)) from None
     if resolved is None:
         raise ExchangeAuthError("live mode needs CoinEx API credentials (environment or settings page)")
-    return CoinExClient.create(base_url=settings.COINEX_BASE_URL, credentials=resolved.credentials,
-                               timeout_s=settings.COINEX_TIMEOUT_S)
+    return _live_client(base_url=settings.COINEX_BASE_URL, access_id=resolved.credentials.access_id,
+                        secret_key=resolved.credentials.secret_key)

@@ -43,6 +43,19 @@ class ApiCredentials:
         return "ApiCredentials(access_id=***, secret_key=***)"
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def _refuse_real_exchange_under_test(base_url: str) -> None:
+    """Under APP_ENV=test only a loopback server may be called: no test can reach CoinEx."""
+    from django.conf import settings
+
+    if settings.configured and getattr(settings, "APP_ENV", "") == "test":
+        host = urlsplit(base_url).hostname or ""
+        if host not in LOOPBACK_HOSTS:
+            raise ExchangeAuthError(f"refusing to call {host} from a test run: use the loopback sandbox")
+
+
 class RequestTimedOut(ExchangeTemporaryError):
     """The request was sent but no answer came back: its outcome is unknown."""
 
@@ -59,6 +72,7 @@ class CoinExTransport:
         buckets: dict[RateGroup, TokenBucket] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
+        _refuse_real_exchange_under_test(base_url)
         self.base_url = base_url.rstrip("/")
         self._base_path = urlsplit(self.base_url).path
         self.credentials = credentials

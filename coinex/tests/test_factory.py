@@ -41,6 +41,9 @@ def test_live_is_the_coinex_client_on_the_configured_base_url(settings, sandbox)
     exchange = exchange_for_mode(mode="live")
     assert isinstance(exchange, CoinExClient)
     assert exchange.balance().equity == Decimal("10000")  # the sandbox's, never the real exchange
+    assert exchange_for_mode(mode="live") is exchange  # kept across cycles
+    credentials_store(access_id=ACCESS_ID, secret_key="rotated-secret-key-000")
+    assert exchange_for_mode(mode="live") is not exchange  # new credentials, new client
 
 
 @pytest.mark.parametrize("mode", ["LIVE ", "dry_run", "", "paper"])

@@ -95,6 +95,11 @@ def test_forbidden_ip_and_other_auth_codes_stop_trading(client, sandbox, code):
         place(client)
 
 
+def test_a_test_run_can_never_reach_the_real_exchange():
+    with pytest.raises(ExchangeAuthError, match="refusing"):
+        CoinExClient.create(base_url="https://api.coinex.com/v2", credentials=ApiCredentials(ACCESS_ID, SECRET_KEY))
+
+
 def test_an_unreachable_exchange_is_temporary():
     from config.testing import closed_port
 
