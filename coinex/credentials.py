@@ -164,8 +164,11 @@ def connection_test(*, base_url: str | None = None) -> ConnectionTestResult:
         return ConnectionTestResult(ConnectionStatus.NOT_CONFIGURED, str(error))
     if resolved is None:
         return ConnectionTestResult(ConnectionStatus.NOT_CONFIGURED, "no CoinEx API credentials are configured")
-    client = CoinExClient.create(base_url=base_url or settings.COINEX_BASE_URL, credentials=resolved.credentials,
-                                 timeout_s=CONNECTION_TEST_TIMEOUT_S)
+    try:
+        client = CoinExClient.create(base_url=base_url or settings.COINEX_BASE_URL,
+                                     credentials=resolved.credentials, timeout_s=CONNECTION_TEST_TIMEOUT_S)
+    except ExchangeAuthError as error:
+        return ConnectionTestResult(ConnectionStatus.AUTH_FAILED, error.message)
     try:
         balance = client.balance()
     except ExchangeAuthError as error:

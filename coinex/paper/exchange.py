@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from coinex.dto import (
     Balance,
@@ -99,11 +99,14 @@ class PaperExchange:
 
     # --- the one place state is loaded and saved -------------------------------------------------
     def _run(self, operation: Callable[[SimulatedAccount], T], *, symbol: str | None = None) -> T:
-        PaperAccount.objects.get_or_create(
-            name=self.account_name,
-            defaults={"starting_balance": self.config.starting_balance,
-                      "state": state_to_json(SimState(wallet=self.config.starting_balance))},
-        )
+        try:
+            PaperAccount.objects.get_or_create(
+                name=self.account_name,
+                defaults={"starting_balance": self.config.starting_balance,
+                          "state": state_to_json(SimState(wallet=self.config.starting_balance))},
+            )
+        except IntegrityError:
+            pass  # another process created it a moment ago
         failure: ExchangeError | None = None
         with transaction.atomic():
             account = PaperAccount.objects.select_for_update().get(name=self.account_name)
