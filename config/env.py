@@ -184,6 +184,7 @@ KNOWN_ENV_VARS = (
     "TA_CANDLES_LIMIT",
     "TA_CHAIN_AFTER_FETCH",
     "NUMBA_CACHE_DIR",
+    "API_THROTTLE_RATE",
 )
 # Prefixes of variables that look like ours; an unknown one under them is probably a typo.
 PLATFORM_ENV_PREFIXES = (

@@ -178,8 +178,17 @@ if IS_PRODUCTION:
 # --- REST API and OpenAPI ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API key first: without credentials DRF then answers 401 (its header), not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "trader.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Authenticated callers read; writes need a full-scope key or a logged-in user (403 otherwise).
+    "DEFAULT_PERMISSION_CLASSES": ["trader.api.permissions.ReadOrFullScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["trader.api.throttling.PerKeyRateThrottle"],
+    "EXCEPTION_HANDLER": "trader.api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CoinEx Trading Platform API",
@@ -190,6 +199,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TraderModeEnum": "trader.models.status.TraderMode",
+        "TradingModeEnum": ["dry-run", "live"],
+    },
 }
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", default=True)
 
@@ -264,3 +277,23 @@ TRADER_LOCKFILE_DIR = env_str("TRADER_LOCKFILE_DIR", default="") or None
 # A scan older than this is not traded on; market data older than 3 candles trips the breaker.
 TRADER_MAX_SIGNAL_AGE_S = env_int("TRADER_MAX_SIGNAL_AGE_S", default=900, minimum=30, maximum=86_400)
 TRADER_RATE_LIMIT_BURST = env_int("TRADER_RATE_LIMIT_BURST", default=3, minimum=1, maximum=100)
+
+# --- REST API (trader/api, docs/API.md) -------------------------------------------------------------
+def _throttle_rate(value: str) -> str:
+    """``<requests>/<s|sec|m|min|h|hour|d|day>`` or ``off``; returned as DRF reads it ("" = off)."""
+    if value.lower() in ("off", "none", "0"):
+        return ""
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) < 1 or period.lower() not in ("s", "sec", "m", "min", "h", "hour", "d", "day"):
+        raise ValueError("expected requests/period such as 120/min, or off")
+    return f"{int(count)}/{period.lower()}"
+
+
+# Requests per API key (or user) and period; a client over it gets 429 with Retry-After.
+API_THROTTLE_RATE = env_parsed("API_THROTTLE_RATE", default="120/min", parse=_throttle_rate, what="rate")
+
+# --- Dashboard (dashboard/, docs/DASHBOARD.md) ------------------------------------------------------
+# The pages' own login form (the admin's would refuse operators who are not staff).
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"

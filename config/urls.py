@@ -7,12 +7,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from config.views import health
+from trader.api.urls import not_found_urlpatterns as api_not_found_urlpatterns
+from trader.api.urls import trader_urlpatterns, v1_urlpatterns
 
 docs_permission = [AllowAny] if settings.API_DOCS_PUBLIC else [IsAuthenticated]
 
 urlpatterns = [
     path("health", health, name="health"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(v1_urlpatterns)),
+    path("api/trader/", include(trader_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="api-schema"),
     path(
         "docs",
@@ -20,4 +24,5 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", include("dashboard.urls")),
+    path("api/", include(api_not_found_urlpatterns)),  # last: a JSON 404 for any other API path
 ]

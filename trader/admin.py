@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from trader.models import AuditEntry, AuditVia, TraderConfig, TraderStatus
+from trader.models import ApiKey, ApiKeyScope, AuditEntry, AuditVia, TraderConfig, TraderStatus
 from trader.services.actor import Actor
 from trader.services.config import config_get, config_update
 
@@ -83,3 +83,41 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """API keys: created here (the key is shown once, on creation), revoked here, never readable."""
+
+    list_display = ("name", "key_prefix", "scope", "revoked", "created_at", "last_used_at")
+    list_filter = ("scope", "revoked")
+    search_fields = ("name", "prefix")
+    readonly_fields = ("key_prefix", "created_at", "last_used_at")
+    actions = ("revoke",)
+
+    @admin.display(description="key starts with")
+    def key_prefix(self, obj: ApiKey) -> str:
+        return f"ctk_{obj.prefix}_…" if obj.prefix else "-"
+
+    def get_readonly_fields(self, request, obj=None):
+        # The name is what the audit log shows: fixed once the key exists.
+        return (*self.readonly_fields, "name") if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        """A new key is made by the service (random, hashed); its plain form is shown once."""
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        from trader.api.keys import api_key_create
+
+        issued = api_key_create(name=obj.name, read_only=obj.scope == ApiKeyScope.READ_ONLY)
+        obj.pk, obj.prefix, obj.key_hash = issued.api_key.pk, issued.api_key.prefix, issued.api_key.key_hash
+        obj.created_at, obj.revoked = issued.api_key.created_at, issued.api_key.revoked
+        obj._state.adding = False
+        messages.warning(request, f"API key {obj.name!r}: {issued.plain_key} — copy it now: it is shown only "
+                                  "once and cannot be read back.")
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked=False).update(revoked=True)
+        messages.success(request, f"revoked {count} key(s)")

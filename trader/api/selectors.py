@@ -1,0 +1,144 @@
+"""Reads shaped for the API: status with lockfile and last scan, the account, filtered records.
+
+Composes the trader's, TA's and CoinEx's own selectors; the views only parse input and
+format what these return.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from coinex.errors import ExchangeError
+from coinex.exchange import Exchange
+from ta.analysis_selectors import ta_scan_last_at
+from trader.api.logs import logs_recent
+from trader.cycle.run import balance_payload, kill_switch_drawdown_pct, position_payload
+from trader.models import CycleLog, Decision, Trade
+from trader.selectors import status_as_dict
+from trader.services.config import config_as_dict, config_get
+from trader.services.control import exchange_current
+from trader.services.status import ControlRefused, lockfile_path, status_get
+
+
+def status_overview() -> dict[str, Any]:
+    """The bot's status (mode, on/off, lock, uptime, last cycle/trade) plus the last TA scan
+    time and the lockfile: where it is mirrored and whether it is there."""
+    data = status_as_dict(status_get())
+    last_scan = ta_scan_last_at()
+    data["last_scan_at"] = last_scan.isoformat() if last_scan else None
+    path = lockfile_path()
+    data["lockfile"] = {"path": str(path) if path else None, "present": bool(path and path.exists())}
+    return data
+
+
+def account_overview(*, exchange: Exchange | None = None) -> dict[str, Any]:
+    """Balance, equity and margin from the exchange of the current mode, with the starting
+    balance, the drawdown from the kill switch's reference and the distance to its trigger (%).
+
+    Raises ``ControlRefused`` when paused, ``ExchangeError`` when the exchange fails.
+    """
+    exchange = exchange or exchange_current()
+    balance = exchange.balance()
+    status, config = status_get(), config_get()
+    drawdown = kill_switch_drawdown_pct(status=status, config=config, equity=balance.equity)
+    data = balance_payload(balance)
+    data.update({
+        "mode": status.mode,
+        "starting_balance": status.starting_balance,
+        "equity_peak": status.equity_peak,
+        "drawdown_pct": drawdown.quantize(Decimal("0.01")),
+        "kill_switch_drawdown_pct": config.kill_switch_drawdown_pct,
+        "kill_switch_distance_pct": (config.kill_switch_drawdown_pct - drawdown).quantize(Decimal("0.01")),
+    })
+    return data
+
+
+def positions_current(*, exchange: Exchange | None = None) -> list[dict[str, Any]]:
+    """Open positions on the exchange of the current mode (``ControlRefused`` when paused)."""
+    exchange = exchange or exchange_current()
+    return [position_payload(position) for position in exchange.positions()]
+
+
+def trader_overview() -> dict[str, Any]:
+    """Everything the trader page needs at once: status, config, and the exchange's positions
+    and balance (null with ``exchange.detail`` saying why when paused or unreachable)."""
+    positions = balance = None
+    detail = None
+    try:
+        exchange = exchange_current()
+        positions = positions_current(exchange=exchange)
+        balance = account_overview(exchange=exchange)
+    except (ControlRefused, ExchangeError) as error:
+        detail = str(error)
+    return {
+        "status": status_overview(),
+        "config": config_as_dict(config_get()),
+        "positions": positions,
+        "balance": balance,
+        "exchange": {"available": detail is None, "detail": detail},
+    }
+
+
+def trades_filtered(
+    *, symbol: str | None = None, side: str | None = None, state: str | None = None, mode: str | None = None,
+    close_reason: str | None = None, since: datetime | None = None, until: datetime | None = None,
+) -> QuerySet[Trade]:
+    """Trades newest first; ``state`` is ``open`` or ``closed``; ``since``/``until`` bound the open time."""
+    trades = Trade.objects.all()
+    if symbol:
+        trades = trades.filter(symbol=symbol)
+    if side:
+        trades = trades.filter(side=side)
+    if state:
+        trades = trades.filter(closed_at__isnull=state == "open")
+    if mode:
+        trades = trades.filter(mode=mode)
+    if close_reason:
+        trades = trades.filter(close_reason=close_reason)
+    if since:
+        trades = trades.filter(opened_at__gte=since)
+    if until:
+        trades = trades.filter(opened_at__lt=until)
+    return trades.order_by("-opened_at", "-id")
+
+
+def decisions_filtered(
+    *, symbol: str | None = None, outcome: str | None = None, cycle: int | None = None,
+    since: datetime | None = None,
+) -> QuerySet[Decision]:
+    """The decision log, newest first: every candidate, each rule's verdict and the outcome."""
+    decisions = Decision.objects.all()
+    if symbol:
+        decisions = decisions.filter(symbol=symbol)
+    if outcome:
+        decisions = decisions.filter(outcome=outcome)
+    if cycle:
+        decisions = decisions.filter(cycle_id=cycle)
+    if since:
+        decisions = decisions.filter(at__gte=since)
+    return decisions.order_by("-at", "-id")
+
+
+def cycles_filtered(*, outcome: str | None = None, since: datetime | None = None) -> QuerySet[CycleLog]:
+    """Cycle summaries, newest first."""
+    cycles = CycleLog.objects.all()
+    if outcome:
+        cycles = cycles.filter(outcome=outcome)
+    if since:
+        cycles = cycles.filter(started_at__gte=since)
+    return cycles.order_by("-started_at", "-id")
+
+
+def trader_logs(*, limit: int) -> dict[str, list]:
+    """The trader page's activity log: the newest ``limit`` trades, error records, decisions
+    (signals and whether they were acted on) and cycle summaries."""
+    return {
+        "trades": list(trades_filtered()[:limit]),
+        "errors": logs_recent(limit=limit, level="error"),
+        "signals": list(decisions_filtered()[:limit]),
+        "cycles": list(cycles_filtered()[:limit]),
+    }

@@ -1,0 +1,95 @@
+"""The futures account, open positions and the CoinEx credentials (masked)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample
+from rest_framework import serializers
+
+from coinex.credentials import ConnectionStatus
+
+
+def money(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:
+    """A decimal amount, as an exact decimal string."""
+    return serializers.DecimalField(max_digits=None, decimal_places=None, allow_null=allow_null,
+                                    help_text=help_text, read_only=True)
+
+
+class AccountSerializer(serializers.Serializer):
+    mode = serializers.CharField(read_only=True, help_text="dry-run (paper exchange) or live (CoinEx).")
+    asset = serializers.CharField(read_only=True)
+    available = money("Free balance.")
+    frozen = money("Held by open orders.")
+    margin = money("Margin in use by positions.")
+    unrealized_pnl = money("Unrealised PnL of the open positions.")
+    equity = money("available + frozen + margin + unrealized_pnl.")
+    starting_balance = money("Equity when trading started (kill-switch reference).", allow_null=True)
+    equity_peak = money("Highest equity seen.", allow_null=True)
+    drawdown_pct = money("Drawdown from the kill switch's reference, %.")
+    kill_switch_drawdown_pct = money("The kill switch latches at this drawdown, %.")
+    kill_switch_distance_pct = money("How far the drawdown is from the trigger, percentage points.")
+    at = serializers.DateTimeField(read_only=True)
+
+
+ACCOUNT_EXAMPLE = OpenApiExample("Dry-run account", response_only=True, value={
+    "mode": "dry-run", "asset": "USDT", "available": "850.12", "frozen": "0", "margin": "150.00",
+    "unrealized_pnl": "4.20", "equity": "1004.32", "starting_balance": "1000", "equity_peak": "1010.5",
+    "drawdown_pct": "0.00", "kill_switch_drawdown_pct": "50.00", "kill_switch_distance_pct": "50.00",
+    "at": "2026-03-01T12:00:00Z",
+})
+
+
+class PositionSerializer(serializers.Serializer):
+    symbol = serializers.CharField(read_only=True)
+    side = serializers.ChoiceField(choices=["long", "short"], read_only=True)
+    amount = money("Base-asset amount (always positive).")
+    entry_price = money("Average entry price.")
+    mark_price = money("Current mark price.")
+    leverage = serializers.IntegerField(read_only=True)
+    margin_mode = serializers.ChoiceField(choices=["isolated", "cross"], read_only=True)
+    margin = money("Margin of the position.")
+    unrealized_pnl = money("Unrealised PnL.")
+    pnl_pct = money("Unrealised PnL, % of margin.")
+    liquidation_price = money("Estimated liquidation price.", allow_null=True)
+    take_profit_price = money("Take-profit trigger on the exchange.", allow_null=True)
+    stop_loss_price = money("Stop-loss trigger on the exchange.", allow_null=True)
+
+
+POSITIONS_EXAMPLE = OpenApiExample("One long", response_only=True, value=[{
+    "symbol": "BTCUSDT", "side": "long", "amount": "0.003", "entry_price": "50000", "mark_price": "50500",
+    "leverage": 5, "margin_mode": "isolated", "margin": "30", "unrealized_pnl": "1.5", "pnl_pct": "5.00",
+    "liquidation_price": "40400", "take_profit_price": "50500", "stop_loss_price": "49700",
+}])
+
+
+class CredentialsSummarySerializer(serializers.Serializer):
+    configured = serializers.BooleanField(read_only=True)
+    source = serializers.ChoiceField(choices=["environment", "database", "none"], read_only=True,
+                                     help_text="The environment's credentials take precedence over stored ones.")
+    access_id_masked = serializers.CharField(read_only=True, allow_null=True, help_text="Never the whole id.")
+    base_url = serializers.CharField(read_only=True)
+    can_store = serializers.BooleanField(read_only=True, help_text="False without CREDENTIALS_ENCRYPTION_KEY.")
+    error = serializers.CharField(read_only=True, allow_null=True)
+
+
+CREDENTIALS_EXAMPLE = OpenApiExample("Stored credentials", response_only=True, value={
+    "configured": True, "source": "database", "access_id_masked": "AB12****WXYZ",
+    "base_url": "https://api.coinex.com/v2", "can_store": True, "error": None,
+})
+
+
+class CredentialsUpdateSerializer(serializers.Serializer):
+    access_id = serializers.CharField(max_length=200, trim_whitespace=True, write_only=True)
+    secret_key = serializers.CharField(max_length=200, trim_whitespace=True, write_only=True)
+
+
+CREDENTIALS_UPDATE_EXAMPLE = OpenApiExample("New key pair", request_only=True,
+                                            value={"access_id": "AB12CD34EF56WXYZ", "secret_key": "…"})
+
+
+class ConnectionTestSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[s.value for s in ConnectionStatus], read_only=True)
+    message = serializers.CharField(read_only=True)
+
+
+CONNECTION_EXAMPLE = OpenApiExample("Connected", response_only=True,
+                                    value={"status": "ok", "message": "connected; equity 1004.32 USDT"})

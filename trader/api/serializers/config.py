@@ -1,0 +1,59 @@
+"""The runtime config (read, partial update) and its change history."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample
+from rest_framework import serializers
+
+from trader.models import AuditEntry, TraderConfig
+
+DECIMAL_FIELDS = ("position_size_pct", "kill_switch_drawdown_pct", "tp_pct", "sl_pct")
+
+
+class ConfigSerializer(serializers.ModelSerializer):
+    """Every editable config field; on input each is optional (a partial update) and an
+    unknown field is an error, not silently ignored. Percentages are numbers: 5.0 = 5 %."""
+
+    class Meta:
+        model = TraderConfig
+        fields = TraderConfig.editable_field_names()
+        extra_kwargs = {name: {"coerce_to_string": False} for name in DECIMAL_FIELDS}
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["unknown config field"] for name in unknown})
+        return super().to_internal_value(data)
+
+
+CONFIG_EXAMPLE_VALUE = {
+    "position_size_pct": 5.0, "max_positions": 3, "max_leverage": 10, "leverage_rules": {"60+": 7, "default": 5},
+    "kill_switch_drawdown_pct": 50.0, "kill_switch_reference": "starting_balance", "tp_pct": 5.0, "sl_pct": 3.0,
+    "trailing_stop": True, "circuit_breaker_threshold": 3, "scan_interval_minutes": 5, "long_threshold": 45,
+    "short_threshold": 50, "coin_whitelist": [], "coin_blacklist": [], "use_ta_signals": False, "ta_bonus_cap": 30,
+}
+CONFIG_EXAMPLE = OpenApiExample("The defaults", value=CONFIG_EXAMPLE_VALUE, response_only=True)
+CONFIG_PATCH_EXAMPLE = OpenApiExample(
+    "Tighter exits, fewer positions", request_only=True,
+    value={"tp_pct": 4.0, "sl_pct": 2.5, "max_positions": 2, "coin_blacklist": ["DOGEUSDT"]},
+)
+
+
+class ConfigHistoryEntrySerializer(serializers.ModelSerializer):
+    """One audited config change: who, when, through what, old -> new."""
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "at", "actor", "via", "field", "old_value", "new_value"]
+
+
+CONFIG_HISTORY_EXAMPLE = OpenApiExample(
+    "One change", response_only=True,
+    value=[{"id": 17, "at": "2026-03-01T12:00:00Z", "actor": "api-key:ops", "via": "api", "field": "tp_pct",
+            "old_value": "5", "new_value": "4"}],
+)
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100, help_text="Newest entries, 1-1000.")

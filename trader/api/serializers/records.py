@@ -1,0 +1,96 @@
+"""Trades, the decision log, cycle summaries and log records, with their query parameters."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample
+from rest_framework import serializers
+
+from trader.api.logs import CATEGORIES, LEVELS
+from trader.models import CloseReason, CycleLog, CycleOutcome, Decision, Side, Trade, TraderMode
+from trader.models.config import SYMBOL_PATTERN
+
+
+class SymbolField(serializers.RegexField):
+    """An exchange symbol such as BTCUSDT."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Exchange symbol, e.g. BTCUSDT.")
+        super().__init__(SYMBOL_PATTERN.pattern, max_length=30, **kwargs)
+
+
+class TradeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Trade
+        fields = ["id", "correlation_id", "symbol", "side", "mode", "size", "entry_price", "exit_price", "leverage",
+                  "margin", "fees", "pnl", "pnl_pct", "opened_at", "closed_at", "close_reason", "stop_loss_price",
+                  "take_profit_price", "entry_score", "adopted", "note"]
+
+
+class TradeQuerySerializer(serializers.Serializer):
+    symbol = SymbolField(required=False)
+    side = serializers.ChoiceField(choices=Side.values, required=False)
+    state = serializers.ChoiceField(choices=["open", "closed"], required=False)
+    mode = serializers.ChoiceField(choices=[TraderMode.DRY_RUN, TraderMode.LIVE], required=False)
+    close_reason = serializers.ChoiceField(choices=CloseReason.values, required=False)
+    since = serializers.DateTimeField(required=False, help_text="Opened at or after (ISO 8601).")
+    until = serializers.DateTimeField(required=False, help_text="Opened before (ISO 8601).")
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    verdicts = serializers.ListField(child=serializers.DictField(), help_text="Each rule: rule, passed, detail.")
+
+    class Meta:
+        model = Decision
+        fields = ["id", "cycle", "correlation_id", "symbol", "side", "base_score", "ta_bonus", "score", "threshold",
+                  "verdicts", "outcome", "reason", "at"]
+
+
+class DecisionQuerySerializer(serializers.Serializer):
+    symbol = SymbolField(required=False)
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.values, required=False)
+    cycle = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
+    since = serializers.DateTimeField(required=False)
+
+
+class CycleSerializer(serializers.ModelSerializer):
+    actions = serializers.ListField(child=serializers.CharField())
+    errors = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = CycleLog
+        fields = ["id", "started_at", "finished_at", "duration_ms", "mode", "outcome", "symbols_scanned",
+                  "candidates", "actions", "errors", "equity"]
+
+
+class CycleQuerySerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=CycleOutcome.values, required=False)
+    since = serializers.DateTimeField(required=False)
+
+
+class LogEntrySerializer(serializers.Serializer):
+    timestamp = serializers.CharField(allow_null=True)
+    level = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+    logger = serializers.CharField(allow_null=True)
+    message = serializers.CharField(allow_blank=True)
+    metadata = serializers.DictField(help_text="Every other field of the record (correlation_id, symbol...).")
+
+
+LOGS_EXAMPLE = OpenApiExample("A trade record", response_only=True, value=[{
+    "timestamp": "2026-03-01T12:00:01.123456+00:00", "level": "info", "category": "TRADE",
+    "logger": "trader.services.positions", "message": "opened long BTCUSDT size 0.003 at 50000",
+    "metadata": {"correlation_id": "sig-3f2a9c0d1e2b4a5c", "trade_id": 42},
+}])
+
+
+class LogQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+    level = serializers.ChoiceField(choices=LEVELS, required=False, help_text="Minimum level.")
+    since = serializers.DateTimeField(required=False, help_text="Records at or after (ISO 8601).")
+    category = serializers.ChoiceField(choices=CATEGORIES, required=False)
+
+
+class TradeLogQuerySerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)
+    level = serializers.ChoiceField(choices=LEVELS, required=False, help_text="Minimum level.")
+    since = serializers.DateTimeField(required=False)

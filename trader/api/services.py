@@ -1,0 +1,76 @@
+"""Writes the API needs beyond the trader's own services: audited credentials, the control
+actions of the dashboard's control route, and re-arming the kill switch at the current equity.
+
+Each composes existing services (no second implementation of a rule); each is audited.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.db import transaction
+
+from coinex.credentials import access_id_mask, credentials_store
+from trader.models import TraderMode, TraderStatus
+from trader.services.actor import Actor
+from trader.services.audit import audit_record
+from trader.services.control import emergency_stop, exchange_current
+from trader.services.status import kill_switch_rearm, lock_clear, trader_enabled_set, trader_mode_set
+
+
+class ControlAction(StrEnum):
+    """The control-suite actions (``POST /api/trader/control``)."""
+
+    START = "start"
+    STOP = "stop"
+    PAUSE = "pause"
+    EMERGENCY_STOP = "emergency-stop"
+    CLEAR_LOCKFILE = "clear-lockfile"
+
+
+@transaction.atomic
+def credentials_update(*, access_id: str, secret_key: str, actor: Actor) -> None:
+    """Store new CoinEx credentials (encrypted) and audit it with the masked access id only.
+
+    Raises ``CredentialsError`` without an encryption key or with an empty value.
+    """
+    credentials_store(access_id=access_id, secret_key=secret_key)
+    audit_record(actor=actor, action="credentials.store", field="access_id", new=access_id_mask(access_id.strip()))
+
+
+def kill_switch_rearm_at(*, actor: Actor, equity: Decimal | None = None) -> TraderStatus:
+    """Re-arm a latched kill switch, measuring the drawdown from ``equity`` from now on.
+
+    Without ``equity`` the exchange's current equity is used (``ControlRefused`` when
+    paused, ``ExchangeError`` when unreachable), so the switch does not trip again at once.
+    """
+    if equity is None:
+        equity = exchange_current().balance().equity
+    return kill_switch_rearm(actor=actor, equity=equity)
+
+
+def trader_control(
+    *, action: ControlAction, actor: Actor, mode: str | None = None, confirm_live: bool = False,
+) -> dict[str, Any]:
+    """Run one control-suite action through the trader's services.
+
+    ``start``: switch to ``mode`` when given (live needs ``confirm_live``), then enable;
+    ``stop``: disable (positions stay open); ``pause``: mode paused; ``emergency-stop``:
+    lock and close everything; ``clear-lockfile``: clear the lock. Returns the close
+    outcomes for an emergency stop, else an empty dict. Refusals raise ``ControlRefused``.
+    """
+    if action == ControlAction.START:
+        if mode:
+            trader_mode_set(mode=mode, actor=actor, confirm_live=confirm_live)
+        trader_enabled_set(enabled=True, actor=actor)
+    elif action == ControlAction.STOP:
+        trader_enabled_set(enabled=False, actor=actor)
+    elif action == ControlAction.PAUSE:
+        trader_mode_set(mode=TraderMode.PAUSED, actor=actor)
+    elif action == ControlAction.EMERGENCY_STOP:
+        return {"outcomes": [outcome.as_dict() for outcome in emergency_stop(actor=actor)]}
+    elif action == ControlAction.CLEAR_LOCKFILE:
+        lock_clear(actor=actor)
+    return {}

@@ -1,0 +1,100 @@
+"""GET /account, GET/PUT /account/config, POST /account/test, GET /positions, position closes."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from coinex.credentials import connection_test, credentials_summary
+from trader.api.selectors import account_overview, positions_current
+from trader.api.serializers.account import (
+    ACCOUNT_EXAMPLE,
+    CONNECTION_EXAMPLE,
+    CREDENTIALS_EXAMPLE,
+    CREDENTIALS_UPDATE_EXAMPLE,
+    POSITIONS_EXAMPLE,
+    AccountSerializer,
+    ConnectionTestSerializer,
+    CredentialsSummarySerializer,
+    CredentialsUpdateSerializer,
+    PositionSerializer,
+)
+from trader.api.serializers.common import OUTCOMES_EXAMPLE, CloseOutcomeSerializer, CloseOutcomesSerializer, responses
+from trader.api.serializers.control import ClosePositionSerializer
+from trader.api.services import credentials_update
+from trader.api.views.base import actor_for, body, validated
+from trader.models.config import SYMBOL_PATTERN
+from trader.services.control import position_close_manual, positions_close_all_manual
+
+EXCHANGE_READ_ERRORS = (401, 409, 429, 503)
+EXCHANGE_WRITE_ERRORS = (401, 403, 409, 429, 503)
+
+
+class AccountView(APIView):
+    @extend_schema(tags=["account"], summary="Balance, equity, margin and kill-switch distance (from the exchange)",
+                   description="409 while paused (no exchange is used); 503 when the exchange is unreachable.",
+                   responses=responses(AccountSerializer, errors=EXCHANGE_READ_ERRORS), examples=[ACCOUNT_EXAMPLE])
+    def get(self, request: Request) -> Response:
+        return Response(AccountSerializer(account_overview()).data)
+
+
+class AccountConfigView(APIView):
+    @extend_schema(tags=["account"], summary="The CoinEx credentials in force (access id masked, never the secret)",
+                   responses=responses(CredentialsSummarySerializer), examples=[CREDENTIALS_EXAMPLE])
+    def get(self, request: Request) -> Response:
+        return Response(CredentialsSummarySerializer(credentials_summary()).data)
+
+    @extend_schema(tags=["account"], summary="Store new CoinEx credentials (encrypted at rest, audited)",
+                   description="409 when no CREDENTIALS_ENCRYPTION_KEY is set. Environment credentials, when set, "
+                               "still take precedence.",
+                   request=CredentialsUpdateSerializer,
+                   responses=responses(CredentialsSummarySerializer, errors=(400, 401, 403, 409, 429)),
+                   examples=[CREDENTIALS_UPDATE_EXAMPLE, CREDENTIALS_EXAMPLE])
+    def put(self, request: Request) -> Response:
+        data = body(CredentialsUpdateSerializer, request)
+        credentials_update(access_id=data["access_id"], secret_key=data["secret_key"], actor=actor_for(request))
+        return Response(CredentialsSummarySerializer(credentials_summary()).data)
+
+
+class ConnectionTestView(APIView):
+    @extend_schema(tags=["account"], summary="Test the credentials against CoinEx's balance endpoint",
+                   description="Answers 200 with ok, auth_failed, unreachable or not_configured.", request=None,
+                   responses=responses(ConnectionTestSerializer, errors=(401, 403, 429)),
+                   examples=[CONNECTION_EXAMPLE])
+    def post(self, request: Request) -> Response:
+        result = connection_test()
+        return Response(ConnectionTestSerializer({"status": result.status, "message": result.message}).data)
+
+
+class PositionsView(APIView):
+    @extend_schema(tags=["positions"], summary="Open positions on the exchange of the current mode",
+                   responses=responses(PositionSerializer(many=True), errors=EXCHANGE_READ_ERRORS),
+                   examples=[POSITIONS_EXAMPLE])
+    def get(self, request: Request) -> Response:
+        return Response(PositionSerializer(positions_current(), many=True).data)
+
+
+def close_one(request: Request, symbol: str) -> Response:
+    outcome = position_close_manual(symbol=symbol, actor=actor_for(request))
+    return Response(CloseOutcomeSerializer(outcome.as_dict()).data)
+
+
+class PositionCloseView(APIView):
+    @extend_schema(tags=["positions"], summary="Close one position at market (audited)", request=None,
+                   parameters=[OpenApiParameter("market", str, OpenApiParameter.PATH, pattern=SYMBOL_PATTERN.pattern,
+                                                description="Exchange symbol, e.g. BTCUSDT.")],
+                   responses=responses(CloseOutcomeSerializer, errors=(400, *EXCHANGE_WRITE_ERRORS)))
+    def post(self, request: Request, market: str) -> Response:
+        symbol = validated(ClosePositionSerializer, {"symbol": market})["symbol"]
+        return close_one(request, symbol)
+
+
+class PositionsCloseAllView(APIView):
+    @extend_schema(tags=["positions"], summary="Close every open position at market (audited)", request=None,
+                   responses=responses(CloseOutcomesSerializer, errors=EXCHANGE_WRITE_ERRORS),
+                   examples=[OUTCOMES_EXAMPLE])
+    def post(self, request: Request) -> Response:
+        outcomes = positions_close_all_manual(actor=actor_for(request))
+        return Response({"outcomes": CloseOutcomeSerializer([o.as_dict() for o in outcomes], many=True).data})
