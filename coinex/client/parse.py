@@ -54,6 +54,7 @@ def time_from_ms(value: Any) -> datetime:
 
 
 def market_parse(item: dict[str, Any]) -> Market:
+    """A futures market object; the tick is ``tick_size`` or 10 ** -quote_ccy_precision."""
     price_precision = int(item["quote_ccy_precision"])
     tick = positive_or_none(item.get("tick_size")) or Decimal(1).scaleb(-price_precision)
     return Market(
@@ -83,6 +84,7 @@ def balance_parse(items: list[dict[str, Any]], *, asset: str = "USDT") -> Balanc
 
 
 def position_parse(item: dict[str, Any], *, mark_price: Decimal | None = None) -> Position:
+    """A futures position object; the mark price is recovered from the unrealized PnL when absent."""
     amount = decimal(item["open_interest"])
     entry = decimal(item["avg_entry_price"])
     upnl = decimal(item.get("unrealized_pnl"))
@@ -112,6 +114,7 @@ def position_parse(item: dict[str, Any], *, mark_price: Decimal | None = None) -
 
 
 def order_parse(item: dict[str, Any]) -> Order:
+    """A futures order object; a missing status is inferred from the fill."""
     filled_amount = decimal(item.get("filled_amount"))
     filled_value = decimal(item.get("filled_value"))
     amount = decimal(item.get("amount"))
@@ -140,6 +143,7 @@ def order_parse(item: dict[str, Any]) -> Order:
 
 
 def ticker_parse(item: dict[str, Any]) -> Ticker:
+    """A futures ticker object."""
     return Ticker(
         symbol=item["market"],
         last_price=decimal(item["last"]),
@@ -152,6 +156,7 @@ def ticker_parse(item: dict[str, Any]) -> Ticker:
 
 
 def funding_rate_parse(item: dict[str, Any]) -> FundingRate:
+    """A funding-rate object."""
     next_time = item.get("next_funding_time")
     return FundingRate(
         symbol=item["market"],
@@ -163,10 +168,12 @@ def funding_rate_parse(item: dict[str, Any]) -> FundingRate:
 
 
 def leverage_parse(item: dict[str, Any], *, symbol: str) -> LeverageSetting:
+    """The answer of adjust-position-leverage for ``symbol``."""
     return LeverageSetting(symbol=symbol, leverage=int(item["leverage"]), margin_mode=MarginMode(item["margin_mode"]))
 
 
 def candle_parse(item: dict[str, Any]) -> Candle:
+    """A kline object."""
     return Candle(
         symbol=item["market"],
         opened_at=time_from_ms(item["created_at"]),

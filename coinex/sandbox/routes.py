@@ -69,6 +69,7 @@ def _enum(enum: type, value: Any, name: str) -> Any:
 
 # --- JSON shapes ------------------------------------------------------------------------------
 def order_json(order: SimOrder) -> dict[str, Any]:
+    """An order as CoinEx v2 sends it (futures order object)."""
     return {
         "order_id": order.order_id,
         "market": order.symbol,
@@ -95,6 +96,7 @@ def order_json(order: SimOrder) -> dict[str, Any]:
 
 
 def position_json(sandbox: SandboxExchange, position: SimPosition) -> dict[str, Any]:
+    """A position as CoinEx v2 sends it (futures position object)."""
     dto = sandbox.account.position_dto(position)
     notional = position.entry_price * position.amount
     return {
@@ -144,10 +146,12 @@ def _symbols(sandbox: SandboxExchange, params: dict[str, Any]) -> list[str]:
 
 
 def time_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /time: the sandbox clock in ms."""
     return {"timestamp": sandbox.now_ms()}
 
 
 def market_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /futures/market: rules of the listed markets (all when ``market`` is absent)."""
     out = []
     for symbol in _symbols(sandbox, params):
         market = sandbox.markets[symbol]
@@ -163,6 +167,7 @@ def market_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
 
 
 def ticker_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /futures/ticker: last, mark and index price (all the set price)."""
     out = []
     for symbol in _symbols(sandbox, params):
         price = _str(sandbox.account.state.prices[symbol])
@@ -179,6 +184,7 @@ _PERIOD_S = {"1min": 60, "3min": 180, "5min": 300, "15min": 900, "30min": 1800, 
 
 
 def kline_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /futures/kline: flat candles at the current price, oldest first."""
     symbol = _symbols(sandbox, {"market": _require(params, "market")})[0]
     period = params.get("period", "")
     if period not in _PERIOD_S:
@@ -195,6 +201,7 @@ def kline_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
 
 
 def funding_rate_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /futures/funding-rate: the configured rate and the next 8 h settlement time."""
     now = sandbox.now()
     hours = (now.hour // FUNDING_INTERVAL_H + 1) * FUNDING_INTERVAL_H
     next_time = now.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=UTC) + timedelta(hours=hours)
@@ -212,6 +219,7 @@ def funding_rate_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
 
 # --- private endpoints ------------------------------------------------------------------------------
 def balance_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /assets/futures/balance: the USDT entry of the futures account."""
     balance = sandbox.account.balance()
     return [{
         "ccy": "USDT", "available": _str(balance.available), "frozen": _str(balance.frozen),
@@ -228,6 +236,7 @@ def _paginate(items: list[Any], params: dict[str, Any]) -> tuple[list[Any], bool
 
 
 def pending_position_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /futures/pending-position: open positions, paginated."""
     _futures(params)
     symbol = params.get("market")
     positions = [p for s, p in sorted(sandbox.account.state.positions.items()) if not symbol or s == symbol]
@@ -247,14 +256,17 @@ def _orders_listed(sandbox: SandboxExchange, params: dict[str, Any], *, finished
 
 
 def pending_order_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /futures/pending-order: resting orders, newest first, paginated."""
     return _orders_listed(sandbox, params, finished=False)
 
 
 def finished_order_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /futures/finished-order: finished orders, newest first, paginated."""
     return _orders_listed(sandbox, params, finished=True)
 
 
 def order_status_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """GET /futures/order-status: one order; 3600 when unknown."""
     symbol = _require(params, "market")
     try:
         order_id = int(_require(params, "order_id"))
@@ -264,6 +276,7 @@ def order_status_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
 
 
 def order_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """POST /futures/order: place a market or limit order."""
     _futures(params)
     order_type = _enum(OrderType, _require(params, "type"), "type")
     order = sandbox.account.order_place(
@@ -277,6 +290,7 @@ def order_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
 
 
 def cancel_order_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """POST /futures/cancel-order: cancel one resting order."""
     _futures(params)
     try:
         order_id = int(_require(params, "order_id"))
@@ -286,6 +300,7 @@ def cancel_order_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
 
 
 def cancel_by_client_id_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """POST /futures/cancel-order-by-client-id: cancel resting orders, one result each."""
     _futures(params)
     symbol, client_id = _require(params, "market"), _require(params, "client_id")
     results = []
@@ -298,6 +313,7 @@ def cancel_by_client_id_post(sandbox: SandboxExchange, params: dict[str, Any]) -
 
 
 def close_position_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """POST /futures/close-position: close all (no amount) or part of the position."""
     _futures(params)
     order_type = _enum(OrderType, _require(params, "type"), "type")
     price = _decimal(params, "price", required=order_type == OrderType.LIMIT)
@@ -310,6 +326,7 @@ def close_position_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any
 
 
 def adjust_leverage_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """POST /futures/adjust-position-leverage: set leverage and margin mode."""
     _futures(params)
     try:
         leverage = int(_require(params, "leverage"))
@@ -323,6 +340,7 @@ def adjust_leverage_post(sandbox: SandboxExchange, params: dict[str, Any]) -> An
 
 
 def stop_loss_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """POST /futures/set-position-stop-loss: attach a stop-loss; answers the position."""
     _futures(params)
     _require(params, "stop_loss_type")
     position = sandbox.account.stop_loss_set(symbol=_require(params, "market"),
@@ -331,6 +349,7 @@ def stop_loss_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
 
 
 def take_profit_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
+    """POST /futures/set-position-take-profit: attach a take-profit; answers the position."""
     _futures(params)
     _require(params, "take_profit_type")
     position = sandbox.account.take_profit_set(symbol=_require(params, "market"),

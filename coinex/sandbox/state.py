@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -85,6 +86,13 @@ class SandboxExchange:
     def now(self) -> datetime:
         """The sandbox clock as aware UTC."""
         return datetime.fromtimestamp(self.now_ms() / 1000, tz=UTC)
+
+    def rate_limits_set(self, rates_per_s: dict[RateGroup, float], *,
+                        clock: Callable[[], float] | None = None) -> None:
+        """Replace the limits of the given groups (a frozen ``clock`` makes them never refill)."""
+        with self.lock:
+            for group, rate in rates_per_s.items():
+                self._buckets[group] = TokenBucket(rate_per_s=rate, **({"clock": clock} if clock else {}))
 
     def rate_allow(self, group: RateGroup) -> bool:
         """Take a token of ``group``; False when the group is over its limit (answer 4213)."""

@@ -111,9 +111,9 @@ def test_an_unreachable_exchange_is_temporary():
 
 def test_timeout_after_the_order_reached_the_exchange_is_not_sent_twice(sandbox):
     impatient = CoinExClient.create(base_url=sandbox.server.base_url,
-                                    credentials=ApiCredentials(ACCESS_ID, SECRET_KEY), timeout_s=0.3)
+                                    credentials=ApiCredentials(ACCESS_ID, SECRET_KEY), timeout_s=0.5)
     impatient.markets()
-    sandbox.post("latency", seconds=0.8, path=ORDER_PATH, phase="after")
+    sandbox.post("latency", seconds=1.2, path=ORDER_PATH, phase="after")
     order = place(impatient, client_id="slow-1")
     assert order.client_id == "slow-1"
     assert sandbox.state()["order_requests"] == {"order:slow-1": 1}
@@ -133,6 +133,7 @@ def test_timeout_before_the_order_reached_the_exchange_is_sent_once_more(sandbox
 
 
 def test_the_sandbox_answers_4213_past_its_rate_and_client_buckets_prevent_it(sandbox):
+    sandbox.server.exchange.rate_limits_set({RateGroup.ACCOUNT: 10}, clock=lambda: 0.0)  # 10, never refilled
     unlimited = CoinExTransport(base_url=sandbox.server.base_url, credentials=ApiCredentials(ACCESS_ID, SECRET_KEY),
                                 buckets={})
     with pytest.raises(ExchangeTemporaryError) as caught:
@@ -142,6 +143,7 @@ def test_the_sandbox_answers_4213_past_its_rate_and_client_buckets_prevent_it(sa
     assert caught.value.code == 4213
 
     sandbox.post("reset", balance="10000")
+    sandbox.server.exchange.rate_limits_set({RateGroup.ACCOUNT: 12})  # a margin for network jitter
     limited = CoinExClient(transport=CoinExTransport(
         base_url=sandbox.server.base_url, credentials=ApiCredentials(ACCESS_ID, SECRET_KEY),
         buckets=buckets_create({RateGroup.ACCOUNT: 10})))
