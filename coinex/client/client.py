@@ -74,7 +74,9 @@ class CoinExClient:
             fresh = self._markets_loaded_at and time.monotonic() - self._markets_loaded_at < MARKETS_CACHE_TTL_S
             if not fresh:
                 data = self.transport.get("/futures/market")
-                self._markets = {m.symbol: m for m in (_parsed(parse.market_parse, item) for item in data)}
+                # A market CoinEx has suspended is not tradeable: it is as if it did not exist.
+                tradeable = [item for item in data or [] if item.get("is_market_available", True)]
+                self._markets = {m.symbol: m for m in (_parsed(parse.market_parse, item) for item in tradeable)}
                 self._markets_loaded_at = time.monotonic()
             return list(self._markets.values())
 

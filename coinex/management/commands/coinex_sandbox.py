@@ -43,6 +43,9 @@ class Command(BaseCommand):
             server = SandboxServer(exchange=exchange, host=str(options["host"]), port=port)
         except OSError as error:
             raise CommandError(f"cannot listen on {options['host']}:{port}: {error}") from None
+        if str(options["host"]) not in ("127.0.0.1", "localhost", "::1"):
+            self.stderr.write("warning: the admin hooks (/_sandbox/...) need no signature; anyone who can reach "
+                              f"{options['host']}:{port} can move prices and inject failures.")
         self.stdout.write(f"CoinEx sandbox on {server.base_url} with {balance:f} USDT. "
                           f"Set COINEX_BASE_URL={server.base_url}; admin hooks under {server.admin_url}. "
                           "Ctrl-C stops it.")
