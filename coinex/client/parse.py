@@ -121,8 +121,10 @@ def order_parse(item: dict[str, Any]) -> Order:
     status_text = item.get("status")
     if status_text:
         status = OrderStatus(status_text)
-    else:  # the place-order answer may omit it; infer from the fill
-        status = OrderStatus.FILLED if amount and filled_amount >= amount else OrderStatus.OPEN
+    elif amount and filled_amount >= amount:  # the place-order answer omits it; infer from the fill
+        status = OrderStatus.FILLED
+    else:
+        status = OrderStatus.PART_FILLED if filled_amount else OrderStatus.OPEN
     return Order(
         order_id=str(item["order_id"]),
         client_id=item.get("client_id") or None,

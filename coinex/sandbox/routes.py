@@ -113,10 +113,11 @@ def position_json(sandbox: SandboxExchange, position: SimPosition) -> dict[str, 
         "avg_entry_price": _str(position.entry_price),
         "cml_position_value": _str(notional),
         "max_position_value": _str(notional),
-        "take_profit_price": _str(position.take_profit_price) if position.take_profit_price else "0",
-        "stop_loss_price": _str(position.stop_loss_price) if position.stop_loss_price else "0",
-        "take_profit_type": "mark_price",
-        "stop_loss_type": "mark_price",
+        # Unset triggers are empty strings in CoinEx's answers.
+        "take_profit_price": _str(position.take_profit_price),
+        "stop_loss_price": _str(dto.stop_loss_price),
+        "take_profit_type": "mark_price" if position.take_profit_price else "",
+        "stop_loss_type": "mark_price" if dto.stop_loss_price else "",
         "leverage": str(position.leverage),
         "margin_avbl": _str(dto.margin),
         "ath_margin_size": _str(dto.margin),
@@ -224,7 +225,7 @@ def balance_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
     return [{
         "ccy": "USDT", "available": _str(balance.available), "frozen": _str(balance.frozen),
         "margin": _str(balance.margin), "unrealized_pnl": _str(balance.unrealized_pnl),
-        "transferrable": _str(max(Decimal(0), balance.available)), "equity": _str(balance.equity),
+        "transferrable": _str(max(Decimal(0), balance.available)),
     }]
 
 
