@@ -1,6 +1,14 @@
+"""Server-rendered pages and the Channels consumers that push live updates to them."""
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = "Dashboard"
+
+    def ready(self) -> None:
+        from dashboard.receivers import scan_result_saved
+        from ta.models import ScanResult
+
+        post_save.connect(scan_result_saved, sender=ScanResult, dispatch_uid="dashboard.signal_history")

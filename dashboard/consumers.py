@@ -1,20 +1,27 @@
 """WebSocket consumers. They authenticate and forward; they compute nothing.
 
 Every message sent to a group the socket joined (see ``config.bus.push``) arrives as
-``{"event": <Event>, "data": <payload>}``.
+``{"event": <Event>, "data": <payload>}``. A socket that sends ``{"request": "snapshot"}``
+and the page's name (it does on every (re)connect and after each pushed event) gets the
+whole live payload back as ``{"event": "dashboard.snapshot", "data": ..., "fragments":
+{element id: html}}`` from ``dashboard.fragments.live_snapshot``.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from config.bus.schema import Event, Group
+from dashboard.fragments import live_snapshot
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
+REQUEST_SNAPSHOT = "snapshot"
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -34,6 +41,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
             await self.channel_layer.group_discard(str(group), self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Answer ``{"request": "snapshot"}`` with the live payload; ignore anything else."""
+        if not isinstance(content, dict) or content.get("request") != REQUEST_SNAPSHOT:
+            return
+        page = str(content.get("page", ""))
+        snapshot = await database_sync_to_async(live_snapshot)(page=page)
+        await self.send_json({"event": str(Event.SNAPSHOT), **snapshot})
 
     async def dispatch(self, message: dict) -> None:
         """Forward every bus event to the browser; anything else is Channels' own."""

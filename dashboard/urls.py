@@ -1,5 +1,6 @@
 """Dashboard pages."""
 
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dashboard import views
@@ -7,5 +8,11 @@ from dashboard import views
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.scanner, name="scanner"),
+    path("trader", views.trader, name="trader"),
+    path("symbol/<str:symbol>", views.symbol, name="symbol"),
+    path("settings", views.settings_page, name="settings"),
+    path("login/", auth_views.LoginView.as_view(template_name="dashboard/login.html",
+                                                redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,15 +1,52 @@
-"""Dashboard pages: thin views over selectors; every page requires login."""
+"""Dashboard pages: thin views over selectors; every page requires login.
+
+Each page renders its complete data on first load (the live payload through the same
+partials the socket refreshes); actions on the pages go through the REST API.
+"""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from config.health import health_report
+from dashboard.fragments import page_context
+from dashboard.payload import live_payload
+from dashboard.settings_selectors import settings_overview
+from dashboard.symbol_selectors import TIMEFRAMES, symbol_detail
+
+
+def _live_page(request: HttpRequest, *, page: str, template: str, **extra) -> HttpResponse:
+    context = page_context(page=page, payload=live_payload())
+    context.update(extra)
+    return render(request, template, context)
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """The platform's front page: the state of every part, linked to the tools."""
-    return render(request, "dashboard/home.html", {"health": health_report()})
+def scanner(request: HttpRequest) -> HttpResponse:
+    """Scanner: a card per coin, sortable and filterable, updated live."""
+    return _live_page(request, page="scanner", template="dashboard/scanner.html")
+
+
+@login_required
+def trader(request: HttpRequest) -> HttpResponse:
+    """Trader: controls, positions, account, config, activity."""
+    return _live_page(request, page="trader", template="dashboard/trader.html")
+
+
+@login_required
+def symbol(request: HttpRequest, symbol: str) -> HttpResponse:
+    """One coin: candlestick chart with the TA overlays and the TA result in words."""
+    timeframe = request.GET.get("tf", "5m")
+    if timeframe not in TIMEFRAMES:
+        timeframe = "5m"
+    detail = symbol_detail(symbol=symbol.upper(), timeframe=timeframe)
+    if detail is None:
+        raise Http404(f"unknown symbol {symbol}")
+    return _live_page(request, page="symbol", template="dashboard/symbol.html", detail=detail)
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """Settings: CoinEx credentials, Telegram, market data source."""
+    return _live_page(request, page="settings", template="dashboard/settings.html", overview=settings_overview())

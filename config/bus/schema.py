@@ -89,3 +89,4 @@ class Event(StrEnum):
     TRADER_EVENT = "trader.event"
     ERROR = "error.entry"
     ECHO = "system.echo"
+    SNAPSHOT = "dashboard.snapshot"  # the full live payload, sent to one socket that asked for it

@@ -1,0 +1,53 @@
+"""The live regions of each page as HTML, rendered from the payload by the same partial
+templates as the first load; the socket's snapshot carries them so the page swaps them in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.template.loader import render_to_string
+
+from dashboard import tooltips
+from dashboard.cards import coin_cards
+from dashboard.trader_selectors import trader_page_context
+
+PAGES = ("scanner", "trader", "symbol", "settings")
+
+SCANNER_REGIONS = {"coin-cards": "dashboard/partials/coin_cards.html"}
+TRADER_REGIONS = {
+    "trader-controls": "dashboard/partials/trader_controls.html",
+    "positions": "dashboard/partials/positions.html",
+    "account": "dashboard/partials/account.html",
+    "history": "dashboard/partials/history.html",
+    "activity": "dashboard/partials/activity.html",
+    "config-history": "dashboard/partials/config_history.html",
+}
+COMMON_REGIONS = {"header-status": "dashboard/partials/header_status.html",
+                  "error-log": "dashboard/partials/errors.html"}
+
+
+def page_context(*, page: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The template context of ``page``'s live regions."""
+    context: dict[str, Any] = {"payload": payload, "tips": tooltips, "page": page}
+    if page == "scanner":
+        context["cards"] = coin_cards(payload)
+    if page == "trader":
+        context.update(trader_page_context())
+        context["positions"] = list(payload["positions"].values())
+    return context
+
+
+def page_fragments(*, page: str, payload: dict[str, Any]) -> dict[str, str]:
+    """``{element id: html}`` of every live region of ``page`` (unknown pages: the common ones)."""
+    context = page_context(page=page, payload=payload)
+    regions = dict(COMMON_REGIONS)
+    regions.update({"scanner": SCANNER_REGIONS, "trader": TRADER_REGIONS}.get(page, {}))
+    return {element_id: render_to_string(template, context) for element_id, template in regions.items()}
+
+
+def live_snapshot(*, page: str) -> dict[str, Any]:
+    """What the socket sends on request: the live payload and ``page``'s regions as HTML."""
+    from dashboard.payload import live_payload
+
+    payload = live_payload()
+    return {"data": payload, "fragments": page_fragments(page=page if page in PAGES else "", payload=payload)}

@@ -1,0 +1,188 @@
+"""Reads the pages and the live payload are built from. Database and Redis only: the
+dashboard never calls an exchange (positions and balance come from what the trader's
+cycle published on ``state:positions``/``state:balance`` and from its Trade records)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import redis
+from django.utils import timezone
+
+from config.bus.client import redis_client
+from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
+from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
+from ta.models import ScanResult, ScanStatus, Symbol
+from ta.selectors import market_data_last_fetch_at, price_latest
+from trader.cycle.run import kill_switch_drawdown_pct
+from trader.models import CycleLog, CycleOutcome, Trade, TraderConfig, TraderStatus
+
+logger = logging.getLogger(__name__)
+
+TA_SIGNAL_PARTS = ("ema_ribbon", "ttm_squeeze", "stoch_rsi_divergence", "composite_score_adjustment")
+ERRORS_LIMIT = 200
+HUNDRED = Decimal(100)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def coin_data() -> list[dict[str, Any]]:
+    """One entry per enabled coin in display order: the scan entry (``status`` ok, insufficient_data
+    or error; ``pending`` before its first scan) plus ``computed_at``."""
+    results = {
+        row.symbol_id: row
+        for row in ScanResult.objects.filter(symbol__enabled=True).only("symbol_id", "payload", "computed_at",
+                                                                          "status", "reason")
+    }
+    coins = []
+    for symbol in Symbol.objects.filter(enabled=True).order_by("display_order", "symbol"):
+        row = results.get(symbol.pk)
+        if row is None:
+            coins.append({"symbol": symbol.symbol, "status": "pending", "reason": "not scanned yet",
+                          "computed_at": None})
+            continue
+        coins.append({**row.payload, "symbol": symbol.symbol, "status": row.status, "reason": row.reason,
+                      "computed_at": _iso(row.computed_at)})
+    return coins
+
+
+def ta_signals() -> dict[str, dict[str, Any]]:
+    """``{symbol: {ema_ribbon, ttm_squeeze, stoch_rsi_divergence, composite_score_adjustment, timestamp}}``."""
+    return {
+        symbol: {part: payload.get(part) for part in (*TA_SIGNAL_PARTS, "timestamp")}
+        for symbol, payload in ta_results_latest().items()
+    }
+
+
+def _redis_json(key: str) -> Any:
+    try:
+        raw = redis_client().get(key)
+    except (redis.RedisError, OSError) as error:
+        logger.warning("dashboard could not read %s: %s", key, error)
+        return None
+    return json.loads(raw) if raw else None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _position_row(trade: Trade, snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    """One open position: the bot's record, marked to the cycle's snapshot (or the latest candle)."""
+    snapshot = snapshot or {}
+    mark = _decimal(snapshot.get("mark_price")) or price_latest(symbol=trade.symbol)
+    pnl = _decimal(snapshot.get("unrealized_pnl"))
+    if pnl is None and mark is not None:
+        direction = 1 if trade.side == "long" else -1
+        pnl = (mark - trade.entry_price) * trade.size * direction
+    pnl_pct = pnl / trade.margin * HUNDRED if pnl is not None and trade.margin else None
+    take_profit = _decimal(snapshot.get("take_profit_price")) or trade.take_profit_price
+    stop_loss = _decimal(snapshot.get("stop_loss_price")) or trade.stop_loss_price
+    return {
+        "symbol": trade.symbol, "side": trade.side, "mode": trade.mode, "size": trade.size,
+        "entry_price": trade.entry_price, "mark_price": mark, "leverage": trade.leverage, "margin": trade.margin,
+        "unrealized_pnl": None if pnl is None else pnl.quantize(Decimal("0.0001")),
+        "pnl_pct": None if pnl_pct is None else pnl_pct.quantize(Decimal("0.01")),
+        "take_profit_price": take_profit, "stop_loss_price": stop_loss,
+        "liquidation_price": _decimal(snapshot.get("liquidation_price")),
+        "opened_at": _iso(trade.opened_at), "adopted": trade.adopted,
+        "marked_at": "cycle" if snapshot else "candle",
+    }
+
+
+def positions_open() -> dict[str, dict[str, Any]]:
+    """Open positions keyed by symbol: the bot's open Trade records (what is open after a manual
+    close, not the last cycle's snapshot), marked with ``state:positions`` when it has them."""
+    snapshot = {row.get("symbol"): row for row in (_redis_json(KEY_STATE_POSITIONS) or []) if isinstance(row, dict)}
+    trades = Trade.objects.filter(closed_at__isnull=True).order_by("opened_at")
+    return {trade.symbol: _position_row(trade, snapshot.get(trade.symbol)) for trade in trades}
+
+
+def account_overview(*, status: TraderStatus, config: TraderConfig) -> dict[str, Any]:
+    """Equity, available, margin, unrealized PnL (from ``state:balance``), starting balance,
+    drawdown % and the distance to the kill switch in percentage points."""
+    balance = _redis_json(KEY_STATE_BALANCE) or {}
+    equity = _decimal(balance.get("equity"))
+    drawdown = None if equity is None else kill_switch_drawdown_pct(status=status, config=config, equity=equity)
+    limit = config.kill_switch_drawdown_pct
+    used_pct = None if drawdown is None or not limit else min(HUNDRED, drawdown / limit * HUNDRED)
+    return {
+        "kill_switch_used_pct": None if used_pct is None else int(used_pct),
+        "kill_switch_level": None if used_pct is None else ("danger" if used_pct >= 80 else
+                                                            "warn" if used_pct >= 50 else "ok"),
+        "asset": balance.get("asset", "USDT"),
+        "equity": equity,
+        "available": _decimal(balance.get("available")),
+        "margin": _decimal(balance.get("margin")),
+        "unrealized_pnl": _decimal(balance.get("unrealized_pnl")),
+        "at": balance.get("at"),
+        "starting_balance": status.starting_balance,
+        "drawdown_pct": None if drawdown is None else drawdown.quantize(Decimal("0.01")),
+        "kill_switch_pct": limit,
+        "kill_switch_distance_pct": None if drawdown is None else (limit - drawdown).quantize(Decimal("0.01")),
+        "kill_switch_reference": config.kill_switch_reference,
+    }
+
+
+def errors_recent(*, limit: int = ERRORS_LIMIT) -> list[dict[str, Any]]:
+    """The latest errors, newest first, as ``{timestamp, category, message}``: failed scans
+    (SCAN_ERROR) and the trader cycles' errors (POSITION_ERROR for positions and orders,
+    API_ERROR for the rest). Live ones arrive over the socket as ``error.entry``."""
+    entries = [
+        {"timestamp": _iso(row.computed_at), "category": "SCAN_ERROR", "message": f"{row.symbol.symbol}: {row.reason}"}
+        for row in ScanResult.objects.filter(status=ScanStatus.ERROR).select_related("symbol")[:limit]
+    ]
+    cycles = CycleLog.objects.exclude(errors=[]).order_by("-started_at")[:limit]
+    for cycle in cycles:
+        for message in cycle.errors:
+            entries.append({"timestamp": _iso(cycle.started_at), "category": error_category(str(message)),
+                            "message": str(message)})
+    entries.sort(key=lambda entry: entry["timestamp"] or "", reverse=True)
+    return entries[:limit]
+
+
+POSITION_WORDS = ("position", "order", "close", "open ", "tp", "sl", "stop", "leverage", "margin")
+
+
+def error_category(message: str) -> str:
+    """POSITION_ERROR when a trader error is about a position or an order, API_ERROR otherwise."""
+    lowered = message.lower()
+    return "POSITION_ERROR" if any(word in lowered for word in POSITION_WORDS) else "API_ERROR"
+
+
+def feed_freshness() -> dict[str, Any]:
+    """When market data was last fetched and the TA scan last ran, with their ages in seconds."""
+    now = timezone.now()
+    fetched, scanned = market_data_last_fetch_at(), ta_scan_last_at()
+    return {
+        "market_data_at": _iso(fetched), "ta_scan_at": _iso(scanned),
+        "ta_scan_text": f"{scanned:%H:%M:%S} UTC" if scanned else "never",
+        "market_data_age_s": None if fetched is None else int((now - fetched).total_seconds()),
+        "ta_scan_age_s": None if scanned is None else int((now - scanned).total_seconds()),
+    }
+
+
+def exchange_connection(*, mode: str) -> dict[str, Any]:
+    """The header's exchange light: the last cycle's outcome in the current mode (``ok``,
+    ``failed``), ``idle`` when paused or before the first cycle."""
+    if mode == "paused":
+        return {"state": "idle", "detail": "paused: no exchange calls", "mode": mode}
+    cycle = CycleLog.objects.filter(mode=mode).exclude(outcome__in=[CycleOutcome.PAUSED, CycleOutcome.BUSY]) \
+        .order_by("-started_at").first()
+    target = "paper exchange" if mode == "dry-run" else "CoinEx"
+    if cycle is None:
+        return {"state": "idle", "detail": f"{target}: no cycle yet", "mode": mode}
+    ok = cycle.outcome == CycleOutcome.OK
+    detail = f"{target}: last cycle {cycle.outcome} at {cycle.started_at:%H:%M:%S} UTC"
+    if not ok and cycle.errors:
+        detail += f" ({cycle.errors[-1]})"
+    return {"state": "ok" if ok else "failed", "detail": detail, "mode": mode}

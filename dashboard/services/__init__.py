@@ -1,0 +1,1 @@
+"""Writes owned by the dashboard (signal history)."""

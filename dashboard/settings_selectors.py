@@ -1,0 +1,22 @@
+"""Reads of the settings page: credentials (masked), Telegram, market data source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from coinex.credentials import credentials_summary
+from trader.services.alerts import alerts_configured
+
+
+def settings_overview() -> dict[str, Any]:
+    """What the operator may see of the platform's settings; never a secret."""
+    chat_id = settings.TELEGRAM_CHAT_ID
+    return {
+        "credentials": credentials_summary(),
+        "telegram": {"configured": alerts_configured(), "chat_id": chat_id,
+                     "token_set": bool(settings.TELEGRAM_BOT_TOKEN), "api_url": settings.TELEGRAM_API_URL},
+        "market_data": {"source": settings.MARKET_DATA_SOURCE, "binance_base_url": settings.BINANCE_BASE_URL,
+                        "replay_speed": settings.MARKET_DATA_REPLAY_SPEED},
+    }

@@ -1,0 +1,91 @@
+"""Reads of the symbol page: candles with the TA overlays, the bot's entries and exits, the TA in words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ta.analysis_selectors import ta_result_latest
+from ta.models import ScanResult, Symbol
+from trader.models import Trade
+
+TIMEFRAMES = ("5m", "1h", "4h")
+CHART_CANDLES = 300
+
+
+def _candles(symbol: str, timeframe: str) -> list[dict[str, Any]]:
+    from ta.selectors import candles_frame
+
+    frame = candles_frame(symbol=symbol, timeframe=timeframe, limit=CHART_CANDLES)
+    return [
+        {"time": int(index.timestamp()), "open": row.open, "high": row.high, "low": row.low, "close": row.close}
+        for index, row in frame.iterrows()
+    ]
+
+
+def _overlays(symbol: str, timeframe: str) -> dict[str, Any]:
+    """EMA ribbon (8..89), Bollinger (20, 2) and Keltner (20, 1.5) bands and squeeze bars, per candle time."""
+    from dashboard.overlays import overlays_compute
+    from ta.selectors import candles_frame
+
+    return overlays_compute(candles_frame(symbol=symbol, timeframe=timeframe, limit=CHART_CANDLES))
+
+
+def _markers(symbol: str) -> list[dict[str, Any]]:
+    markers = []
+    for trade in Trade.objects.filter(symbol=symbol).order_by("opened_at")[:200]:
+        long = trade.side == "long"
+        markers.append({"time": int(trade.opened_at.timestamp()), "position": "belowBar" if long else "aboveBar",
+                        "shape": "arrowUp" if long else "arrowDown", "color": "#3fb950" if long else "#f85149",
+                        "text": f"{trade.side} @ {trade.entry_price.normalize():f}"})
+        if trade.closed_at:
+            markers.append({"time": int(trade.closed_at.timestamp()), "position": "aboveBar" if long else "belowBar",
+                            "shape": "circle", "color": "#d29922",
+                            "text": f"exit {trade.close_reason} @ {trade.exit_price.normalize():f}"})
+    markers.sort(key=lambda marker: marker["time"])
+    return markers
+
+
+def ta_explained(ta: dict[str, Any] | None) -> list[str]:
+    """The TA result in plain sentences (empty when there is none)."""
+    if not ta:
+        return []
+    ribbon, squeeze = ta.get("ema_ribbon") or {}, ta.get("ttm_squeeze") or {}
+    divergence, bonus = ta.get("stoch_rsi_divergence") or {}, ta.get("composite_score_adjustment") or {}
+    lines = [
+        f"EMA ribbon (8/13/21/34/55/89) is {ribbon.get('state_5m')} on 5m (spread {ribbon.get('spread_5m')}/100) "
+        f"and {ribbon.get('state_1h')} on 1h (spread {ribbon.get('spread_1h')}/100).",
+    ]
+    if squeeze.get("squeeze"):
+        lines.append(f"TTM squeeze is ON for {squeeze.get('bars_in_squeeze')} bars: Bollinger Bands inside the "
+                     f"Keltner Channels (volatility compression); momentum {squeeze.get('momentum'):.4g} "
+                     f"({squeeze.get('direction')}).")
+    else:
+        lines.append(f"No TTM squeeze: Bollinger Bands outside the Keltner Channels; momentum "
+                     f"{squeeze.get('momentum', 0):.4g} ({squeeze.get('direction')}).")
+    if divergence.get("divergence", "none") != "none":
+        lines.append(f"Stochastic RSI shows a {divergence['divergence']} divergence {divergence.get('candles_ago')} "
+                     f"candles ago (strength {divergence.get('strength')}).")
+    else:
+        lines.append("No Stochastic RSI divergence in the last 50 candles.")
+    lines.append(f"Stoch RSI K {divergence.get('stoch_k')}, D {divergence.get('stoch_d')}.")
+    lines.append(f"TA bonus: long +{bonus.get('long_bonus', 0)}, short +{bonus.get('short_bonus', 0)}"
+                 + (f" ({'; '.join(bonus.get('reasoning') or [])})." if bonus.get("reasoning") else "."))
+    return lines
+
+
+def symbol_detail(*, symbol: str, timeframe: str) -> dict[str, Any] | None:
+    """Chart data and TA of ``symbol`` on ``timeframe``; None for an unknown symbol."""
+    if not Symbol.objects.filter(symbol=symbol).exists():
+        return None
+    ta = ta_result_latest(symbol=symbol)
+    scan = ScanResult.objects.filter(symbol__symbol=symbol).values_list("payload", flat=True).first()
+    return {
+        "symbol": symbol,
+        "timeframe": timeframe,
+        "timeframes": TIMEFRAMES,
+        "chart": {"candles": _candles(symbol, timeframe), "overlays": _overlays(symbol, timeframe),
+                  "markers": _markers(symbol)},
+        "ta": ta,
+        "scan": scan,
+        "explained": ta_explained(ta),
+    }

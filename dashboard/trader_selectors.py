@@ -1,0 +1,75 @@
+"""Reads of the trader page that are not part of the live payload: history, logs, the config form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from trader.models import CycleLog, Decision, Trade, TraderConfig
+from trader.selectors import config_history
+from trader.services.config import config_get
+
+HISTORY_LIMIT = 50
+
+
+def config_fields() -> list[dict[str, Any]]:
+    """Every editable config field for the form: name, input kind, current value, help, bounds."""
+    config = config_get()
+    fields = []
+    for name in TraderConfig.editable_field_names():
+        field = TraderConfig._meta.get_field(name)
+        value = getattr(config, name)
+        if isinstance(field, models.BooleanField):
+            kind = "checkbox"
+        elif field.choices:
+            kind = "select"
+        elif isinstance(field, models.JSONField):
+            kind = "json"
+        else:
+            kind = "number"
+        fields.append({
+            "name": name, "label": name.replace("_", " "), "kind": kind, "help": str(field.help_text),
+            "value": value, "choices": list(field.choices or []),
+            "step": "0.01" if isinstance(field, models.DecimalField) else "1",
+            "json": _json_text(value) if kind == "json" else "",
+        })
+    return fields
+
+
+def _json_text(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def trades_closed(*, limit: int = HISTORY_LIMIT) -> list[Trade]:
+    """Recently closed trades, newest first."""
+    return list(Trade.objects.filter(closed_at__isnull=False).order_by("-closed_at")[:limit])
+
+
+def trades_recent(*, limit: int = HISTORY_LIMIT) -> list[Trade]:
+    """Every open or close, newest activity first (the trade log)."""
+    return list(Trade.objects.order_by(models.F("closed_at").desc(nulls_first=True), "-opened_at")[:limit])
+
+
+def decisions_recent(*, limit: int = HISTORY_LIMIT) -> list[Decision]:
+    """Each candidate of the latest cycles with why it was or was not traded, newest first."""
+    return list(Decision.objects.order_by("-at", "-id")[:limit])
+
+
+def cycles_recent(*, limit: int = HISTORY_LIMIT) -> list[CycleLog]:
+    """The latest cycle summaries, newest first."""
+    return list(CycleLog.objects.order_by("-started_at")[:limit])
+
+
+def trader_page_context() -> dict[str, Any]:
+    """Everything the trader page lists below its live parts."""
+    return {
+        "config_fields": config_fields(),
+        "config_history": config_history(limit=HISTORY_LIMIT),
+        "trades_closed": trades_closed(),
+        "trades_recent": trades_recent(),
+        "decisions": decisions_recent(),
+        "cycles": cycles_recent(),
+    }
