@@ -35,6 +35,19 @@ def _isolated_redis() -> None:
         pytest.exit(f"Redis is required for the tests and does not answer at {settings.REDIS_URL}: {error}", 2)
 
 
+@pytest.fixture(autouse=True)
+def _seeded_universe(request):
+    """Transactional tests flush the database after each test, taking the 29 symbols the
+    data migration seeded with them: put them back for every transactional test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction"))
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from ta.testing.symbols import symbols_seed
+
+        symbols_seed()
+
+
 @pytest.fixture
 def redis_conn():
     """A decoded client on the test Redis; the database is emptied after the test."""

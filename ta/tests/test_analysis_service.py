@@ -27,8 +27,13 @@ def stored(klines_dir):
 
 @pytest.fixture(autouse=True)
 def _no_leverage_provider():
-    yield
+    """Each test starts with the defaults; the provider the trader registered is restored after."""
+    from ta.services import analysis
+
+    registered = analysis._leverage_provider
     leverage_config_register(None)
+    yield
+    leverage_config_register(registered)
 
 
 def test_scan_stores_the_engine_result_of_the_database_candles(stored):
