@@ -9,7 +9,7 @@ from coinex.dto import OrderSide, PositionSide
 MONEY_STEP = Decimal("0.00000001")
 DEFAULT_MAINTENANCE_MARGIN_RATE = Decimal("0.005")
 DEFAULT_LEVERAGE = 3
-MAX_FINISHED_ORDERS_KEPT = 1000
+MAX_FINISHED_ORDERS_KEPT = 200  # enough history for lookups; keeps the stored JSON small
 # CoinEx v2 codes the simulator raises (the sandbox answers with them).
 CODE_INSUFFICIENT_BALANCE = 3109
 CODE_BELOW_MIN_AMOUNT = 3127
