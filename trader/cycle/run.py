@@ -48,7 +48,7 @@ from trader.models import (
     TraderStatus,
 )
 from trader.services.alerts import AlertKind, alert_send
-from trader.services.announce import trader_event_publish, trader_status_announce
+from trader.services.announce import trader_config_announce, trader_event_publish, trader_status_announce
 from trader.services.positions import (
     correlation_id_new,
     position_close,
@@ -143,6 +143,9 @@ def _cycle_locked(*, config: TraderConfig, mode: str, exchange: Exchange | None,
     log.save()
     TraderStatus.objects.filter(pk=1).update(last_cycle_at=log.finished_at)
     trader_status_announce()
+    trader_config_announce(config=config)
+    for error in log.errors:
+        trader_event_publish(kind="error", payload={"cycle_id": log.pk, "message": error})
     logger.info("cycle %s: %s, %d action(s), %d error(s) in %d ms", log.pk, log.outcome, len(log.actions),
                 len(log.errors), log.duration_ms, extra={"category": Category.TRADE, "cycle_id": log.pk})
     return log
