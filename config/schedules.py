@@ -33,8 +33,9 @@ SCHEDULES: list[ScheduleSpec] = [
         name="market: fetch 5m candles",
         task="market.fetch_candles",
         every_s=30,
-        description="Fetch the 5m candles of every enabled symbol (backfills on first run), store and publish them.",
-        kwargs={"timeframes": ["5m"]},
+        description="Fetch the 5m candles of every enabled symbol (backfills 5m, 1h and 4h on first run), "
+        "store and publish them.",
+        kwargs={"timeframes": ["5m"], "backfill_missing": ["1h", "4h"]},
     ),
     ScheduleSpec(
         name="market: fetch 1h and 4h candles",

@@ -105,6 +105,7 @@ def market_fetch(
     backfill: int | None = None,
     wall_now: datetime | None = None,
     extend_history: bool = False,
+    backfill_missing: Sequence[str] = (),
     on_page: Callable[[str, str, int], None] | None = None,
 ) -> FetchReport:
     """Fetch ``timeframes`` for the enabled symbols (or exactly ``symbols``) and store them.
@@ -113,12 +114,14 @@ def market_fetch(
     ``MARKET_DATA_BACKFILL_CANDLES``); with ``extend_history`` a series holding fewer
     than ``backfill`` recent candles is extended back to that many (an explicit
     ``fetch_candles --backfill``; the schedules never ask, so a coin listed recently is
-    not re-requested every 30 s). ``on_page(symbol, timeframe, n)`` is called
-    after each page (progress bars). Returns a ``FetchReport``; sends
+    not re-requested every 30 s). ``backfill_missing`` timeframes are fetched too for a
+    symbol that has none of their candles yet (so the 30 s 5m run backfills 1h and 4h on
+    a fresh install instead of leaving the analysis without them for 5 minutes).
+    ``on_page(symbol, timeframe, n)`` is called after each page (progress bars). Returns a ``FetchReport``; sends
     ``ta.signals.candles_updated`` when candles changed. Never raises for a source
     failure: failures are in the report and the log.
     """
-    for timeframe in timeframes:
+    for timeframe in (*timeframes, *backfill_missing):
         timeframe_duration(timeframe)  # an unknown timeframe is a caller error: raise now
     source = source or source_from_settings()
     backfill = backfill or settings.MARKET_DATA_BACKFILL_CANDLES
@@ -136,7 +139,7 @@ def market_fetch(
     completed_any = False
     for symbol in rows:
         changed_timeframes = []
-        for timeframe in timeframes:
+        for timeframe in _symbol_timeframes(symbol, timeframes, backfill_missing):
             outcome = SeriesOutcome(symbol.symbol, timeframe)
             report.series.append(outcome)
             try:
@@ -163,11 +166,22 @@ def market_fetch(
     if completed_any:
         feed_fetch_record(source=source.name, at=wall_now)
     if report.symbols_changed:
-        changed, fetched = report.symbols_changed, list(timeframes)
+        changed = report.symbols_changed
+        fetched = list(dict.fromkeys(outcome.timeframe for outcome in report.series if outcome.changed))
         transaction.on_commit(
             lambda: candles_updated.send(sender=market_fetch, symbols=changed, timeframes=fetched, source=source.name)
         )
     return report
+
+
+def _symbol_timeframes(symbol: Symbol, timeframes: Sequence[str], backfill_missing: Sequence[str]) -> list[str]:
+    """``timeframes``, plus those of ``backfill_missing`` in which ``symbol`` has no candle yet."""
+    extra = [
+        timeframe
+        for timeframe in backfill_missing
+        if timeframe not in timeframes and series_newest_open_time(symbol_id=symbol.pk, timeframe=timeframe) is None
+    ]
+    return [*timeframes, *extra]
 
 
 def _series_fetch(

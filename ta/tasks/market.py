@@ -14,14 +14,22 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="market.fetch_candles", soft_time_limit=240, time_limit=300, acks_late=True)
-def fetch_candles(timeframes: list[str] | None = None, symbols: list[str] | None = None) -> dict[str, object]:
+def fetch_candles(
+    timeframes: list[str] | None = None, symbols: list[str] | None = None, backfill_missing: list[str] | None = None
+) -> dict[str, object]:
     """Fetch ``timeframes`` (default 5m, 1h, 4h) for the enabled symbols (or ``symbols``).
+
+    ``backfill_missing`` timeframes are fetched as well for a symbol with none of their
+    candles yet (the 5m schedule passes ["1h", "4h"], so a fresh install or a newly
+    enabled coin has every timeframe after its first 30 s run).
 
     Idempotent (an upsert). Returns the report as JSON: ``symbols_changed`` lists the
     symbols whose candles changed; the ``ta.signals.candles_updated`` signal carries
     the same list to the analysis chained after this fetch.
     """
-    report = market_fetch(timeframes=timeframes or list(PLATFORM_TIMEFRAMES), symbols=symbols)
+    report = market_fetch(
+        timeframes=timeframes or list(PLATFORM_TIMEFRAMES), symbols=symbols, backfill_missing=backfill_missing or ()
+    )
     if report.errors:
         logger.warning("market fetch finished with %d problem(s): %s", len(report.errors), "; ".join(report.errors[:5]),
                        extra={"category": Category.SCAN})

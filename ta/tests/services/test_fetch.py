@@ -176,6 +176,15 @@ def test_candles_updated_carries_the_changed_symbols_after_commit(binance, fake_
                          "signal": candles_updated}]
 
 
+def test_the_fast_run_backfills_missing_slow_timeframes_once(binance, fake_binance):
+    report = fetch(binance, fake_binance, symbols=("BTCUSDT",), timeframes=("5m",), backfill_missing=("1h", "4h"))
+    assert [(o.timeframe, o.fetched) for o in report.series] == [("5m", 50), ("1h", 50), ("4h", 50)]
+    fake_binance.requests.clear()
+    report = fetch(binance, fake_binance, symbols=("BTCUSDT",), timeframes=("5m",), backfill_missing=("1h", "4h"))
+    assert [o.timeframe for o in report.series] == ["5m"]
+    assert [r.params["interval"] for r in fake_binance.klines_requests] == ["5m"]
+
+
 def test_the_fetch_time_is_recorded_for_health(binance, fake_binance):
     from ta.selectors import market_data_last_fetch_at
 

@@ -26,7 +26,8 @@ def test_setup_schedules_creates_the_seed_intervals_editable_in_the_admin():
     schedules_apply()
     fast = PeriodicTask.objects.get(name="market: fetch 5m candles")
     slow = PeriodicTask.objects.get(name="market: fetch 1h and 4h candles")
-    assert (fast.task, fast.interval.every, fast.kwargs) == ("market.fetch_candles", 30, '{"timeframes": ["5m"]}')
+    assert (fast.task, fast.interval.every) == ("market.fetch_candles", 30)
+    assert fast.kwargs == '{"backfill_missing": ["1h", "4h"], "timeframes": ["5m"]}'
     assert (slow.task, slow.interval.every) == ("market.fetch_candles", 300)
     assert slow.kwargs == '{"timeframes": ["1h", "4h"]}'
     assert fast.enabled and slow.enabled
