@@ -7,10 +7,19 @@ linear USDT perpetual are quoted in the base coin on CoinEx).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
+
+# CoinEx accepts client ids of letters, digits, "-" and "_", at most 32 characters.
+CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def client_id_valid(client_id: str) -> bool:
+    """True when CoinEx would accept ``client_id``."""
+    return CLIENT_ID_PATTERN.fullmatch(client_id) is not None
 
 
 class OrderSide(StrEnum):

@@ -25,6 +25,7 @@ from coinex.dto import (
     OrderType,
     Position,
     Ticker,
+    client_id_valid,
 )
 from coinex.errors import ExchangeTemporaryError, OrderNotFound, OrderRejected
 from config.logging import Category
@@ -144,6 +145,8 @@ class CoinExClient:
                     price: Decimal | None = None) -> Order:
         """Place an order (``POST /futures/order``); after a timeout the order is looked up
         by ``client_id`` and resent only when CoinEx has no trace of it."""
+        if not client_id_valid(client_id):
+            raise OrderRejected(f"client id {client_id!r}: use 1-32 letters, digits, '-' or '_'")
         market = self.market(symbol=symbol)
         rounded_amount = market.amount_round(amount)
         if rounded_amount <= 0:

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from coinex.client.ratelimit import RateGroup
-from coinex.dto import MarginMode, OrderSide, OrderType
+from coinex.dto import MarginMode, OrderSide, OrderType, client_id_valid
 from coinex.errors import ExchangeError
 from coinex.sandbox.state import SandboxExchange
 from coinex.simulator.state import SimOrder, SimPosition
@@ -53,6 +53,13 @@ def _decimal(params: dict[str, Any], name: str, *, required: bool = True) -> Dec
         return Decimal(value)
     except InvalidOperation:
         raise ApiError(f"invalid {name}: {value!r}", code=CODE_BAD_PARAMETER) from None
+
+
+def _client_id(params: dict[str, Any]) -> str | None:
+    client_id = params.get("client_id") or None
+    if client_id is not None and not client_id_valid(str(client_id)):
+        raise ApiError("invalid client_id: 1-32 letters, digits, '-' or '_'", code=CODE_BAD_PARAMETER)
+    return client_id
 
 
 def _futures(params: dict[str, Any]) -> None:
@@ -284,7 +291,7 @@ def order_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
         symbol=_require(params, "market"), side=_enum(OrderSide, _require(params, "side"), "side"),
         type=order_type, amount=_decimal(params, "amount"),
         price=_decimal(params, "price", required=order_type == OrderType.LIMIT),
-        client_id=params.get("client_id") or None,
+        client_id=_client_id(params),
     )
     sandbox.request_counts[f"order:{order.client_id}"] += 1
     return order_json(order)
@@ -320,7 +327,7 @@ def close_position_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any
     price = _decimal(params, "price", required=order_type == OrderType.LIMIT)
     order = sandbox.account.position_close(
         symbol=_require(params, "market"), amount=_decimal(params, "amount", required=False),
-        client_id=params.get("client_id") or None, price=price,
+        client_id=_client_id(params), price=price,
     )
     sandbox.request_counts[f"order:{order.client_id}"] += 1
     return order_json(order)

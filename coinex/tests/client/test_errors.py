@@ -68,6 +68,12 @@ def test_price_deviation_is_rejected(client, sandbox):
     assert caught.value.message == "The order price deviates too much from the mark price"
 
 
+def test_an_invalid_client_id_is_rejected_before_sending(client, sandbox):
+    with pytest.raises(OrderRejected, match="client id"):
+        place(client, client_id="cycle 12/BTCUSDT")
+    assert sandbox.state()["order_requests"] == {}
+
+
 def test_bad_parameter_is_rejected(client):
     with pytest.raises(OrderRejected) as caught:
         client.position_stop_loss_set(symbol="BTCUSDT", price=Decimal("1"))  # no position

@@ -64,6 +64,11 @@ def test_amount_precision_and_type_are_enforced(sandbox, amount, code):
     assert signed(sandbox, "POST", "/v2/futures/order", order_body(amount=amount))["code"] == code
 
 
+def test_client_ids_follow_coinex_rules(sandbox):
+    assert signed(sandbox, "POST", "/v2/futures/order", order_body(client_id="has space"))["code"] == 4004
+    assert signed(sandbox, "POST", "/v2/futures/order", order_body(client_id="x" * 33))["code"] == 4004
+
+
 def test_below_minimum_amount(sandbox):
     body = order_body(market="ETHUSDT", amount="0.001")
     assert signed(sandbox, "POST", "/v2/futures/order", body)["code"] == 3127
