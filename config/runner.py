@@ -49,6 +49,18 @@ def admin_ensure(*, username: str, email: str) -> AdminAccount:
     return AdminAccount(username, password)
 
 
+def trader_demo_mode() -> str:
+    """A fresh install starts in dry-run (paper trading, never live); a chosen mode is kept."""
+    from trader.services.actor import Actor
+    from trader.services.status import status_get, trader_mode_first_run
+
+    changed = trader_mode_first_run(mode="dry-run", actor=Actor.for_command(name="run_platform"))
+    mode = status_get().mode
+    if changed is not None:
+        return f"trader: fresh install, started in {mode} (paper trading; switch modes on the trader page)"
+    return f"trader: mode {mode} (as last chosen)"
+
+
 def redis_is_up(url: str) -> bool:
     """True when Redis at ``url`` answers PING within a second."""
     try:

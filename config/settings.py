@@ -199,6 +199,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request and response components: exact request schemas (minLength, writeOnly).
+    "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "TraderModeEnum": "trader.models.status.TraderMode",
         "TradingModeEnum": ["dry-run", "live"],

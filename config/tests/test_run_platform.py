@@ -74,4 +74,6 @@ def test_second_run_does_not_reset_or_reprint_the_admin_password(platform_env, t
     second = subprocess.run(command, cwd=PROJECT_DIR, env=platform_env, capture_output=True, text=True, timeout=180)
     assert second.returncode == 0, second.stderr
     assert "Password:" not in second.stdout
+    assert "trader: fresh install, started in dry-run" in first.stdout
+    assert "trader: mode dry-run (as last chosen)" in second.stdout
     assert "existing; reset with: manage.py changepassword admin" in second.stdout

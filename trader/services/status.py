@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.logging import Category
-from trader.models import LockKind, TraderMode, TraderStatus
+from trader.models import AuditEntry, LockKind, TraderMode, TraderStatus
 from trader.services.actor import Actor
 from trader.services.audit import audit_record
 
@@ -93,6 +93,19 @@ def trader_mode_set(
     logger.warning("trading mode %s -> %s by %s", previous, mode, actor.label, extra={"category": Category.TRADE})
     _announce_after_commit()
     return status
+
+
+def trader_mode_first_run(*, mode: str, actor: Actor) -> TraderStatus | None:
+    """Set ``mode`` only if no one has ever chosen a mode (a fresh install); never ``live``.
+
+    The demo (``make demo``) starts a fresh install in dry-run so the bot trades on paper at
+    once; an operator's own choice, even ``paused``, is never overridden.
+    """
+    if mode == TraderMode.LIVE:
+        raise ControlRefused("live is never set automatically")
+    if AuditEntry.objects.filter(action="mode.set").exists():
+        return None
+    return trader_mode_set(mode=mode, actor=actor)
 
 
 @transaction.atomic

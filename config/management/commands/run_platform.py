@@ -21,8 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.PORT, help="Port to serve on (default: PORT).")
         parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes.")
         parser.add_argument("--no-serve", action="store_true", help="Prepare everything, then exit.")
+        parser.add_argument(
+            "--paused",
+            action="store_true",
+            help="Leave a fresh install paused instead of starting the trader in dry-run (paper trading).",
+        )
 
-    def handle(self, *args, host: str, port: int, concurrency: int, no_serve: bool, **options):
+    def handle(self, *args, host: str, port: int, concurrency: int, no_serve: bool, paused: bool, **options):
         try:
             self.stdout.write(runner.redis_ensure(url=settings.REDIS_URL, var_dir=runner.var_dir()))
         except RuntimeError as error:
@@ -36,6 +41,8 @@ class Command(BaseCommand):
             username=os.environ.get("ADMIN_USERNAME", "admin"),
             email=os.environ.get("ADMIN_EMAIL", "admin@localhost"),
         )
+        if not paused:
+            self.stdout.write(runner.trader_demo_mode())
         banner = runner.platform_banner(host=host, port=port, admin=admin)
         if no_serve:
             self.stdout.write(banner)

@@ -127,3 +127,15 @@ def test_status_is_published_on_the_bus(operator, redis_conn):
     lock_trip(kind=LockKind.CIRCUIT_BREAKER, reason="failures")
     published = json.loads(redis_conn.get(KEY_STATE_TRADER_STATUS))
     assert published["state"] == "locked" and published["lock"]["kind"] == "circuit_breaker"
+
+
+def test_a_fresh_install_may_be_started_in_dry_run_once_but_never_live():
+    from trader.services.status import trader_mode_first_run
+
+    demo = Actor.for_command(name="run_platform")
+    with pytest.raises(ControlRefused):
+        trader_mode_first_run(mode="live", actor=demo)
+    assert trader_mode_first_run(mode="dry-run", actor=demo).mode == "dry-run"
+    trader_mode_set(mode="paused", actor=demo)
+    assert trader_mode_first_run(mode="dry-run", actor=demo) is None, "the operator's choice is kept"
+    assert status_get().mode == "paused"
