@@ -22,6 +22,11 @@ def client_id_valid(client_id: str) -> bool:
     return CLIENT_ID_PATTERN.fullmatch(client_id) is not None
 
 
+def client_id_problem(client_id: str) -> str | None:
+    """Why CoinEx would refuse ``client_id``; ``None`` when it is fine."""
+    return None if client_id_valid(client_id) else f"client id {client_id!r}: use 1-32 letters, digits, '-' or '_'"
+
+
 class OrderSide(StrEnum):
     BUY = "buy"
     SELL = "sell"

@@ -25,7 +25,7 @@ from coinex.dto import (
     OrderType,
     Position,
     Ticker,
-    client_id_valid,
+    client_id_problem,
 )
 from coinex.errors import ExchangeTemporaryError, OrderNotFound, OrderRejected
 from config.logging import Category
@@ -145,8 +145,8 @@ class CoinExClient:
                     price: Decimal | None = None) -> Order:
         """Place an order (``POST /futures/order``); after a timeout the order is looked up
         by ``client_id`` and resent only when CoinEx has no trace of it."""
-        if not client_id_valid(client_id):
-            raise OrderRejected(f"client id {client_id!r}: use 1-32 letters, digits, '-' or '_'")
+        if problem := client_id_problem(client_id):
+            raise OrderRejected(problem)
         market = self.market(symbol=symbol)
         rounded_amount = market.amount_round(amount)
         if rounded_amount <= 0:
@@ -223,6 +223,8 @@ class CoinExClient:
     # --- positions --------------------------------------------------------------------------------
     def position_close(self, *, symbol: str, client_id: str, amount: Decimal | None = None) -> Order:
         """``POST /futures/close-position`` at market: all (``amount`` None) or part; never flips."""
+        if problem := client_id_problem(client_id):
+            raise OrderRejected(problem)
         body: dict[str, Any] = {"market": symbol, "market_type": MARKET_TYPE, "type": str(OrderType.MARKET),
                                 "client_id": client_id}
         if amount is not None:

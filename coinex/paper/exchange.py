@@ -34,6 +34,7 @@ from coinex.dto import (
     OrderType,
     Position,
     Ticker,
+    client_id_problem,
 )
 from coinex.errors import ExchangeError, ExchangeTemporaryError, OrderNotFound, OrderRejected
 from coinex.models import PaperAccount
@@ -178,6 +179,8 @@ class PaperExchange:
     def order_place(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal, client_id: str,
                     price: Decimal | None = None) -> Order:
         """Place a paper order; the same client id twice returns the first order (idempotent)."""
+        if problem := client_id_problem(client_id):
+            raise OrderRejected(problem)
         market = self.market(symbol=symbol)
         rounded_amount = market.amount_round(amount)
         if rounded_amount <= 0:
@@ -237,6 +240,8 @@ class PaperExchange:
 
     def position_close(self, *, symbol: str, client_id: str, amount: Decimal | None = None) -> Order:
         """Close all or part of the paper position at market; never flips."""
+        if problem := client_id_problem(client_id):
+            raise OrderRejected(problem)
         market = self.market(symbol=symbol)
         rounded = market.amount_round(amount) if amount is not None else None
 

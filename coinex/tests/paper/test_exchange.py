@@ -150,6 +150,15 @@ def test_funding_is_settled_every_eight_hours_when_enabled():
     assert exchange.funding_rate(symbol="SOLUSDT").latest_rate == D("0.0001")
 
 
+def test_client_ids_follow_the_coinex_rule_on_paper_too():
+    exchange = paper(Prices(SOLUSDT="100"))
+    with pytest.raises(OrderRejected, match="client id"):
+        exchange.order_place(symbol="SOLUSDT", side=OrderSide.BUY, type=OrderType.MARKET, amount=D("1"),
+                             client_id="not/valid")
+    with pytest.raises(OrderRejected, match="client id"):
+        exchange.position_close(symbol="SOLUSDT", client_id="x" * 33)
+
+
 def test_no_price_is_a_temporary_error():
     exchange = paper(Prices())
     with pytest.raises(ExchangeTemporaryError):
