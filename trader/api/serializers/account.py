@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
 from coinex.credentials import ConnectionStatus
+from trader.api.serializers.common import StrictJsonMixin
 
 
 def money(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:
@@ -77,7 +78,7 @@ CREDENTIALS_EXAMPLE = OpenApiExample("Stored credentials", response_only=True, v
 })
 
 
-class CredentialsUpdateSerializer(serializers.Serializer):
+class CredentialsUpdateSerializer(StrictJsonMixin, serializers.Serializer):
     access_id = serializers.CharField(max_length=200, trim_whitespace=True, write_only=True)
     secret_key = serializers.CharField(max_length=200, trim_whitespace=True, write_only=True)
 

@@ -83,3 +83,47 @@ OUTCOMES_EXAMPLE = OpenApiExample(
     value={"outcomes": [{"symbol": "BTCUSDT", "closed": True, "detail": "closed", "pnl": "12.48"},
                         {"symbol": "ETHUSDT", "closed": False, "detail": "order rejected (code 3109)", "pnl": None}]},
 )
+
+
+def _json_type_matches(field: serializers.Field, value: object) -> bool:
+    """True when ``value`` has the JSON type the field documents (DRF alone would coerce
+    "5" to 5, 0 to false and 7 to "7": a client's mistake would pass unnoticed)."""
+    if value is None:
+        return True  # allow_null decides
+    if isinstance(field, serializers.BooleanField):
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return isinstance(field, serializers.JSONField)
+    if isinstance(field, serializers.IntegerField):
+        return isinstance(value, int)
+    if isinstance(field, serializers.DecimalField):
+        return isinstance(value, str) if field.coerce_to_string else isinstance(value, int | float)
+    if isinstance(field, serializers.FloatField):
+        return isinstance(value, int | float)
+    if isinstance(field, serializers.CharField | serializers.ChoiceField):
+        return isinstance(value, str)
+    if isinstance(field, serializers.ListField):
+        return isinstance(value, list)
+    if isinstance(field, serializers.DictField):
+        return isinstance(value, dict)
+    return True
+
+
+JSON_TYPE_NAMES = {serializers.BooleanField: "true or false", serializers.IntegerField: "a whole number",
+                   serializers.ListField: "a list", serializers.DictField: "an object"}
+
+
+class StrictJsonMixin:
+    """A body serializer that refuses a value of the wrong JSON type with a 400 naming the field."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            errors = {}
+            for name, field in self.fields.items():
+                if name in data and not field.read_only and not _json_type_matches(field, data[name]):
+                    expected = next((text for kind, text in JSON_TYPE_NAMES.items() if isinstance(field, kind)),
+                                    "a value of the documented type")
+                    errors[name] = [f"must be {expected}"]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)

@@ -2,22 +2,62 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample
+from decimal import ROUND_HALF_UP
+
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
+from trader.api.serializers.common import StrictJsonMixin
 from trader.models import AuditEntry, TraderConfig
+from trader.models.config import (
+    MAX_EXCHANGE_LEVERAGE,
+    SYMBOL_PATTERN,
+    validate_leverage_rules,
+    validate_symbol_list,
+)
 
 DECIMAL_FIELDS = ("position_size_pct", "kill_switch_drawdown_pct", "tp_pct", "sl_pct")
 
 
-class ConfigSerializer(serializers.ModelSerializer):
+LEVERAGE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_EXCHANGE_LEVERAGE}
+
+
+@extend_schema_field({
+    "type": "object", "required": ["default"], "properties": {"default": LEVERAGE_SCHEMA},
+    "additionalProperties": LEVERAGE_SCHEMA, "propertyNames": {"pattern": r"^(default|(100|[1-9]?[0-9])\+)$"},
+    "description": 'Leverage by score bracket: {"<min score>+": leverage, ..., "default": leverage}.',
+    "example": {"60+": 7, "default": 5},
+})
+class LeverageRulesField(serializers.JSONField):
+    """``leverage_rules``, validated by the model's own validator."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[validate_leverage_rules], **kwargs)
+
+
+@extend_schema_field({"type": "array", "uniqueItems": True,
+                      "items": {"type": "string", "pattern": SYMBOL_PATTERN.pattern, "maxLength": 24}})
+class SymbolListField(serializers.JSONField):
+    """A list of distinct exchange symbols, validated by the model's own validator."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validators=[validate_symbol_list], **kwargs)
+
+
+class ConfigSerializer(StrictJsonMixin, serializers.ModelSerializer):
     """Every editable config field; on input each is optional (a partial update) and an
     unknown field is an error, not silently ignored. Percentages are numbers: 5.0 = 5 %."""
+
+    leverage_rules = LeverageRulesField(required=False)
+    coin_whitelist = SymbolListField(required=False)
+    coin_blacklist = SymbolListField(required=False)
 
     class Meta:
         model = TraderConfig
         fields = TraderConfig.editable_field_names()
-        extra_kwargs = {name: {"coerce_to_string": False} for name in DECIMAL_FIELDS}
+        # More decimals than stored (5.123 %) are rounded to the stored two, not refused.
+        extra_kwargs = {name: {"coerce_to_string": False, "rounding": ROUND_HALF_UP} for name in DECIMAL_FIELDS}
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
@@ -25,6 +65,18 @@ class ConfigSerializer(serializers.ModelSerializer):
             if unknown:
                 raise serializers.ValidationError({name: ["unknown config field"] for name in unknown})
         return super().to_internal_value(data)
+
+
+class ConfigSerializerSchema(OpenApiSerializerExtension):
+    """Documents that the config body refuses unknown fields (``additionalProperties: false``)."""
+
+    target_class = ConfigSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
 
 
 CONFIG_EXAMPLE_VALUE = {

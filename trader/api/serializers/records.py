@@ -18,6 +18,14 @@ class SymbolField(serializers.RegexField):
         super().__init__(SYMBOL_PATTERN.pattern, max_length=30, **kwargs)
 
 
+class PagedQuerySerializer(serializers.Serializer):
+    """``page`` and ``page_size`` of a paged list (read by the paginator, validated here)."""
+
+    page = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False, help_text="Page number, from 1.")
+    page_size = serializers.IntegerField(min_value=1, max_value=500, required=False, help_text="Results per page "
+                                                                                              "(default 50).")
+
+
 class TradeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Trade
@@ -26,7 +34,7 @@ class TradeSerializer(serializers.ModelSerializer):
                   "take_profit_price", "entry_score", "adopted", "note"]
 
 
-class TradeQuerySerializer(serializers.Serializer):
+class TradeQuerySerializer(PagedQuerySerializer):
     symbol = SymbolField(required=False)
     side = serializers.ChoiceField(choices=Side.values, required=False)
     state = serializers.ChoiceField(choices=["open", "closed"], required=False)
@@ -45,7 +53,7 @@ class DecisionSerializer(serializers.ModelSerializer):
                   "verdicts", "outcome", "reason", "at"]
 
 
-class DecisionQuerySerializer(serializers.Serializer):
+class DecisionQuerySerializer(PagedQuerySerializer):
     symbol = SymbolField(required=False)
     outcome = serializers.ChoiceField(choices=Decision.Outcome.values, required=False)
     cycle = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
@@ -62,7 +70,7 @@ class CycleSerializer(serializers.ModelSerializer):
                   "candidates", "actions", "errors", "equity"]
 
 
-class CycleQuerySerializer(serializers.Serializer):
+class CycleQuerySerializer(PagedQuerySerializer):
     outcome = serializers.ChoiceField(choices=CycleOutcome.values, required=False)
     since = serializers.DateTimeField(required=False)
 

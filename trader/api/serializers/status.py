@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
+from trader.api.serializers.common import StrictJsonMixin
 from trader.models import LockKind, TraderMode
 
 
@@ -45,7 +46,7 @@ STATUS_EXAMPLE = OpenApiExample("Dry-run, enabled", response_only=True, value={
 })
 
 
-class ModeSetSerializer(serializers.Serializer):
+class ModeSetSerializer(StrictJsonMixin, serializers.Serializer):
     mode = serializers.ChoiceField(choices=TraderMode.values)
     confirm_live = serializers.BooleanField(
         default=False, help_text="Must be true to switch to live (real orders on CoinEx); ignored otherwise.")
@@ -58,9 +59,9 @@ MODE_EXAMPLES = [
 ]
 
 
-class KillSwitchRearmSerializer(serializers.Serializer):
+class KillSwitchRearmSerializer(StrictJsonMixin, serializers.Serializer):
     equity = serializers.DecimalField(
-        max_digits=20, decimal_places=8, min_value=0, required=False, allow_null=True,
+        max_digits=20, decimal_places=8, min_value=0, required=False, allow_null=True, coerce_to_string=False,
         help_text="New drawdown reference (USDT); omitted: the exchange's current equity.")
 
 

@@ -28,9 +28,25 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, *, part
     return dict(serializer.validated_data)
 
 
+PAGING_PARAMS = ("page", "page_size")
+
+
 def query_params(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    """The validated query parameters (a 400 naming each bad one otherwise)."""
-    return validated(serializer_class, request.query_params)
+    """The validated query parameters (a 400 naming each bad one otherwise), without the
+    paging ones (the paginator reads those).
+
+    An unknown or empty parameter is refused too: a misspelt filter must not silently
+    answer everything.
+    """
+    known = set(serializer_class().fields)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise serializers.ValidationError({name: ["unknown query parameter"] for name in unknown})
+    empty = sorted(name for name, value in request.query_params.items() if value == "")
+    if empty:  # DRF would read an empty value as "not given"
+        raise serializers.ValidationError({name: ["must not be empty"] for name in empty})
+    data = validated(serializer_class, request.query_params)
+    return {name: value for name, value in data.items() if name not in PAGING_PARAMS}
 
 
 def body(serializer_class: type[serializers.Serializer], request: Request, *, partial: bool = False) -> dict[str, Any]:
