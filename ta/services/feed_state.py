@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from django.db import transaction
 
 from config.logging import Category
-from ta.models import MarketFeedState
+from ta.models import Candle, MarketFeedState
 
 logger = logging.getLogger(__name__)
 
@@ -64,3 +64,23 @@ def feed_replay_anchor(*, start: datetime, speed: float, now: datetime | None = 
             state.save(update_fields=["replay_anchor_at", "replay_start", "replay_speed", "updated_at"])
             logger.info("replay clock starts at %s, %gx", start.isoformat(), speed, extra={"category": Category.SCAN})
         return state.replay_anchor_at
+
+
+def feed_sources_other(*, source: str) -> list[str]:
+    """Other sources that have stored candles here (their fetch time is recorded)."""
+    others = MarketFeedState.objects.exclude(source=source).filter(last_fetch_at__isnull=False)
+    return sorted(others.values_list("source", flat=True))
+
+
+@transaction.atomic
+def feed_source_switch(*, source: str) -> int:
+    """Delete every stored candle and forget the other sources' fetches, so ``source`` starts afresh.
+
+    Candles of two sources must never mix in one series (a simulated history under
+    real prices would corrupt every indicator). Returns the number of candles deleted.
+    """
+    deleted, _ = Candle.objects.all().delete()
+    MarketFeedState.objects.exclude(source=source).update(last_fetch_at=None)
+    logger.warning("deleted %d stored candles to switch the market data to %s", deleted, source,
+                   extra={"category": Category.SCAN})
+    return deleted

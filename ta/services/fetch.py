@@ -29,10 +29,16 @@ from django.db import transaction
 from config.bus.push import push_event
 from config.bus.schema import Event, Group
 from config.logging import Category
-from ta.models import Symbol
+from ta.models import Candle, Symbol
 from ta.selectors import series_coverage, series_newest_open_time, series_open_times
 from ta.services.candles import candles_upsert
-from ta.services.feed_state import feed_block_record, feed_fetch_record, feed_region_block_record, feed_state_get
+from ta.services.feed_state import (
+    feed_block_record,
+    feed_fetch_record,
+    feed_region_block_record,
+    feed_sources_other,
+    feed_state_get,
+)
 from ta.services.market_bus import candles_announce
 from ta.signals import candles_updated
 from ta.sources import source_from_settings
@@ -129,7 +135,7 @@ def market_fetch(
     market_now = source.market_now(wall_now=wall_now)
     report = FetchReport(source=source.name, market_now=market_now)
 
-    blocked = _blocked_reason(source, wall_now)
+    blocked = _blocked_reason(source, wall_now) or _mixed_sources_reason(source)
     if blocked:
         report.stopped = blocked
         return report
@@ -254,6 +260,17 @@ def _blocked_reason(source: CandleSource, wall_now: datetime) -> str:
     if base_url and state.region_blocked_url == base_url:
         return f"{source.name} regionally blocked at {base_url} (451); set BINANCE_BASE_URL to another host"
     return ""
+
+
+def _mixed_sources_reason(source: CandleSource) -> str:
+    others = feed_sources_other(source=source.name)
+    if not others or not Candle.objects.exists():
+        return ""
+    return (
+        f"the stored candles come from {', '.join(others)}, not {source.name}; mixing sources would corrupt "
+        f"every indicator. Run `manage.py fetch_candles --source {source.name} --switch-source` to delete them "
+        f"and start afresh from {source.name}, or use another database"
+    )
 
 
 def _alert(message: str) -> None:

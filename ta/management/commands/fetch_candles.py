@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from ta.models import Symbol
+from ta.models import Candle, Symbol
+from ta.services.feed_state import feed_source_switch
 from ta.services.fetch import market_fetch
 from ta.sources import SOURCE_NAMES, source_from_settings
 from ta.sources.base import SourceError
@@ -32,9 +33,14 @@ class Command(BaseCommand):
                             help="Comma-separated timeframes (default: 5m,1h,4h).")
         parser.add_argument("--backfill", type=int, help="Candles per series when it has none stored.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--switch-source", action="store_true",
+            help="Delete every stored candle first, so the source can change (sources never mix in a series).",
+        )
+        parser.add_argument("--no-input", action="store_true", help="Do not ask before --switch-source deletes.")
 
     def handle(self, *args, source: str | None, symbols: list[str] | None, timeframes: list[str],
-               backfill: int | None, no_progress: bool, **options):
+               backfill: int | None, no_progress: bool, switch_source: bool, no_input: bool, **options):
         unknown = [tf for tf in timeframes if tf not in TIMEFRAME_DURATIONS]
         if unknown:
             raise CommandError(f"unknown timeframe(s): {', '.join(unknown)}")
@@ -49,6 +55,8 @@ class Command(BaseCommand):
             candle_source = source_from_settings(source)
         except SourceError as error:
             raise CommandError(str(error)) from None
+        if switch_source:
+            self._switch(candle_source.name, ask=not no_input)
         series_count = len(timeframes) * (len(symbols) if symbols else Symbol.objects.filter(enabled=True).count())
         expected = series_count * (backfill or settings.MARKET_DATA_BACKFILL_CANDLES)
         bar = None
@@ -76,3 +84,12 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(line))
         if report.stopped or (report.series and all(o.error for o in report.series)):
             raise CommandError("fetching failed (see above)")
+
+    def _switch(self, source: str, *, ask: bool) -> None:
+        count = Candle.objects.count()
+        if ask and count:
+            answer = input(f"Delete all {count} stored candles to switch the market data to {source}? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                raise CommandError("nothing deleted")
+        deleted = feed_source_switch(source=source)
+        self.stdout.write(f"deleted {deleted} candles; {source} starts afresh")

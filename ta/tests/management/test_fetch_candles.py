@@ -35,6 +35,18 @@ def test_an_explicit_backfill_extends_a_short_history():
     assert Candle.objects.filter(symbol__symbol="BTCUSDT", timeframe="1h").count() == 30
 
 
+def test_switch_source_deletes_the_old_sources_candles_first(monkeypatch):
+    run("--source", "simulated", "--symbols", "BTCUSDT", "--timeframes", "1h", "--backfill", "10")
+    monkeypatch.setattr("builtins.input", lambda prompt: "n")
+    with pytest.raises(CommandError, match="nothing deleted"):
+        run("--source", "replay", "--symbols", "BTCUSDT", "--timeframes", "1h", "--switch-source")
+    assert Candle.objects.count() == 10
+    out, _ = run("--source", "simulated", "--symbols", "BTCUSDT", "--timeframes", "5m", "--backfill", "5",
+                 "--switch-source", "--no-input")
+    assert "deleted 10 candles; simulated starts afresh" in out
+    assert set(Candle.objects.values_list("timeframe", flat=True)) == {"5m"}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -185,6 +185,20 @@ def test_the_fast_run_backfills_missing_slow_timeframes_once(binance, fake_binan
     assert [r.params["interval"] for r in fake_binance.klines_requests] == ["5m"]
 
 
+def test_candles_of_another_source_are_never_mixed_into_a_series(binance, fake_binance):
+    from ta.services.feed_state import feed_source_switch
+    from ta.sources.simulated import SimulatedSource
+
+    market_fetch(timeframes=["5m"], symbols=["BTCUSDT"], source=SimulatedSource(seed=1), backfill=20,
+                 wall_now=fake_binance.now)
+    report = fetch(binance, fake_binance)
+    assert "come from simulated" in report.stopped and "--switch-source" in report.stopped
+    assert fake_binance.klines_requests == [] and series().count() == 20
+    assert feed_source_switch(source="binance") == 20
+    assert fetch(binance, fake_binance).symbols_changed == ["BTCUSDT"]
+    assert series().count() == 50
+
+
 def test_the_fetch_time_is_recorded_for_health(binance, fake_binance):
     from ta.selectors import market_data_last_fetch_at
 
