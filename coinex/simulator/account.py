@@ -86,7 +86,9 @@ class AccountView:
         """Estimated liquidation price (formula in the module docstring); never negative."""
         margin = position.margin
         if position.margin_mode == MarginMode.CROSS:
-            margin += max(Decimal(0), self.available())
+            # Free cash before any unrealized loss: counting this position's loss here too
+            # would drag the estimate towards the current price as the price moves.
+            margin += max(Decimal(0), self.balance().available)
         notional = position.entry_price * position.amount
         mmr = self.maintenance_margin_rate
         if position.side == PositionSide.LONG:

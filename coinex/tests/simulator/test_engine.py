@@ -154,6 +154,8 @@ def test_cross_margin_liquidation_price_uses_the_free_balance():
     market(engine, OrderSide.BUY, "10")
     # M = 100 margin + 899.5 available: (1000 - 999.5) / (10 * 0.995) = 0.05025...
     assert engine.position(SYMBOL).liquidation_price == D("0.050")
+    engine.price_update(symbol=SYMBOL, price=D("60"))
+    assert engine.position(SYMBOL).liquidation_price == D("0.050")  # a loss does not move the estimate
 
 
 def test_insufficient_balance_is_rejected_and_changes_nothing():
