@@ -193,6 +193,9 @@ def configure_logging(*, log_dir: Path, level: str, console_format: str) -> None
                 "httpcore": {"level": "WARNING"},
                 "asyncio": {"level": "WARNING"},
                 "numba": {"level": "WARNING"},
+                # Celery logs every task received/succeeded with its full arguments: noise at INFO.
+                "celery.worker.strategy": {"level": "WARNING"},
+                "celery.app.trace": {"level": "WARNING"},
             },
         }
     )
