@@ -17,7 +17,7 @@ from config.bus.client import redis_client
 from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
 from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
 from ta.models import ScanResult, ScanStatus, Symbol
-from ta.selectors import market_data_last_fetch_at, price_latest
+from ta.selectors import decimal_plain, market_data_last_fetch_at, price_latest
 from trader.cycle.run import kill_switch_drawdown_pct
 from trader.models import CycleLog, CycleOutcome, Trade, TraderConfig, TraderStatus
 
@@ -76,6 +76,10 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
+def _plain(value: Decimal | None) -> Decimal | None:
+    return None if value is None else decimal_plain(value)
+
+
 def _position_row(trade: Trade, snapshot: dict[str, Any] | None) -> dict[str, Any]:
     """One open position: the bot's record, marked to the cycle's snapshot (or the latest candle)."""
     snapshot = snapshot or {}
@@ -88,11 +92,12 @@ def _position_row(trade: Trade, snapshot: dict[str, Any] | None) -> dict[str, An
     take_profit = _decimal(snapshot.get("take_profit_price")) or trade.take_profit_price
     stop_loss = _decimal(snapshot.get("stop_loss_price")) or trade.stop_loss_price
     return {
-        "symbol": trade.symbol, "side": trade.side, "mode": trade.mode, "size": trade.size,
-        "entry_price": trade.entry_price, "mark_price": mark, "leverage": trade.leverage, "margin": trade.margin,
+        "symbol": trade.symbol, "side": trade.side, "mode": trade.mode, "size": _plain(trade.size),
+        "entry_price": _plain(trade.entry_price), "mark_price": _plain(mark), "leverage": trade.leverage,
+        "margin": _plain(trade.margin.quantize(Decimal("0.0001"))),
         "unrealized_pnl": None if pnl is None else pnl.quantize(Decimal("0.0001")),
         "pnl_pct": None if pnl_pct is None else pnl_pct.quantize(Decimal("0.01")),
-        "take_profit_price": take_profit, "stop_loss_price": stop_loss,
+        "take_profit_price": _plain(take_profit), "stop_loss_price": _plain(stop_loss),
         "liquidation_price": _decimal(snapshot.get("liquidation_price")),
         "opened_at": _iso(trade.opened_at), "adopted": trade.adopted,
         "marked_at": "cycle" if snapshot else "candle",

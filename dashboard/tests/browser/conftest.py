@@ -1,0 +1,130 @@
+"""Playwright driving Debian's Chromium (/usr/bin/chromium) against the real ASGI server.
+
+One browser for the browser tests (a persistent context on a new empty profile). bin/test installs
+Chromium when it is missing and it runs as root; otherwise these tests skip and say so.
+Never ``playwright install``: it cannot download here and Debian's build is the one used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 15_000
+
+# Playwright's sync API keeps an event loop on this thread; the tests' own ORM calls are
+# plain synchronous code, so Django's async-safety guard does not apply to them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="package")
+def browser_context() -> Iterator[object]:
+    """One Chromium for all browser tests, as a persistent context on a fresh profile directory.
+
+    Package-scoped, not session-scoped: Playwright's sync API runs an event loop on this
+    thread while it is open, and every later test that pushes to the bus (``async_to_sync``)
+    would fail beside it; it is closed as soon as the browser tests are done."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium (bin/test installs it with "
+                    "`apt-get install -y chromium` when run as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    profile = tempfile.mkdtemp(prefix="dash-chromium-")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, viewport=DESKTOP,
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            yield context
+        finally:
+            context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+class BrowserPage:
+    """A page with its console errors collected, logged in as ``user`` when given."""
+
+    def __init__(self, context, base_url: str) -> None:
+        self.base_url = base_url
+        self.page = context.new_page()
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+
+    def open(self, path: str, *, live: bool = True):
+        """Load ``path``; with ``live`` wait until the page's socket is connected."""
+        self.page.goto(self.base_url + path)
+        if live:
+            self.page.wait_for_selector("#ws-status[data-state=live]")
+        return self.page
+
+    def screenshot(self, name: str) -> Path:
+        """Full-page screenshot at desktop and phone width: var/screenshots/<name>-{desktop,phone}.png."""
+        folder = Path(settings.VAR_DIR) / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            self.page.set_viewport_size(size)
+            self.page.wait_for_timeout(200)
+            self.page.screenshot(path=str(folder / f"{name}-{label}.png"), full_page=True)
+        self.page.set_viewport_size(DESKTOP)
+        return folder
+
+    def close(self) -> None:
+        self.page.close()
+
+
+def login_cookie(user, base_url: str) -> dict:
+    client = Client()
+    client.force_login(user)
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": base_url}
+
+
+@pytest.fixture
+def browser_page(browser_context, asgi_server) -> Iterator[BrowserPage]:
+    """A fresh page on the session's browser with no cookies; closed after the test."""
+    browser_context.clear_cookies()
+    page = BrowserPage(browser_context, asgi_server.base_url)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def logged_in_page(browser_page, operator_user, asgi_server) -> BrowserPage:
+    """``browser_page`` carrying the operator's session cookie."""
+    browser_page.page.context.add_cookies([login_cookie(operator_user, asgi_server.base_url)])
+    return browser_page
+
+
+def off_loop(function, /, *args, **kwargs):
+    """Run ``function`` on a worker thread and return its result.
+
+    Playwright's event loop occupies this thread, and the bus pushes (``async_to_sync``)
+    refuse to run beside a running loop; the thread closes its database connection after.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def call():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()

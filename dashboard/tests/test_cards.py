@@ -1,0 +1,48 @@
+"""Card display values: squeeze dot, ribbon colour, divergence, thresholds, prices, signal age."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.cards import coin_card, price_text, signal_age_text, squeeze_state
+
+COIN = {"symbol": "BTCUSDT", "status": "ok", "price": 67694.12, "long_score": 50, "short_score": 10,
+        "ta_long_bonus": 25, "ta_short_bonus": 0, "squeeze_fired": False}
+TA = {"ema_ribbon": {"state_5m": "bullish", "spread_5m": 72.5}, "ttm_squeeze": {"squeeze": False},
+      "stoch_rsi_divergence": {"divergence": "bullish"}}
+
+
+@pytest.mark.parametrize(("squeeze", "fired", "state"), [
+    ({"squeeze": True}, False, "on"), ({"squeeze": False}, True, "fired"), ({"squeeze": False}, False, "none"),
+    (None, False, "none"),
+])
+def test_squeeze_dot(squeeze, fired, state):
+    assert squeeze_state(squeeze, fired=fired) == state
+
+
+@pytest.mark.parametrize(("state", "colour"), [("bullish", "green"), ("bearish", "red"), ("mixed", "yellow")])
+def test_ribbon_colour(state, colour):
+    card = coin_card(COIN, ta={**TA, "ema_ribbon": {"state_5m": state}}, signals=[], long_threshold=45,
+                     short_threshold=50)
+    assert card["ribbon_class"] == colour
+
+
+def test_scores_against_thresholds_and_the_ta_bonus_added_separately():
+    card = coin_card(COIN, ta=TA, signals=[], long_threshold=45, short_threshold=50)
+    assert (card["long_score"], card["ta_long_bonus"], card["long_total"]) == (50, 25, 75)
+    assert card["long_hot"] and not card["short_hot"]
+    assert card["tip_long"] == "Composite score (0-80). Signal threshold: 45"
+    assert card["divergence"] == "bullish"
+    assert coin_card(COIN, ta=TA, signals=[], long_threshold=51, short_threshold=50)["long_hot"] is False
+
+
+def test_the_strongest_active_signal_of_the_coin_gives_its_age():
+    signals = [{"symbol": "BTCUSDT", "direction": "long", "score": 50, "ageSeconds": 7500, "stale": True},
+               {"symbol": "ETHUSDT", "direction": "long", "score": 70, "ageSeconds": 10, "stale": False}]
+    card = coin_card(COIN, ta=TA, signals=signals, long_threshold=45, short_threshold=50)
+    assert card["signal"]["stale"] is True and card["signal_age"] == "2h05m"
+
+
+def test_texts():
+    assert [price_text(p) for p in (67694.123, 3791.06, 0.159650, None)] == ["67694.12", "3791.06", "0.15965", "-"]
+    assert [signal_age_text(s) for s in (45, 720, 3600)] == ["45s", "12m", "1h00m"]

@@ -1,0 +1,65 @@
+"""Pages: login required, complete data on first load, seed tooltips, positions from the records."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from dashboard import tooltips
+from dashboard.payload import live_payload
+from dashboard.selectors import error_category, errors_recent
+from ta.selectors import price_latest
+from trader.models import CycleLog, Trade
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/trader", "/symbol/BTCUSDT", "/settings"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_requires_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login/")
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_renders_without_a_cdn(scanned, operator_client, url):
+    html = operator_client.get(url).content.decode()
+    assert "https://" not in html.split("<main>")[0], "no external asset in the head"
+    assert "/static/js/live.js" in html and 'id="ws-status"' in html
+
+
+def test_scanner_first_load_has_every_coin_with_seed_tooltips(scanned, operator_client):
+    html = operator_client.get("/").content.decode()
+    assert html.count('<article class="card') == 29
+    for text in (tooltips.RSI, tooltips.VWAP, tooltips.BB_POSITION, tooltips.CHANGE_24H, tooltips.LEVERAGE,
+                 tooltips.EMA_RIBBON, tooltips.TTM_SQUEEZE, tooltips.STOCH_RSI_DIV,
+                 "Composite score (0-80). Signal threshold: 45", "Composite score (0-80). Signal threshold: 50"):
+        assert f'data-tip="{text}"' in html.replace("&lt;", "<").replace("&gt;", ">"), text
+
+
+def test_unknown_symbol_is_404(scanned, operator_client):
+    assert operator_client.get("/symbol/NOPEUSDT").status_code == 404
+
+
+def test_payload_has_the_seed_keys_and_open_positions_from_the_records(scanned, redis_conn):
+    Trade.objects.create(correlation_id="c1", symbol="BTCUSDT", side="long", mode="dry-run", size=Decimal("0.01"),
+                         entry_price=Decimal("60000"), leverage=5, margin=Decimal("120"), opened_at=timezone.now())
+    payload = live_payload()
+    assert {"coinData", "positions", "signalHistory", "taSignals", "errors"} <= set(payload)
+    position = payload["positions"]["BTCUSDT"]
+    # Marked to the newest stored candle when no cycle snapshot exists: (close - 60000) * 0.01.
+    close = price_latest(symbol="BTCUSDT")
+    assert Decimal(position["unrealized_pnl"]) == ((close - 60000) * Decimal("0.01")).quantize(Decimal("0.0001"))
+    assert position["marked_at"] == "candle"
+
+
+def test_errors_come_from_failed_cycles_newest_first():
+    CycleLog.objects.create(started_at=timezone.now(), mode="dry-run", outcome="failed",
+                            errors=["open BTCUSDT: order rejected (3109)", "balance: timeout"])
+    entries = errors_recent()
+    assert {(e["category"], e["message"]) for e in entries} == {
+        ("POSITION_ERROR", "open BTCUSDT: order rejected (3109)"), ("API_ERROR", "balance: timeout")}
+    assert error_category("close ETHUSDT failed") == "POSITION_ERROR"
