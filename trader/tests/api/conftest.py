@@ -63,3 +63,18 @@ def session(session_user) -> APIClient:
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(session_user)
     return client
+
+
+@pytest.fixture
+def open_positions(market, dry_run):
+    """Dry-run with a long BTCUSDT and a short ETHUSDT in the paper account the API uses."""
+    from trader.cycle.run import cycle_run
+    from trader.services.control import exchange_current
+
+    market.scan("BTCUSDT", long=70, price="50000")
+    market.scan("ETHUSDT", short=70, price="3000")
+    log = cycle_run()
+    market.clear_scans()
+    assert log.outcome == "ok", log.errors
+    assert sorted(p.symbol for p in exchange_current().positions()) == ["BTCUSDT", "ETHUSDT"]
+    return market
