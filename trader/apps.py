@@ -1,3 +1,5 @@
+import logging
+
 from django.apps import AppConfig
 
 
@@ -10,10 +12,14 @@ class TraderConfig(AppConfig):
 
         from config.logging import secret_register
         from ta.services.analysis import leverage_config_register
+        from ta.signals import candles_updated
 
         secret_register(settings.TELEGRAM_BOT_TOKEN)
         # The scanner's suggested leverage follows the trader's own rules and cap.
         leverage_config_register(_leverage_config)
+        # Dry-run: the paper exchange's stops, take-profits and limits see every new price,
+        # not only the next cycle's (a stop fills near where it was crossed).
+        candles_updated.connect(_paper_prices_refresh_after_fetch, dispatch_uid="trader.paper_prices_refresh")
 
 
 def _leverage_config() -> tuple[dict[str, int], int]:
@@ -21,3 +27,17 @@ def _leverage_config() -> tuple[dict[str, int], int]:
 
     config = config_get()
     return dict(config.leverage_rules), int(config.max_leverage)
+
+
+def _paper_prices_refresh_after_fetch(sender, timeframes=(), **kwargs) -> None:
+    if "5m" not in timeframes:
+        return
+    from trader.models import TraderMode
+    from trader.services.status import status_get
+    from trader.tasks import paper_prices_refresh
+
+    if status_get().mode == TraderMode.DRY_RUN:
+        try:
+            paper_prices_refresh.delay()
+        except Exception as error:  # noqa: BLE001 - broker down: the next cycle feeds the prices anyway
+            logging.getLogger(__name__).debug("paper price refresh not queued: %s", error)

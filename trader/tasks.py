@@ -24,3 +24,11 @@ def run_cycle() -> dict:
 
     log = cycle_run()
     return {"cycle_id": log.pk, "outcome": log.outcome, "actions": len(log.actions), "errors": len(log.errors)}
+
+
+@shared_task(name="trader.paper_prices_refresh", time_limit=60, soft_time_limit=50)
+def paper_prices_refresh() -> int:
+    """Feed the latest prices to the paper exchange (dry-run), firing its TP/SL and limit orders."""
+    from trader.services.control import paper_prices_refresh as refresh
+
+    return refresh()

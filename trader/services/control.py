@@ -80,3 +80,18 @@ def emergency_stop(*, actor: Actor, exchange: Exchange | None = None) -> list[Cl
     trader_event_publish(kind="emergency_stop", payload={"by": actor.label,
                                                          "outcomes": [o.as_dict() for o in outcomes]})
     return outcomes
+
+
+def paper_prices_refresh() -> int:
+    """Dry-run only: feed current prices to the paper exchange; returns how many orders they filled."""
+    from coinex.paper import PaperExchange
+    from trader.models import TraderMode
+
+    if status_get().mode != TraderMode.DRY_RUN:
+        return 0
+    exchange = exchange_for_mode(mode=TraderMode.DRY_RUN)
+    assert isinstance(exchange, PaperExchange)  # the factory's dry-run exchange
+    filled = exchange.prices_refresh()
+    if filled:
+        logger.info("paper exchange: %d order(s) filled by new prices", len(filled), extra={"category": Category.TRADE})
+    return len(filled)

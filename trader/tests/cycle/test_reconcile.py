@@ -116,3 +116,20 @@ def test_the_trailing_stop_is_moved_on_the_exchange(market, paper, dry_run):
     cycle_run(exchange=paper)
     trade = Trade.objects.get()
     assert trade.close_reason == CloseReason.TRAILING and trade.pnl > 0, "the trailed stop locked in a gain"
+
+
+def test_in_dry_run_a_new_candle_lets_the_paper_stop_fire_near_where_it_was_crossed(market, dry_run, settings):
+    from coinex.paper import PaperConfig, PaperExchange
+    from trader.services.control import paper_prices_refresh
+
+    settings.COINEX_PAPER_SLIPPAGE_PCT = 0
+    default_paper = PaperExchange(config=PaperConfig.from_settings())  # the account the factory uses
+    market.scan("BTCUSDT", long=70, price="50000")
+    cycle_run(exchange=default_paper)
+    market.clear_scans()
+    market.price("BTCUSDT", "49650")  # just through the 49700 stop
+    assert paper_prices_refresh() == 1
+    market.price("BTCUSDT", "48000")  # the market falls further before the next cycle
+    cycle_run(exchange=default_paper)
+    trade = Trade.objects.get()
+    assert trade.close_reason == CloseReason.STOP_LOSS and trade.exit_price == D("49650")
