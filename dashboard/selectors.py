@@ -80,6 +80,11 @@ def _plain(value: Decimal | None) -> Decimal | None:
     return None if value is None else decimal_plain(value)
 
 
+def _money(value: Decimal | None) -> Decimal | None:
+    """An account amount to 4 decimals (display), None stays None."""
+    return None if value is None else value.quantize(Decimal("0.0001"))
+
+
 def _position_row(trade: Trade, snapshot: dict[str, Any] | None) -> dict[str, Any]:
     """One open position: the bot's record, marked to the cycle's snapshot (or the latest candle)."""
     snapshot = snapshot or {}
@@ -125,12 +130,12 @@ def account_overview(*, status: TraderStatus, config: TraderConfig) -> dict[str,
         "kill_switch_level": None if used_pct is None else ("danger" if used_pct >= 80 else
                                                             "warn" if used_pct >= 50 else "ok"),
         "asset": balance.get("asset", "USDT"),
-        "equity": equity,
-        "available": _decimal(balance.get("available")),
-        "margin": _decimal(balance.get("margin")),
-        "unrealized_pnl": _decimal(balance.get("unrealized_pnl")),
+        "equity": _money(equity),
+        "available": _money(_decimal(balance.get("available"))),
+        "margin": _money(_decimal(balance.get("margin"))),
+        "unrealized_pnl": _money(_decimal(balance.get("unrealized_pnl"))),
         "at": balance.get("at"),
-        "starting_balance": status.starting_balance,
+        "starting_balance": _money(status.starting_balance),
         "drawdown_pct": None if drawdown is None else drawdown.quantize(Decimal("0.01")),
         "kill_switch_pct": limit,
         "kill_switch_distance_pct": None if drawdown is None else (limit - drawdown).quantize(Decimal("0.01")),

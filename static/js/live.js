@@ -55,7 +55,7 @@
       const item = document.createElement("li");
       item.className = "error-entry client";
       const time = document.createElement("time");
-      time.textContent = entry.timestamp;
+      time.textContent = entry.timestamp.replace("T", " ").slice(5, 19) + " UTC";
       const category = document.createElement("span");
       category.className = "cat cat-" + entry.category;
       category.textContent = entry.category;
@@ -78,7 +78,9 @@
     if (!list) { return; }
     const newest = list.dataset.newest || "";
     if (newestError !== null && newest && newest > newestError) {
-      const fresh = Array.from(list.querySelectorAll("time")).filter(function (t) { return t.textContent > newestError; });
+      const fresh = Array.from(list.querySelectorAll("time[datetime]")).filter(function (t) {
+        return t.getAttribute("datetime") > newestError;
+      });
       announceNewErrors(fresh.length);
     }
     if (newest) { newestError = newest; } else if (newestError === null) { newestError = ""; }

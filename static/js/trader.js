@@ -25,6 +25,15 @@
   async function call(route, body, done) {
     try {
       const data = await window.platform.api(ROUTES[route][0], ROUTES[route][1], body);
+      const outcomes = data && Array.isArray(data.outcomes) ? data.outcomes : null;
+      if (outcomes) {
+        const failed = outcomes.filter(function (o) { return !o.closed; });
+        const summary = " Closed " + (outcomes.length - failed.length) + " of " + outcomes.length + " position(s)" +
+          (failed.length ? "; NOT closed: " + failed.map(function (o) { return o.symbol + " (" + o.detail + ")"; }).join(", ") : "") + ".";
+        say(done + summary, failed.length === 0);
+        window.platform.requestSnapshot();
+        return data;
+      }
       say(done, true);
       window.platform.requestSnapshot();
       return data;

@@ -1,0 +1,23 @@
+"""Template filters of the dashboard: payload timestamps (ISO strings) in a readable UTC form."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def when(value: str | None) -> str:
+    """``2026-03-01T12:00:05.123+00:00`` -> ``03-01 12:00:05 UTC``; ``never`` for none; unparsable as is."""
+    if not value:
+        return "never"
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{moment:%m-%d %H:%M:%S} UTC"
