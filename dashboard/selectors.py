@@ -11,12 +11,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import redis
+from django.db import models
 from django.utils import timezone
 
 from config.bus.client import redis_client
 from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
 from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
-from ta.models import ScanResult, ScanStatus, Symbol
+from ta.models import MarketFeedState, ScanResult, ScanStatus, Symbol
 from ta.selectors import decimal_plain, market_data_last_fetch_at, price_latest
 from trader.cycle.run import kill_switch_drawdown_pct
 from trader.models import CycleLog, CycleOutcome, Trade, TraderConfig, TraderStatus
@@ -145,12 +146,18 @@ def account_overview(*, status: TraderStatus, config: TraderConfig) -> dict[str,
 
 def errors_recent(*, limit: int = ERRORS_LIMIT) -> list[dict[str, Any]]:
     """The latest errors, newest first, as ``{timestamp, category, message}``: failed scans
-    (SCAN_ERROR) and the trader cycles' errors (POSITION_ERROR for positions and orders,
-    API_ERROR for the rest). Live ones arrive over the socket as ``error.entry``."""
+    (SCAN_ERROR), a blocked market-data source (API_ERROR) and the trader cycles' errors
+    (POSITION_ERROR for positions and orders, API_ERROR for the rest). Live ones arrive
+    over the socket as ``error.entry``."""
     entries = [
         {"timestamp": _iso(row.computed_at), "category": "SCAN_ERROR", "message": f"{row.symbol.symbol}: {row.reason}"}
         for row in ScanResult.objects.filter(status=ScanStatus.ERROR).select_related("symbol")[:limit]
     ]
+    for feed in MarketFeedState.objects.exclude(blocked_reason="").filter(
+        models.Q(blocked_until__gt=timezone.now()) | ~models.Q(region_blocked_url="")
+    ):
+        entries.append({"timestamp": _iso(feed.updated_at), "category": "API_ERROR",
+                        "message": f"market data ({feed.source}) blocked: {feed.blocked_reason}"})
     cycles = CycleLog.objects.exclude(errors=[]).order_by("-started_at")[:limit]
     for cycle in cycles:
         for message in cycle.errors:

@@ -63,3 +63,32 @@ def test_errors_come_from_failed_cycles_newest_first():
     assert {(e["category"], e["message"]) for e in entries} == {
         ("POSITION_ERROR", "open BTCUSDT: order rejected (3109)"), ("API_ERROR", "balance: timeout")}
     assert error_category("close ETHUSDT failed") == "POSITION_ERROR"
+
+
+def test_a_blocked_market_data_source_is_an_api_error():
+    from datetime import timedelta
+
+    from ta.models import MarketFeedState
+
+    MarketFeedState.objects.create(source="binance", blocked_until=timezone.now() + timedelta(minutes=5),
+                                   blocked_reason="418 banned until 12:05")
+    MarketFeedState.objects.create(source="replay", blocked_until=timezone.now() - timedelta(minutes=5),
+                                   blocked_reason="an old ban, over")
+    assert [(e["category"], e["message"]) for e in errors_recent()] == [
+        ("API_ERROR", "market data (binance) blocked: 418 banned until 12:05")]
+
+
+def test_symbol_detail_marks_the_bots_entries_and_exits_and_explains_the_ta(scanned):
+    from dashboard.symbol_selectors import symbol_detail
+
+    opened = timezone.now() - timezone.timedelta(hours=1)
+    Trade.objects.create(correlation_id="c2", symbol="ETHUSDT", side="short", mode="dry-run", size=Decimal("1"),
+                         entry_price=Decimal("3000"), exit_price=Decimal("2900"), leverage=5, margin=Decimal("600"),
+                         opened_at=opened, closed_at=timezone.now(), close_reason="tp")
+    detail = symbol_detail(symbol="ETHUSDT", timeframe="1h")
+    assert [(m["shape"], m["text"]) for m in detail["chart"]["markers"]] == [
+        ("arrowDown", "short @ 3000"), ("circle", "exit tp @ 2900")]
+    assert len(detail["chart"]["candles"]) == 300 and set(detail["chart"]["overlays"]["ribbon"]) == {
+        "8", "13", "21", "34", "55", "89"}
+    assert detail["explained"][0].startswith("EMA ribbon (8/13/21/34/55/89) is ")
+    assert symbol_detail(symbol="NOPEUSDT", timeframe="5m") is None

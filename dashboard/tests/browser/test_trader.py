@@ -58,6 +58,12 @@ def test_mode_switch_and_config_edit_from_the_page_reach_the_database(scanned_co
     page.click("#confirm-live button[value=ok]")
     page.wait_for_selector("#action-result:has-text('type LIVE')")
     assert status_get().mode == "dry-run", "live needs the typed confirmation"
+    page.click("button[data-mode=live]")
+    page.fill("#confirm-live input[name=typed]", "LIVE")
+    page.click("#confirm-live button[value=ok]")
+    page.wait_for_selector("#action-result:has-text('failed')")
+    assert "credentials" in page.locator("#action-result").inner_text()
+    assert status_get().mode == "dry-run", "live without CoinEx credentials is refused by the API"
 
     page.fill("input[name=max_positions]", "4")
     page.click("#config-form button[type=submit]")
@@ -70,8 +76,9 @@ def test_mode_switch_and_config_edit_from_the_page_reach_the_database(scanned_co
     page.wait_for_selector("[data-error-for=max_positions]:not(:empty)")
     assert config_get().max_positions == 4, "an invalid value changes nothing"
     logged_in_page.screenshot("trader-config")
-    unexpected = [error for error in logged_in_page.console_errors if "status of 400" not in error]
-    assert unexpected == [], "only the refused config edit's 400 may show in the console"
+    refused = ("status of 400", "status of 409")
+    unexpected = [error for error in logged_in_page.console_errors if not any(code in error for code in refused)]
+    assert unexpected == [], "only the refused live switch (409) and config edit (400) may show in the console"
 
 
 def test_close_one_then_emergency_stop_closes_the_paper_positions(scanned_committed, operator_user, logged_in_page):
