@@ -9,6 +9,7 @@ whole live payload back as ``{"event": "dashboard.snapshot", "data": ..., "fragm
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -41,6 +42,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
             await self.channel_layer.group_discard(str(group), self.channel_name)
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        """Unreadable input is ignored (answered with nothing), never a crash of the socket."""
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Answer ``{"request": "snapshot"}`` with the live payload; ignore anything else."""

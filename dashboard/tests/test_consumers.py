@@ -61,6 +61,7 @@ def test_a_scan_push_is_forwarded_and_other_requests_are_ignored(transactional_d
     with connect(f"{asgi_server.ws_url}/ws/live/", additional_headers=_headers(operator_user, asgi_server),
                  open_timeout=10) as socket:
         socket.send(json.dumps({"request": "delete everything"}))
+        socket.send("{not json")
         assert push_event(group=Group.DASHBOARD, event=Event.SCAN, payload={"timestamp": "t", "results": []})
         message = json.loads(socket.recv(timeout=15))
     assert message == {"event": "scan.update", "data": {"timestamp": "t", "results": []}}

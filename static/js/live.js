@@ -108,7 +108,8 @@
       clientError(data.category || "API_ERROR", (data.source ? data.source + ": " : "") + (data.message || ""));
     }
     document.dispatchEvent(new CustomEvent("platform:event", {detail: message}));
-    requestSnapshot();
+    // A scan pushes one ta.signal per coin and then scan.update with all of them: refresh once, on the latter.
+    if (message.event !== "ta.signal") { requestSnapshot(); }
   }
 
   function connect() {
