@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from ta.models import Candle, MarketFeedState, ScanResult, Symbol, TAResult
+from ta.models import (
+    Candle,
+    ConfluenceFactor,
+    FibConfig,
+    FibonacciLevels,
+    MarketFeedState,
+    MarketRegime,
+    ScanResult,
+    SRLevel,
+    SwingPoint,
+    Symbol,
+    TAResult,
+    TradingSignal,
+)
 
 
 @admin.register(Symbol)
@@ -21,9 +34,9 @@ class CandleAdmin(admin.ModelAdmin):
     list_display = ("symbol", "timeframe", "open_time", "open", "high", "low", "close", "volume", "is_closed")
     list_filter = ("timeframe", "is_closed", "symbol")
     list_select_related = ("symbol",)
-    date_hierarchy = "open_time"
     ordering = ("-open_time",)
-    show_full_result_count = False  # COUNT(*) over millions of candles on every page is slow
+    # Millions of rows: no date hierarchy (a DISTINCT over every date) and no full COUNT(*).
+    show_full_result_count = False
 
 
 @admin.register(MarketFeedState)
@@ -56,3 +69,69 @@ class ScanResultAdmin(AnalysisResultAdmin):
 @admin.register(TAResult)
 class TAResultAdmin(AnalysisResultAdmin):
     list_display = ("symbol", "candle_time", "computed_at")
+
+
+@admin.register(FibConfig)
+class FibConfigAdmin(admin.ModelAdmin):
+    """The one Fibonacci configuration: edited here, read by the next structure scan (a ratio set that
+    cannot make a sane setup is refused by the form)."""
+
+    fieldsets = (
+        ("Long setup", {"fields": ("long_entry1", "long_entry2", "long_stop", "long_approaching",
+                                   "long_tp1", "long_tp2", "long_tp3")}),
+        ("Short setup", {"fields": ("short_entry1", "short_entry2", "short_stop", "short_approaching",
+                                    "short_tp1", "short_tp2", "short_tp3")}),
+        ("Pullback", {"fields": ("pullback_start", "updated_at")}),
+    )
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request) -> bool:
+        return not FibConfig.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ConfluenceFactorInline(admin.TabularInline):
+    model = ConfluenceFactor
+    extra = 0
+    can_delete = False
+    readonly_fields = ("code", "score", "weight", "detail")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TradingSignal)
+class TradingSignalAdmin(AnalysisResultAdmin):
+    list_display = ("symbol", "timeframe", "direction", "state", "market_score", "confidence_score", "price",
+                    "entry1", "sl", "tp1", "confluence", "risk_reward_ratio", "updated_at")
+    list_filter = ("direction", "timeframe", "state")
+    inlines = (ConfluenceFactorInline,)
+
+
+@admin.register(SRLevel)
+class SRLevelAdmin(AnalysisResultAdmin):
+    list_display = ("symbol", "timeframe", "kind", "price", "touches", "strength", "is_active", "computed_at")
+    list_filter = ("timeframe", "kind", "is_active")
+
+
+@admin.register(SwingPoint)
+class SwingPointAdmin(AnalysisResultAdmin):
+    list_display = ("symbol", "timeframe", "kind", "price", "open_time", "strength")
+    list_filter = ("timeframe", "kind")
+    show_full_result_count = False
+
+
+@admin.register(FibonacciLevels)
+class FibonacciLevelsAdmin(AnalysisResultAdmin):
+    list_display = ("symbol", "timeframe", "direction", "state", "swing_low", "swing_high", "entry1", "stop",
+                    "computed_at")
+    list_filter = ("timeframe", "direction", "state")
+
+
+@admin.register(MarketRegime)
+class MarketRegimeAdmin(AnalysisResultAdmin):
+    list_display = ("symbol", "timeframe", "regime", "adx", "atr_pct_percentile", "bb_width_percentile",
+                    "compressed", "status", "computed_at")
+    list_filter = ("timeframe", "regime", "status")

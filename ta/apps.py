@@ -11,7 +11,9 @@ class TaConfig(AppConfig):
         from ta.selectors import market_data_last_fetch_at
         from ta.signals import candles_updated
         from ta.tasks.analysis import analysis_chain_after_fetch
+        from ta.tasks.structure import structure_chain_after_fetch
 
         health_timestamp_register("last_market_fetch", market_data_last_fetch_at)
         health_timestamp_register("last_ta_scan", ta_scan_last_at)
         candles_updated.connect(analysis_chain_after_fetch, dispatch_uid="ta.analysis_chain_after_fetch")
+        candles_updated.connect(structure_chain_after_fetch, dispatch_uid="ta.structure_chain_after_fetch")

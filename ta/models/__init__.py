@@ -1,6 +1,29 @@
-"""The ``ta`` app's models: market data (``market``) and, later, analysis results."""
+"""The ``ta`` app's models: market data (``market``), TA results (``analysis``) and market structure."""
 
 from ta.models.analysis import ScanResult, ScanStatus, TAResult
 from ta.models.market import Candle, MarketFeedState, Symbol
+from ta.models.structure import (
+    ConfluenceFactor,
+    FibConfig,
+    FibonacciLevels,
+    MarketRegime,
+    SRLevel,
+    SwingPoint,
+    TradingSignal,
+)
 
-__all__ = ["Candle", "MarketFeedState", "ScanResult", "ScanStatus", "Symbol", "TAResult"]
+__all__ = [
+    "Candle",
+    "ConfluenceFactor",
+    "FibConfig",
+    "FibonacciLevels",
+    "MarketFeedState",
+    "MarketRegime",
+    "SRLevel",
+    "ScanResult",
+    "ScanStatus",
+    "SwingPoint",
+    "Symbol",
+    "TAResult",
+    "TradingSignal",
+]

@@ -2,3 +2,4 @@
 
 from ta.tasks.analysis import analyse_symbols  # noqa: F401
 from ta.tasks.market import fetch_candles  # noqa: F401
+from ta.tasks.structure import structure_symbols  # noqa: F401

@@ -2,8 +2,11 @@
 
 From the database by default (the newest ``TA_CANDLES_LIMIT`` candles of 5m, 1h, 4h);
 with ``--candles FILE`` offline from a 5m kline CSV (``timestamp,open,high,low,close,
-volume``, ms; gz allowed), its 1h and 4h candles aggregated from the 5m ones. Nothing
-is stored or published. Exits with an error when the candles cannot be analysed.
+volume``, ms; gz allowed), its 1h and 4h candles aggregated from the 5m ones. The TA
+result is neither stored nor published. From the database, every structure engine
+(swings, S/R, Fibonacci, order blocks, confluence, signal, regime) also runs on the
+stored 5m, 1h and 4h candles and its results are stored (``ta.services.structure``);
+offline nothing is stored. Exits with an error when the TA candles cannot be analysed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ta.engine.analysis import SymbolAnalysis, symbol_analyse
 from ta.engine.candles import candles_read_csv, candles_resample, candles_spacing_s
 from ta.services.analysis import leverage_config_current, symbol_analysis_compute
+from ta.services.structure import structure_scan
+from ta.structure_selectors import regime_latest, signals_list
 
 FIVE_MINUTES_S = 300.0
 
@@ -55,6 +60,7 @@ class Command(BaseCommand):
             analysis = analysis_from_csv(symbol=symbol, path=options["candles"], limit=limit)
         else:
             analysis = symbol_analysis_compute(symbol=symbol, limit=limit)
+            self._structure(symbol, limit=limit, quiet=bool(options["json"]))
         if not analysis.ok:
             raise CommandError(f"{symbol}: {analysis.status}: {analysis.reason}")
         if options["json"]:
@@ -68,3 +74,26 @@ class Command(BaseCommand):
             for reason in scan[f"{side}_reasons"]:
                 self.stdout.write(f"  {reason}")
         self.stdout.write(f"direction {scan['direction']}, suggested leverage {scan['suggested_leverage']}x")
+
+    def _structure(self, symbol: str, *, limit: int, quiet: bool) -> None:
+        """Run and store the structure engines on the stored candles; report each timeframe on stderr."""
+        report = structure_scan(symbols=[symbol], limit=limit)
+        if quiet:
+            return
+        if not (report.stored or report.insufficient or report.errors):
+            self.stderr.write(f"structure: {symbol} is not an enabled symbol; nothing stored")
+            return
+        for name in report.stored:
+            timeframe = name.split(":")[1]
+            regime = regime_latest(symbol=symbol, timeframe=timeframe)
+            signal = next(iter(signals_list(symbol=symbol, timeframe=timeframe, limit=1)), None)
+            described = "no signal" if signal is None else (
+                f"{signal['direction']} signal ({signal['state']}) score {signal['market_score']}, "
+                f"entry {signal['entry1']}, stop {signal['sl']}, confluence {signal['confluence'] or '-'}"
+            )
+            self.stderr.write(f"structure {timeframe}: stored; regime {regime['regime'] if regime else '-'}; "
+                              f"{described}")
+        for name, reason in report.insufficient.items():
+            self.stderr.write(f"structure {name.split(':')[1]}: insufficient data: {reason}")
+        for name, error in report.errors.items():
+            self.stderr.write(f"structure {name.split(':')[1]}: failed: {error}")
