@@ -78,9 +78,14 @@ CREDENTIALS_EXAMPLE = OpenApiExample("Stored credentials", response_only=True, v
 })
 
 
+CREDENTIAL_PATTERN = r"^[!-~]{1,200}$"  # printable ASCII, no spaces: what CoinEx issues (hex) and more
+
+
 class CredentialsUpdateSerializer(StrictJsonMixin, serializers.Serializer):
-    access_id = serializers.CharField(max_length=200, trim_whitespace=True, write_only=True)
-    secret_key = serializers.CharField(max_length=200, trim_whitespace=True, write_only=True)
+    access_id = serializers.RegexField(CREDENTIAL_PATTERN, max_length=200, write_only=True,
+                                       help_text="The CoinEx access id (printable ASCII, no spaces).")
+    secret_key = serializers.RegexField(CREDENTIAL_PATTERN, max_length=200, write_only=True,
+                                        help_text="The CoinEx secret key; stored encrypted, never shown again.")
 
 
 CREDENTIALS_UPDATE_EXAMPLE = OpenApiExample("New key pair", request_only=True,
