@@ -46,3 +46,10 @@ def test_the_strongest_active_signal_of_the_coin_gives_its_age():
 def test_texts():
     assert [price_text(p) for p in (67694.123, 3791.06, 0.159650, None)] == ["67694.12", "3791.06", "0.15965", "-"]
     assert [signal_age_text(s) for s in (45, 720, 3600)] == ["45s", "12m", "1h00m"]
+
+
+def test_payload_times_read_as_utc():
+    from dashboard.templatetags.dashboard_format import when
+
+    assert when("2026-03-01T13:00:05.123+01:00") == "03-01 12:00:05 UTC"
+    assert when(None) == "never" and when("soon") == "soon"
