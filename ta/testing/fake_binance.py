@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import csv
 import gzip
-import io
 import json
 import threading
 import time
@@ -289,9 +288,3 @@ def _request_weight(path: str, params: dict[str, str]) -> int:
         return 1
     return 1 if limit < 100 else 2 if limit < 500 else 5 if limit <= 1000 else 10
 
-
-def klines_file_rows(path: Path) -> list[list[str]]:
-    """All rows of a klines file (without the header), as strings; a test helper."""
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", newline="") as handle:
-        return list(csv.reader(io.StringIO(handle.read())))[1:]
