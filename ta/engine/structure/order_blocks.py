@@ -56,18 +56,24 @@ def order_blocks_detect(
     14-bar warm-up, where no block is detected). Too few bars give an empty list.
     """
     count = close.size
-    found: dict[str, list[OrderBlock]] = {BULLISH: [], BEARISH: []}
-    for index in range(count - 1):
-        bar_atr = atr[index]
-        if not np.isfinite(bar_atr) or bar_atr <= 0:
-            continue
-        window = close[index + 1 : index + 1 + impulse_bars]
-        if close[index] < open_[index] and window.size and window.max() >= high[index] + impulse_atr * bar_atr:
-            if not (close[index + 1 :] < low[index]).any():
-                found[BULLISH].append(_block(BULLISH, index, high, low, open_time_ns))
-        elif close[index] > open_[index] and window.size and window.min() <= low[index] - impulse_atr * bar_atr:
-            if not (close[index + 1 :] > high[index]).any():
-                found[BEARISH].append(_block(BEARISH, index, high, low, open_time_ns))
+    if count < 2:
+        return []
+    window = np.lib.stride_tricks.sliding_window_view
+    # Closes of the next ``impulse_bars`` bars after each bar (padded so the last bars see fewer).
+    later_max = window(np.concatenate((close[1:], np.full(impulse_bars, -np.inf))), impulse_bars).max(axis=1)
+    later_min = window(np.concatenate((close[1:], np.full(impulse_bars, np.inf))), impulse_bars).min(axis=1)
+    # Lowest and highest close of every bar after each bar (mitigation).
+    after_min = np.append(np.minimum.accumulate(close[::-1])[::-1][1:], np.inf)
+    after_max = np.append(np.maximum.accumulate(close[::-1])[::-1][1:], -np.inf)
+    with np.errstate(invalid="ignore"):
+        usable = np.isfinite(atr) & (atr > 0)
+        displacement = impulse_atr * np.where(usable, atr, np.nan)
+        bullish = usable & (close < open_) & (later_max >= high + displacement) & ~(after_min < low)
+        bearish = usable & (close > open_) & (later_min <= low - displacement) & ~(after_max > high)
+    found = {
+        BULLISH: [_block(BULLISH, int(index), high, low, open_time_ns) for index in np.flatnonzero(bullish)],
+        BEARISH: [_block(BEARISH, int(index), high, low, open_time_ns) for index in np.flatnonzero(bearish)],
+    }
     blocks = found[BULLISH][-max_blocks:] + found[BEARISH][-max_blocks:]
     return sorted(blocks, key=lambda block: block.index)
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from ta.engine.atr import atr
 from ta.engine.candles import candles_from_frame
@@ -45,3 +46,35 @@ def test_no_displacement_no_block_and_too_few_bars_no_error():
     close, open_ = _quiet()
     assert [block for block in _blocks(close, open_) if block.index >= 14] == []
     assert _blocks([100.0, 99.0], [99.0, 100.0]) == []
+
+
+def _reference_blocks(open_, high, low, close, atr_values):
+    """The definition bar by bar, written plainly (docs/STRUCTURE.md, "Order blocks")."""
+    found = []
+    for index in range(close.size - 1):
+        if not np.isfinite(atr_values[index]) or atr_values[index] <= 0:
+            continue
+        following, later = close[index + 1:index + 4], close[index + 1:]
+        if close[index] < open_[index] and following.max() >= high[index] + atr_values[index]:
+            if not (later < low[index]).any():
+                found.append((BULLISH, index))
+        elif close[index] > open_[index] and following.min() <= low[index] - atr_values[index]:
+            if not (later > high[index]).any():
+                found.append((BEARISH, index))
+    return found
+
+
+@pytest.mark.klines
+@pytest.mark.parametrize("name", ["BTCUSDT-5m", "SOLUSDT-4h", "PEPEUSDT-5m"])
+def test_real_candles_give_exactly_the_blocks_of_the_definition(klines_dir, name):
+    from ta.engine.candles import candles_read_csv
+
+    candles = candles_from_frame(candles_read_csv(str(klines_dir / f"{name}.csv.gz")).iloc[-2000:])
+    atr_values = atr(candles.high, candles.low, candles.close)
+    expected = _reference_blocks(candles.open, candles.high, candles.low, candles.close, atr_values)
+    newest = [block for block in expected if block[0] == BULLISH][-10:] + [
+        block for block in expected if block[0] == BEARISH][-10:]
+    blocks = order_blocks_detect(open_=candles.open, high=candles.high, low=candles.low, close=candles.close,
+                                 atr=atr_values, open_time_ns=candles.open_time_ns)
+    assert [(block.kind, block.index) for block in blocks] == sorted(newest, key=lambda block: block[1])
+    assert blocks
