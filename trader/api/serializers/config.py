@@ -25,8 +25,9 @@ LEVERAGE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_EXCHANGE_LEVE
 
 @extend_schema_field({
     "type": "object", "required": ["default"], "properties": {"default": LEVERAGE_SCHEMA},
-    "additionalProperties": LEVERAGE_SCHEMA, "propertyNames": {"pattern": r"^(default|(100|[1-9]?[0-9])\+)$"},
-    "description": 'Leverage by score bracket: {"<min score>+": leverage, ..., "default": leverage}.',
+    "additionalProperties": LEVERAGE_SCHEMA,
+    # OpenAPI 3.0 has no propertyNames: the key rule is stated here and enforced by the validator.
+    "description": 'Leverage by score bracket: {"<min score 0-100>+": leverage, ..., "default": leverage}.',
     "example": {"60+": 7, "default": 5},
 })
 class LeverageRulesField(serializers.JSONField):
