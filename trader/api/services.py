@@ -59,12 +59,14 @@ def trader_control(
     ``start``: switch to ``mode`` when given (live needs ``confirm_live``), then enable;
     ``stop``: disable (positions stay open); ``pause``: mode paused; ``emergency-stop``:
     lock and close everything; ``clear-lockfile``: clear the lock. Returns the close
-    outcomes for an emergency stop, else an empty dict. Refusals raise ``ControlRefused``.
+    outcomes for an emergency stop, else an empty dict. Refusals raise ``ControlRefused``
+    and change nothing.
     """
     if action == ControlAction.START:
-        if mode:
-            trader_mode_set(mode=mode, actor=actor, confirm_live=confirm_live)
-        trader_enabled_set(enabled=True, actor=actor)
+        with transaction.atomic():  # a refused enable (locked) must not leave the mode switched
+            if mode:
+                trader_mode_set(mode=mode, actor=actor, confirm_live=confirm_live)
+            trader_enabled_set(enabled=True, actor=actor)
     elif action == ControlAction.STOP:
         trader_enabled_set(enabled=False, actor=actor)
     elif action == ControlAction.PAUSE:

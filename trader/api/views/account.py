@@ -76,11 +76,6 @@ class PositionsView(APIView):
         return Response(PositionSerializer(positions_current(), many=True).data)
 
 
-def close_one(request: Request, symbol: str) -> Response:
-    outcome = position_close_manual(symbol=symbol, actor=actor_for(request))
-    return Response(CloseOutcomeSerializer(outcome.as_dict()).data)
-
-
 class PositionCloseView(APIView):
     @extend_schema(tags=["positions"], summary="Close one position at market (audited)", request=None,
                    parameters=[OpenApiParameter("market", str, OpenApiParameter.PATH, pattern=SYMBOL_PATTERN.pattern,
@@ -88,7 +83,8 @@ class PositionCloseView(APIView):
                    responses=responses(CloseOutcomeSerializer, errors=(400, *EXCHANGE_WRITE_ERRORS)))
     def post(self, request: Request, market: str) -> Response:
         symbol = validated(ClosePositionSerializer, {"symbol": market})["symbol"]
-        return close_one(request, symbol)
+        outcome = position_close_manual(symbol=symbol, actor=actor_for(request))
+        return Response(CloseOutcomeSerializer(outcome.as_dict()).data)
 
 
 class PositionsCloseAllView(APIView):

@@ -64,6 +64,14 @@ def test_start_while_locked_is_refused_until_the_lockfile_is_cleared(api):
     assert api.post("/api/trader/control", {"action": "start"}, format="json").status_code == 200
 
 
+def test_a_refused_start_does_not_leave_the_mode_switched(api):
+    lock_trip(kind=LockKind.CIRCUIT_BREAKER, reason="3 consecutive failures")
+    response = api.post("/api/trader/control", {"action": "start", "mode": "dry-run"}, format="json")
+    assert response.status_code == 409
+    assert status_get().mode == TraderMode.PAUSED
+    assert not AuditEntry.objects.filter(action="mode.set").exists()
+
+
 def test_emergency_stop_through_the_control_route(api, open_positions):
     response = api.post("/api/trader/control", {"action": "emergency-stop"}, format="json")
     assert response.status_code == 200
