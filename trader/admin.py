@@ -110,7 +110,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             return
         from trader.api.keys import api_key_create
 
-        issued = api_key_create(name=obj.name, read_only=obj.scope == ApiKeyScope.READ_ONLY)
+        issued = api_key_create(name=obj.name, read_only=obj.scope == ApiKeyScope.READ_ONLY,
+                                actor=Actor.for_user(request.user, via=AuditVia.ADMIN))
         obj.pk, obj.prefix, obj.key_hash = issued.api_key.pk, issued.api_key.prefix, issued.api_key.key_hash
         obj.created_at, obj.revoked = issued.api_key.created_at, issued.api_key.revoked
         obj._state.adding = False
@@ -119,5 +120,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked=False).update(revoked=True)
+        from trader.api.keys import api_key_revoke
+
+        actor = Actor.for_user(request.user, via=AuditVia.ADMIN)
+        count = sum(api_key_revoke(name=name, actor=actor) for name in queryset.values_list("name", flat=True))
         messages.success(request, f"revoked {count} key(s)")

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from config.logging import Category
 from trader.models import ApiKey, ApiKeyScope
+from trader.services.actor import Actor
+from trader.services.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +53,10 @@ def _split(plain_key: str) -> str | None:
     return prefix
 
 
-def api_key_create(*, name: str, read_only: bool) -> IssuedKey:
+def api_key_create(*, name: str, read_only: bool, actor: Actor | None = None) -> IssuedKey:
     """Create a named key (read-only or full) and return it with its plain key, shown once.
 
+    The creation is audited (``api_key.create``, never the key) when ``actor`` is given.
     Raises ``ValueError`` when the name is empty or already used.
     """
     name = name.strip()
@@ -68,6 +71,9 @@ def api_key_create(*, name: str, read_only: bool) -> IssuedKey:
         try:
             with transaction.atomic():
                 api_key = ApiKey.objects.create(name=name, prefix=prefix, key_hash=key_hash(plain_key), scope=scope)
+                if actor is not None:
+                    audit_record(actor=actor, action="api_key.create", field="name", new=name,
+                                 detail=f"scope {scope.label}, prefix ctk_{prefix}_")
         except IntegrityError:
             if ApiKey.objects.filter(name=name).exists():
                 raise ValueError(f"an API key named {name!r} already exists") from None
@@ -95,9 +101,12 @@ def api_key_authenticate(*, plain_key: str) -> ApiKey | None:
     return api_key
 
 
-def api_key_revoke(*, name: str) -> bool:
-    """Revoke the key called ``name``; True when a key was revoked."""
+@transaction.atomic
+def api_key_revoke(*, name: str, actor: Actor | None = None) -> bool:
+    """Revoke the key called ``name``; True when a key was revoked (audited when ``actor`` is given)."""
     revoked = ApiKey.objects.filter(name=name, revoked=False).update(revoked=True)
     if revoked:
+        if actor is not None:
+            audit_record(actor=actor, action="api_key.revoke", field="name", new=name)
         logger.warning("API key %r revoked", name, extra={"category": Category.API})
     return bool(revoked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from trader.api.keys import api_key_create
+from trader.services.actor import Actor
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, name: str, read_only: bool, **options) -> None:
         try:
-            issued = api_key_create(name=name, read_only=read_only)
+            issued = api_key_create(name=name, read_only=read_only, actor=Actor.for_command(name="create_api_key"))
         except ValueError as error:
             raise CommandError(str(error)) from None
         self.stderr.write(f"Created API key {issued.api_key.name!r} ({issued.api_key.get_scope_display()}). "

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from trader.api.keys import api_key_authenticate, api_key_create, api_key_revoke
-from trader.models import ApiKey
+from trader.models import ApiKey, AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +70,9 @@ def test_the_command_prints_the_key_once_and_it_works():
     client = _client(plain_key)
     assert client.get("/api/v1/config").status_code == 200
     assert client.patch("/api/v1/config", {"max_positions": 2}, format="json").status_code == 403
+    entry = AuditEntry.objects.get(action="api_key.create")
+    assert (entry.actor, entry.new_value) == ("command:create_api_key", "dashboard-kiosk")
+    assert plain_key.rsplit("_", 1)[1] not in f"{entry.detail} {entry.new_value}"
     with pytest.raises(CommandError, match="already exists"):
         call_command("create_api_key", "dashboard-kiosk", stdout=StringIO(), stderr=StringIO())
 
@@ -87,3 +90,8 @@ def test_the_admin_shows_a_new_key_once(client):
     page = client.get(f"/admin/trader/apikey/{row.pk}/change/").content.decode()
     assert plain_key not in page and f"ctk_{row.prefix}_" in page
     assert _client(plain_key).post("/api/v1/status/disable").status_code == 200
+    assert AuditEntry.objects.get(action="api_key.create").actor == "root"
+    client.post("/admin/trader/apikey/", {"action": "revoke", "_selected_action": [row.pk]})
+    assert ApiKey.objects.get(pk=row.pk).revoked is True
+    assert AuditEntry.objects.get(action="api_key.revoke").actor == "root"
+    assert _client(plain_key).get("/api/v1/status").status_code == 401
