@@ -11,6 +11,7 @@ from trader.selectors import config_history
 from trader.services.config import config_get
 
 HISTORY_LIMIT = 50
+LIST_FIELDS = ("coin_whitelist", "coin_blacklist")  # symbol lists: edited as "BTCUSDT, ETHUSDT"
 
 
 def config_fields() -> list[dict[str, Any]]:
@@ -24,6 +25,8 @@ def config_fields() -> list[dict[str, Any]]:
             kind = "checkbox"
         elif field.choices:
             kind = "select"
+        elif name in LIST_FIELDS:
+            kind = "list"
         elif isinstance(field, models.JSONField):
             kind = "json"
         else:
@@ -33,6 +36,7 @@ def config_fields() -> list[dict[str, Any]]:
             "value": value, "choices": list(field.choices or []),
             "step": "0.01" if isinstance(field, models.DecimalField) else "1",
             "json": _json_text(value) if kind == "json" else "",
+            "list": ", ".join(value) if kind == "list" else "",
         })
     return fields
 

@@ -110,6 +110,9 @@
   function fieldValue(input) {
     if (input.type === "checkbox") { return input.checked; }
     if (input.dataset.json) { return JSON.parse(input.value || "null"); }
+    if (input.dataset.list) {
+      return input.value.split(/[\s,]+/).map(function (item) { return item.trim().toUpperCase(); }).filter(Boolean);
+    }
     if (input.type === "number") { return input.value === "" ? null : Number(input.value); }
     return input.value;
   }

@@ -66,9 +66,11 @@ def test_mode_switch_and_config_edit_from_the_page_reach_the_database(scanned_co
     assert status_get().mode == "dry-run", "live without CoinEx credentials is refused by the API"
 
     page.fill("input[name=max_positions]", "4")
+    page.fill("input[name=coin_blacklist]", "dogeusdt, PEPEUSDT")
     page.click("#config-form button[type=submit]")
     page.wait_for_selector("#config-result:has-text('Saved')")
     assert config_get().max_positions == 4
+    assert config_get().coin_blacklist == ["DOGEUSDT", "PEPEUSDT"]
     page.wait_for_selector("#config-history td:has-text('max_positions')")
 
     page.fill("input[name=max_positions]", "999")
