@@ -90,3 +90,9 @@ def test_a_session_needs_the_csrf_token_to_write(session):
                             HTTP_X_CSRFTOKEN=_mask_cipher_secret(secret))
     assert allowed.status_code == 200
     assert AuditEntry.objects.get(field="max_positions").actor == "dj"
+
+
+def test_more_decimals_than_stored_are_rounded_not_refused(api):
+    response = api.patch("/api/v1/config", {"tp_pct": 4.126}, format="json")
+    assert response.status_code == 200 and response.json()["tp_pct"] == 4.13
+    assert str(config_get().tp_pct) == "4.13"
