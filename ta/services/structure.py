@@ -172,7 +172,12 @@ def _regime_store(symbol_id: int, timeframe: str, regime: RegimeResult, computed
 def structure_store(
     *, symbol_id: int, timeframe: str, analysis: StructureAnalysis, regime: RegimeResult, computed_at: datetime
 ) -> TradingSignal | None:
-    """Store one series' results (see the module docstring); returns the signal row written, if any."""
+    """Store one series' results (see the module docstring); returns the signal row written, if any.
+
+    The symbol's row is locked first, so two runs of the same symbol (a backed-up queue,
+    several workers) write one after the other instead of interleaving their replacements.
+    """
+    Symbol.objects.select_for_update().filter(pk=symbol_id).values_list("pk", flat=True).first()
     _regime_store(symbol_id, timeframe, regime, computed_at)
     if not analysis.ok:
         SRLevel.objects.filter(symbol_id=symbol_id, timeframe=timeframe).delete()

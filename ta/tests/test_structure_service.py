@@ -3,6 +3,8 @@ its task and chaining, ``manage.py analyze`` and the Fibonacci configuration in 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.management import call_command
 
@@ -186,3 +188,40 @@ def test_analyze_also_runs_and_stores_every_structure_engine(btc, capsys):
     assert "structure 1h: stored; regime " in err and "structure 4h: stored" in err
     assert SRLevel.objects.filter(symbol__symbol="BTCUSDT", timeframe="4h").exists()
     assert TradingSignal.objects.filter(symbol__symbol="BTCUSDT").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_runs_of_one_symbol_leave_one_set_of_levels(klines_dir):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every write; the row lock matters on PostgreSQL")
+    from ta.models import Symbol
+    from ta.services.structure import structure_compute, structure_store
+
+    candles_store(klines_dir, "BTCUSDT")
+    symbol_id = Symbol.objects.get(symbol="BTCUSDT").id
+    analysis, regime = structure_compute(symbol="BTCUSDT", timeframe="1h", fib_config=fib_config_current())
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            structure_store(symbol_id=symbol_id, timeframe="1h", analysis=analysis, regime=regime,
+                            computed_at=datetime.now(tz=UTC))
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert SRLevel.objects.filter(symbol__symbol="BTCUSDT", timeframe="1h").count() == len(analysis.levels)
+    assert MarketRegime.objects.filter(symbol__symbol="BTCUSDT", timeframe="1h").count() == 1
