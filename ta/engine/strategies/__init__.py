@@ -8,9 +8,11 @@ from ta.engine.strategies.base import LONG, SHORT, Strategy, StrategySignal
 from ta.engine.strategies.registry import (
     REGIME_STRATEGY,
     STRATEGIES,
+    strategies_allowed,
     strategy_for_regime,
     strategy_get,
     strategy_names,
+    strategy_names_validate,
 )
 
 __all__ = [
@@ -20,7 +22,9 @@ __all__ = [
     "STRATEGIES",
     "Strategy",
     "StrategySignal",
+    "strategies_allowed",
     "strategy_for_regime",
     "strategy_get",
     "strategy_names",
+    "strategy_names_validate",
 ]

@@ -53,3 +53,28 @@ def strategy_get(name: str, **parameters: Any) -> Strategy:
 def strategy_for_regime(regime: str) -> str | None:
     """The strategy the seed maps ``regime`` to; None for ``uncertain`` or an unknown regime (open nothing)."""
     return REGIME_STRATEGY.get(regime)
+
+
+def strategy_names_validate(names: list[str]) -> list[str]:
+    """``names`` without duplicates, in the given order; ValueError naming any unknown strategy
+    (for validating the trader config's choice)."""
+    unknown = [name for name in names if name not in STRATEGIES]
+    if unknown:
+        raise ValueError(f"unknown strateg{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
+                         f"known: {', '.join(STRATEGIES)}")
+    return list(dict.fromkeys(names))
+
+
+def strategies_allowed(*, allowed: list[str], regime: str | None = None, use_regime_mapping: bool = False
+                       ) -> list[str]:
+    """Which strategies may open a position on a coin now.
+
+    Without the mapping: ``allowed`` as configured (default ``["scanner"]``). With the
+    mapping: only the strategy the coin's ``regime`` maps to, and only if it is allowed;
+    none for ``uncertain``, an unknown regime or no regime (reduce exposure).
+    """
+    allowed = strategy_names_validate(allowed)
+    if not use_regime_mapping:
+        return allowed
+    mapped = strategy_for_regime(regime or "")
+    return [mapped] if mapped in allowed else []

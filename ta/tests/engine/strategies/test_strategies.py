@@ -159,3 +159,20 @@ def test_supertrend_direction_matches_pandas_ta_on_real_candles(klines_dir):
     reference = pandas_ta.supertrend(frame.high, frame.low, frame.close, length=10, multiplier=3.0)
     mine = supertrend_direction(frame.high.to_numpy(), frame.low.to_numpy(), frame.close.to_numpy())
     assert np.array_equal(mine[50:], reference["SUPERTd_10_3.0"].to_numpy()[50:].astype(int))
+
+
+def test_which_strategies_may_open_a_position():
+    from ta.engine.strategies import strategies_allowed, strategy_names_validate
+
+    assert strategies_allowed(allowed=["scanner"]) == ["scanner"]
+    assert strategies_allowed(allowed=["scanner", "supertrend"], regime="ranging") == ["scanner", "supertrend"]
+    everything = strategy_names()
+    assert strategies_allowed(allowed=everything, regime="trending_down", use_regime_mapping=True) == ["supertrend"]
+    assert strategies_allowed(allowed=everything, regime="high_volatility", use_regime_mapping=True) == [
+        "squeeze_breakout"]
+    assert strategies_allowed(allowed=["scanner"], regime="ranging", use_regime_mapping=True) == []
+    assert strategies_allowed(allowed=everything, regime="uncertain", use_regime_mapping=True) == []
+    assert strategies_allowed(allowed=everything, regime=None, use_regime_mapping=True) == []
+    assert strategy_names_validate(["scanner", "scanner", "supertrend"]) == ["scanner", "supertrend"]
+    with pytest.raises(ValueError, match="unknown strategy grid"):
+        strategy_names_validate(["scanner", "grid"])
