@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP
-
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
@@ -57,8 +55,8 @@ class ConfigSerializer(StrictJsonMixin, serializers.ModelSerializer):
     class Meta:
         model = TraderConfig
         fields = TraderConfig.editable_field_names()
-        # More decimals than stored (5.123 %) are rounded to the stored two, not refused.
-        extra_kwargs = {name: {"coerce_to_string": False, "rounding": ROUND_HALF_UP} for name in DECIMAL_FIELDS}
+        # More decimals than stored (5.123 %) are refused with the reason, never silently rounded.
+        extra_kwargs = {name: {"coerce_to_string": False} for name in DECIMAL_FIELDS}
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

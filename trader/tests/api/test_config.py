@@ -92,7 +92,8 @@ def test_a_session_needs_the_csrf_token_to_write(session):
     assert AuditEntry.objects.get(field="max_positions").actor == "dj"
 
 
-def test_more_decimals_than_stored_are_rounded_not_refused(api):
+def test_more_decimals_than_stored_are_refused_not_rounded(api):
     response = api.patch("/api/v1/config", {"tp_pct": 4.126}, format="json")
-    assert response.status_code == 200 and response.json()["tp_pct"] == 4.13
-    assert str(config_get().tp_pct) == "4.13"
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["tp_pct"] == ["Ensure that there are no more than 2 decimal places."]
+    assert config_get().tp_pct == 5
