@@ -109,9 +109,13 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Servic
     testing.stop_process(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_beat_process(django_db_setup, django_db_blocker) -> Iterator[ServiceProcess]:
-    """A real beat subprocess with the database scheduler, on the test DB and Redis."""
+    """A real beat subprocess with the database scheduler, on the test DB and Redis.
+
+    Module-scoped: a beat left running would fire any schedule a later test commits
+    (candle fetches publishing on the shared pub/sub channels) into other tests.
+    """
     from config.bus.client import redis_client
     from config.bus.schema import KEY_HEALTH_BEAT_TICK
 

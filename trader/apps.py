@@ -30,14 +30,12 @@ def _leverage_config() -> tuple[dict[str, int], int]:
 
 
 def _paper_prices_refresh_after_fetch(sender, timeframes=(), **kwargs) -> None:
+    """Queue the refresh (the task itself does nothing unless the mode is dry-run)."""
     if "5m" not in timeframes:
         return
-    from trader.models import TraderMode
-    from trader.services.status import status_get
     from trader.tasks import paper_prices_refresh
 
-    if status_get().mode == TraderMode.DRY_RUN:
-        try:
-            paper_prices_refresh.delay()
-        except Exception as error:  # noqa: BLE001 - broker down: the next cycle feeds the prices anyway
-            logging.getLogger(__name__).debug("paper price refresh not queued: %s", error)
+    try:
+        paper_prices_refresh.delay()
+    except Exception as error:  # noqa: BLE001 - broker down: the next cycle feeds the prices anyway
+        logging.getLogger(__name__).debug("paper price refresh not queued: %s", error)
