@@ -8,7 +8,9 @@ class DashboardConfig(AppConfig):
     verbose_name = "Dashboard"
 
     def ready(self) -> None:
+        from dashboard.error_log import error_log_install
         from dashboard.receivers import scan_result_saved
         from ta.models import ScanResult
 
         post_save.connect(scan_result_saved, sender=ScanResult, dispatch_uid="dashboard.signal_history")
+        error_log_install()

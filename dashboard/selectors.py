@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from config.bus.client import redis_client
 from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
+from dashboard.error_log import error_category, error_ring_read
 from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
 from ta.models import MarketFeedState, ScanResult, ScanStatus, Symbol
 from ta.selectors import decimal_plain, market_data_last_fetch_at, price_latest
@@ -145,10 +146,19 @@ def account_overview(*, status: TraderStatus, config: TraderConfig) -> dict[str,
 
 
 def errors_recent(*, limit: int = ERRORS_LIMIT) -> list[dict[str, Any]]:
-    """The latest errors, newest first, as ``{timestamp, category, message}``: failed scans
+    """The latest errors, newest first, as ``{timestamp, category, message}``.
+
+    From the ring buffer every process's ERROR log records go to (``dashboard.error_log``);
+    when Redis is unreachable, rebuilt from the database instead: failed scans
     (SCAN_ERROR), a blocked market-data source (API_ERROR) and the trader cycles' errors
-    (POSITION_ERROR for positions and orders, API_ERROR for the rest). Live ones arrive
-    over the socket as ``error.entry``."""
+    (POSITION_ERROR for positions and orders, API_ERROR for the rest).
+    """
+    ring = error_ring_read(limit=limit)
+    return ring if ring is not None else errors_from_records(limit=limit)
+
+
+def errors_from_records(*, limit: int = ERRORS_LIMIT) -> list[dict[str, Any]]:
+    """The errors the database remembers, newest first (the fallback of ``errors_recent``)."""
     entries = [
         {"timestamp": _iso(row.computed_at), "category": "SCAN_ERROR", "message": f"{row.symbol.symbol}: {row.reason}"}
         for row in ScanResult.objects.filter(status=ScanStatus.ERROR).select_related("symbol")[:limit]
@@ -161,19 +171,11 @@ def errors_recent(*, limit: int = ERRORS_LIMIT) -> list[dict[str, Any]]:
     cycles = CycleLog.objects.exclude(errors=[]).order_by("-started_at")[:limit]
     for cycle in cycles:
         for message in cycle.errors:
-            entries.append({"timestamp": _iso(cycle.started_at), "category": error_category(str(message)),
+            entries.append({"timestamp": _iso(cycle.started_at),
+                            "category": error_category(category="TRADE", logger_name="trader", message=str(message)),
                             "message": str(message)})
     entries.sort(key=lambda entry: entry["timestamp"] or "", reverse=True)
     return entries[:limit]
-
-
-POSITION_WORDS = ("position", "order", "close", "open ", "tp", "sl", "stop", "leverage", "margin")
-
-
-def error_category(message: str) -> str:
-    """POSITION_ERROR when a trader error is about a position or an order, API_ERROR otherwise."""
-    lowered = message.lower()
-    return "POSITION_ERROR" if any(word in lowered for word in POSITION_WORDS) else "API_ERROR"
 
 
 def feed_freshness() -> dict[str, Any]:

@@ -69,6 +69,11 @@ KEY_HEALTH_WORKER_PATTERN = "health:worker:*"
 KEY_HEALTH_BEAT_TICK = "health:beat:last_tick"
 
 
+# --- Dashboard error log (not part of the seed's schema; seed upgrades-v2 "Error/Issue Logging") --
+KEY_DASHBOARD_ERRORS = "dashboard:errors"  # list of JSON entries, newest first
+DASHBOARD_ERRORS_MAX = 200
+
+
 # --- Channels groups and event types (browser pushes) --------------------------------
 class Group(StrEnum):
     """Channels groups the dashboard consumers join."""

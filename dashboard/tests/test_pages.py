@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from dashboard import tooltips
+from dashboard.error_log import error_category
 from dashboard.payload import live_payload
-from dashboard.selectors import error_category, errors_recent
+from dashboard.selectors import errors_from_records
 from ta.selectors import price_latest
 from trader.models import CycleLog, Trade
 
@@ -56,13 +57,13 @@ def test_payload_has_the_seed_keys_and_open_positions_from_the_records(scanned, 
     assert position["marked_at"] == "candle"
 
 
-def test_errors_come_from_failed_cycles_newest_first():
+def test_without_redis_errors_come_from_failed_cycles_newest_first():
     CycleLog.objects.create(started_at=timezone.now(), mode="dry-run", outcome="failed",
                             errors=["open BTCUSDT: order rejected (3109)", "balance: timeout"])
-    entries = errors_recent()
+    entries = errors_from_records()
     assert {(e["category"], e["message"]) for e in entries} == {
         ("POSITION_ERROR", "open BTCUSDT: order rejected (3109)"), ("API_ERROR", "balance: timeout")}
-    assert error_category("close ETHUSDT failed") == "POSITION_ERROR"
+    assert error_category(category="TRADE", logger_name="trader", message="close ETHUSDT failed") == "POSITION_ERROR"
 
 
 def test_a_blocked_market_data_source_is_an_api_error():
@@ -74,7 +75,7 @@ def test_a_blocked_market_data_source_is_an_api_error():
                                    blocked_reason="418 banned until 12:05")
     MarketFeedState.objects.create(source="replay", blocked_until=timezone.now() - timedelta(minutes=5),
                                    blocked_reason="an old ban, over")
-    assert [(e["category"], e["message"]) for e in errors_recent()] == [
+    assert [(e["category"], e["message"]) for e in errors_from_records()] == [
         ("API_ERROR", "market data (binance) blocked: 418 banned until 12:05")]
 
 

@@ -103,10 +103,8 @@
     let message;
     try { message = JSON.parse(raw.data); } catch (error) { clientError("WS_ERROR", "unreadable message"); return; }
     if (message.event === "dashboard.snapshot") { applySnapshot(message); return; }
-    if (message.event === "error.entry") {
-      const data = message.data || {};
-      clientError(data.category || "API_ERROR", (data.source ? data.source + ": " : "") + (data.message || ""));
-    }
+    // error.entry: the server's error log has a new entry; the snapshot requested below
+    // brings it, and serverErrorsSeen() opens the panel and counts it on the badge.
     document.dispatchEvent(new CustomEvent("platform:event", {detail: message}));
     // A scan pushes one ta.signal per coin and then scan.update with all of them: refresh once, on the latter.
     if (message.event !== "ta.signal") { requestSnapshot(); }

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import pytest
 
-from config.bus.push import push_event
-from config.bus.schema import Event, Group
 from dashboard import tooltips
 from dashboard.tests.browser.conftest import PHONE, off_loop
 from dashboard.tests.conftest import PASSWORD, SCANNED, scan_real_candles
@@ -80,14 +80,14 @@ def test_a_new_scan_on_the_worker_changes_the_card_without_a_reload(
     assert logged_in_page.console_errors == []
 
 
-def test_a_pushed_error_opens_the_log_panel_with_a_badge(scanned_committed, logged_in_page):
+def test_an_error_logged_by_the_server_opens_the_log_panel_with_a_badge(scanned_committed, logged_in_page):
     page = logged_in_page.open("/")
     assert page.locator("#error-log").is_hidden()
-    off_loop(push_event, group=Group.SYSTEM, event=Event.ERROR,
-             payload={"category": "API_ERROR", "source": "market_data", "message": "binance answered 418"})
+    off_loop(logging.getLogger("ta.services.fetch").error, "binance answered 418 (banned)")
     page.wait_for_selector("#error-log:not([hidden])")
     assert page.locator("#error-badge").inner_text() == "1"
-    assert "binance answered 418" in page.locator("#error-log").inner_text()
+    assert "SCAN_ERROR" in page.locator("#error-log").inner_text(), "a ta logger's error is a scan error"
+    assert "binance answered 418 (banned)" in page.locator("#error-log").inner_text()
     page.click("#error-toggle")
     assert page.locator("#error-log").is_hidden() and page.locator("#error-badge").is_hidden()
     assert logged_in_page.console_errors == []
