@@ -35,12 +35,19 @@ def subscriber(redis_conn):
 
 
 def messages(pubsub, *, expect=None, wait_s=2.0):
-    """Messages received within ``wait_s`` (returns as soon as ``expect`` have arrived)."""
+    """This test's messages received within ``wait_s`` (returns as soon as ``expect`` have arrived).
+
+    Redis pub/sub ignores the database number: another test session or a demo on this
+    Redis server publishes on the same channels, with candles of the real present. The
+    tests here fetch at a fixed past moment, so only candles of that day are theirs.
+    """
     received, deadline = [], time.monotonic() + wait_s
     while time.monotonic() < deadline and (expect is None or len(received) < expect):
         message = pubsub.get_message(timeout=0.1)
         if message and message["type"] == "message":
-            received.append((message["channel"], json.loads(message["data"])))
+            data = json.loads(message["data"])
+            if data["open_time"].startswith(NOW.date().isoformat()):
+                received.append((message["channel"], data))
     return received
 
 
