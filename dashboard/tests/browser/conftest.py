@@ -26,13 +26,11 @@ DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 
-# Playwright's sync API keeps an event loop on this thread; the tests' own ORM calls are
-# plain synchronous code, so Django's async-safety guard does not apply to them.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
 @pytest.fixture(scope="package")
-def browser_context() -> Iterator[object]:
+def browser_context(asgi_server, celery_worker_process) -> Iterator[object]:
     """One Chromium for all browser tests, as a persistent context on a fresh profile directory.
 
     Package-scoped, not session-scoped: Playwright's sync API runs an event loop on this
@@ -43,6 +41,22 @@ def browser_context() -> Iterator[object]:
                     "`apt-get install -y chromium` when run as root)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     profile = tempfile.mkdtemp(prefix="dash-chromium-")
+    # Playwright's sync API keeps an event loop on this thread, and the tests' own ORM calls
+    # are plain synchronous code: allow them, only while the browser is open. The services
+    # (ASGI server, worker) are started before, so they never inherit the setting.
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        yield from _browser(sync_api, profile)
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _browser(sync_api, profile: str) -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, viewport=DESKTOP,
@@ -52,7 +66,6 @@ def browser_context() -> Iterator[object]:
             yield context
         finally:
             context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 class BrowserPage:

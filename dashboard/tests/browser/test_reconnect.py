@@ -33,7 +33,9 @@ class OwnServer:
 
 @pytest.fixture
 def own_server(transactional_db) -> Iterator[OwnServer]:
-    server = OwnServer(testing.service_environment())
+    env = testing.service_environment()
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests' allowance is not the server's
+    server = OwnServer(env)
     server.start()
     yield server
     server.stop()
