@@ -10,9 +10,9 @@ Per series (symbol x timeframe) it plans a range:
   a gap;
 
 fetches it page by page, stores it with one idempotent upsert, and, when candles
-changed, announces them on the bus. A failing series is reported and skipped; a ban
-(418) or regional block (451) stops the run and is remembered in the database, so
-no worker asks again before it is lifted.
+changed, announces them on the bus. A failing series is reported and skipped; a rate
+limit longer than a fetch may wait (429), a ban (418) or a regional block (451) stops
+the run and is remembered in the database, so no worker asks again before it is lifted.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from ta.sources.base import (
     CandleSource,
     SourceBannedError,
     SourceError,
+    SourceRateLimitedError,
     SourceRegionBlockedError,
 )
 from ta.timeframes import timeframe_duration
@@ -155,6 +156,11 @@ def market_fetch(
                 break
             except SourceRegionBlockedError as error:
                 report.stopped = _region_block(source, error)
+                break
+            except SourceRateLimitedError as error:
+                # Asking again before Retry-After is what earns a 418 ban: stop the run and
+                # let no worker ask before then.
+                report.stopped = _back_off(source, error, wall_now)
                 break
             except SourceError as error:
                 outcome.error = str(error)
@@ -285,6 +291,14 @@ def _ban(source: CandleSource, error: SourceBannedError) -> str:
     message = f"{error}; market-data fetching stopped until {error.until.isoformat()}"
     if feed_block_record(source=source.name, until=error.until, reason=str(error)):
         _alert(message)
+    return message
+
+
+def _back_off(source: CandleSource, error: SourceRateLimitedError, wall_now: datetime) -> str:
+    until = wall_now + timedelta(seconds=error.retry_after_s)
+    message = f"{error}; no request before {until.isoformat()}"
+    feed_block_record(source=source.name, until=until, reason=str(error))
+    logger.warning(message, extra={"category": Category.SCAN})
     return message
 
 

@@ -149,6 +149,17 @@ def test_a_ban_stops_fetching_until_it_expires_and_alerts_once(binance, fake_bin
     assert fetch(binance, fake_binance).symbols_changed == ["BTCUSDT"]
 
 
+def test_a_long_rate_limit_stops_the_run_and_nobody_asks_before_retry_after(binance, fake_binance):
+    fake_binance.faults.append(Fault.too_many_requests(retry_after_s=90))
+    report = fetch(binance, fake_binance, symbols=("BTCUSDT", "ETHUSDT", "SOLUSDT"))
+    assert "429" in report.stopped and len(fake_binance.klines_requests) == 1  # not once per symbol
+    fake_binance.now = FAKE_BINANCE_NOW + timedelta(seconds=60)
+    assert "blocked until" in fetch(binance, fake_binance).stopped
+    assert len(fake_binance.klines_requests) == 1
+    fake_binance.now = FAKE_BINANCE_NOW + timedelta(seconds=91)
+    assert fetch(binance, fake_binance).symbols_changed == ["BTCUSDT"]
+
+
 def test_a_regional_block_is_reported_once_and_never_retried(binance, fake_binance, caplog):
     fake_binance.faults.append(Fault.region_blocked())
     with caplog.at_level(logging.CRITICAL, logger="ta.services.fetch"):
