@@ -38,8 +38,12 @@ def signal_age_text(seconds: int) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+REGIME_CLASS = {"trending_up": "green", "trending_down": "red", "ranging": "grey", "high_volatility": "yellow",
+                "uncertain": "grey"}
+
+
 def coin_card(coin: dict[str, Any], *, ta: dict[str, Any] | None, signals: list[dict[str, Any]],
-              long_threshold: int, short_threshold: int) -> dict[str, Any]:
+              long_threshold: int, short_threshold: int, regime: dict[str, Any] | None = None) -> dict[str, Any]:
     """One card's values: scores against thresholds, ribbon colour, squeeze dot, divergence, signal age."""
     ta = ta or {}
     ribbon = ta.get("ema_ribbon") or {}
@@ -66,6 +70,10 @@ def coin_card(coin: dict[str, Any], *, ta: dict[str, Any] | None, signals: list[
         "divergence": divergence,
         "signal": signal,
         "signal_age": signal_age_text(signal["ageSeconds"]) if signal else "",
+        "regime": (regime or {}).get("regime"),
+        "regime_text": ((regime or {}).get("regime") or "").replace("_", " "),
+        "regime_class": REGIME_CLASS.get((regime or {}).get("regime"), "grey"),
+        "tip_regime": tooltips.regime_tip(regime) if regime else "",
         "tip_long": tooltips.SCORE.format(threshold=long_threshold),
         "tip_short": tooltips.SCORE.format(threshold=short_threshold),
     }
@@ -76,6 +84,7 @@ def coin_cards(payload: dict[str, Any]) -> list[dict[str, Any]]:
     config = payload["trader"]["config"]
     return [
         coin_card(coin, ta=payload["taSignals"].get(coin["symbol"]), signals=payload["signalHistory"],
-                  long_threshold=config["long_threshold"], short_threshold=config["short_threshold"])
+                  long_threshold=config["long_threshold"], short_threshold=config["short_threshold"],
+                  regime=payload.get("regimes", {}).get(coin["symbol"]))
         for coin in payload["coinData"]
     ]

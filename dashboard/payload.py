@@ -3,7 +3,8 @@
 
 Keys follow seed platform-v3 "WebSocket payload additions" exactly (``coinData``,
 ``positions``, ``signalHistory``, ``taSignals``, ``errors``), plus the trader's status
-and config, the account overview and the header's connection/freshness facts.
+and config, the market regime of each coin (1h, from the structure engine), the account
+overview and the header's connection/freshness facts.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dashboard.selectors import (
     exchange_connection,
     feed_freshness,
     positions_open,
+    regimes_by_symbol,
     ta_signals,
 )
 from dashboard.services.signal_history import signal_history_payload
@@ -38,6 +40,7 @@ def live_payload() -> dict[str, Any]:
         "positions": positions_open(),
         "signalHistory": signal_history_payload(),
         "taSignals": ta_signals(),
+        "regimes": regimes_by_symbol(),
         "errors": errors_recent(),
         "trader": {"status": status_as_dict(status), "config": config_as_dict(config)},
         "account": account_overview(status=status, config=config),

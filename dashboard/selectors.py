@@ -20,6 +20,7 @@ from dashboard.error_log import error_category, error_ring_read
 from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
 from ta.models import MarketFeedState, ScanResult, ScanStatus, Symbol
 from ta.selectors import decimal_plain, market_data_last_fetch_at, price_latest
+from ta.structure_selectors import regimes_latest
 from trader.cycle.run import kill_switch_drawdown_pct
 from trader.models import CycleLog, CycleOutcome, Trade, TraderConfig, TraderStatus
 
@@ -60,6 +61,15 @@ def ta_signals() -> dict[str, dict[str, Any]]:
         symbol: {part: payload.get(part) for part in (*TA_SIGNAL_PARTS, "timestamp")}
         for symbol, payload in ta_results_latest().items()
     }
+
+
+REGIME_TIMEFRAME = "1h"
+
+
+def regimes_by_symbol() -> dict[str, dict[str, Any]]:
+    """The latest 1h market regime of every enabled coin that has one: ``{symbol: {regime,
+    strategy, adx, atr_pct_percentile, bb_width_percentile, compressed, ...}}``."""
+    return {row["symbol"]: row for row in regimes_latest(timeframe=REGIME_TIMEFRAME)}
 
 
 def _redis_json(key: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ta.analysis_selectors import ta_result_latest
@@ -45,6 +46,29 @@ def _markers(symbol: str) -> list[dict[str, Any]]:
     return markers
 
 
+def _structure(symbol: str, timeframe: str) -> dict[str, Any]:
+    """Swing points, active S/R zones, the Fibonacci setup and the regime of the chart's series
+    (from the structure engine's stored results; empty parts before its first run)."""
+    from ta.structure_selectors import fibonacci_levels, regime_latest, sr_levels, swings
+
+    levels = (sr_levels(symbol=symbol, timeframe=timeframe) or {}).get("levels", [])
+    return {
+        "levels": [level for level in levels if level["is_active"]],
+        "swings": (swings(symbol=symbol, timeframe=timeframe, limit=100) or {}).get("swings", []),
+        "fib": fibonacci_levels(symbol=symbol, timeframe=timeframe),
+        "regime": regime_latest(symbol=symbol, timeframe=timeframe),
+    }
+
+
+def _swing_markers(swing_points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"time": int(datetime.fromisoformat(point["timestamp"].replace("Z", "+00:00")).timestamp()),
+         "position": "aboveBar" if point["type"] == "high" else "belowBar", "shape": "circle",
+         "color": "#8b949e", "size": 0.5, "text": "H" if point["type"] == "high" else "L"}
+        for point in swing_points
+    ]
+
+
 def ta_explained(ta: dict[str, Any] | None) -> list[str]:
     """The TA result in plain sentences (empty when there is none)."""
     if not ta:
@@ -78,13 +102,16 @@ def symbol_detail(*, symbol: str, timeframe: str) -> dict[str, Any] | None:
     if not Symbol.objects.filter(symbol=symbol).exists():
         return None
     ta = ta_result_latest(symbol=symbol)
+    structure = _structure(symbol, timeframe)
+    markers = sorted(_markers(symbol) + _swing_markers(structure["swings"]), key=lambda marker: marker["time"])
     scan = ScanResult.objects.filter(symbol__symbol=symbol).values_list("payload", flat=True).first()
     return {
         "symbol": symbol,
         "timeframe": timeframe,
         "timeframes": TIMEFRAMES,
         "chart": {"candles": _candles(symbol, timeframe), "overlays": _overlays(symbol, timeframe),
-                  "markers": _markers(symbol)},
+                  "markers": markers, "levels": structure["levels"], "fib": structure["fib"]},
+        "structure": structure,
         "ta": ta,
         "scan": scan,
         "explained": ta_explained(ta),

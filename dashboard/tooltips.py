@@ -28,3 +28,11 @@ PNL_PCT = "P&L as % of the position's margin (TP/SL thresholds are measured the 
 LEVERAGE_POSITION = "Leverage of this position"
 TP_SL = "Take-profit / stop-loss trigger prices"
 KILL_SWITCH_DISTANCE = "Kill switch distance: drawdown points left before the kill switch closes everything"
+
+
+def regime_tip(regime: dict) -> str:
+    """The regime badge's tooltip: what the structure engine saw on 1h and the strategy it maps to."""
+    strategy = regime.get("strategy") or "none (open nothing)"
+    return (f"Market regime (1h): {str(regime.get('regime', '')).replace('_', ' ')}. "
+            f"ADX {regime.get('adx')}, ATR% percentile {regime.get('atr_pct_percentile')}, "
+            f"BB width percentile {regime.get('bb_width_percentile')}. Strategy: {strategy}.")

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from ta.services.analysis import analysis_scan
+from ta.services.structure import structure_scan
 from ta.testing.symbols import symbols_seed
 from ta.tests.analysis_data import candles_store
 
@@ -23,6 +24,7 @@ def scan_real_candles(klines_dir: Path, symbols: tuple[str, ...] = SCANNED) -> N
     for symbol in symbols:
         candles_store(klines_dir, symbol)
     analysis_scan(symbols=list(symbols))
+    structure_scan(symbols=list(symbols), timeframes=["1h"])
 
 
 @pytest.fixture

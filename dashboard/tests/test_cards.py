@@ -53,3 +53,12 @@ def test_payload_times_read_as_utc():
 
     assert when("2026-03-01T13:00:05.123+01:00") == "03-01 12:00:05 UTC"
     assert when(None) == "never" and when("soon") == "soon"
+
+
+def test_the_regime_badge_says_what_the_structure_engine_saw():
+    regime = {"regime": "trending_up", "strategy": "pullback", "adx": 31.2, "atr_pct_percentile": 55.0,
+              "bb_width_percentile": 60.0}
+    card = coin_card(COIN, ta=TA, signals=[], long_threshold=45, short_threshold=50, regime=regime)
+    assert (card["regime_text"], card["regime_class"]) == ("trending up", "green")
+    assert card["tip_regime"].startswith("Market regime (1h): trending up. ADX 31.2")
+    assert coin_card(COIN, ta=TA, signals=[], long_threshold=45, short_threshold=50)["regime"] is None

@@ -79,7 +79,7 @@ def test_a_blocked_market_data_source_is_an_api_error():
         ("API_ERROR", "market data (binance) blocked: 418 banned until 12:05")]
 
 
-def test_symbol_detail_marks_the_bots_entries_and_exits_and_explains_the_ta(scanned):
+def test_symbol_detail_marks_the_bots_trades_and_the_structure_and_explains_the_ta(scanned):
     from dashboard.symbol_selectors import symbol_detail
 
     opened = timezone.now() - timezone.timedelta(hours=1)
@@ -87,8 +87,14 @@ def test_symbol_detail_marks_the_bots_entries_and_exits_and_explains_the_ta(scan
                          entry_price=Decimal("3000"), exit_price=Decimal("2900"), leverage=5, margin=Decimal("600"),
                          opened_at=opened, closed_at=timezone.now(), close_reason="tp")
     detail = symbol_detail(symbol="ETHUSDT", timeframe="1h")
-    assert [(m["shape"], m["text"]) for m in detail["chart"]["markers"]] == [
+    markers = detail["chart"]["markers"]
+    assert [(m["shape"], m["text"]) for m in markers if m["text"] not in ("H", "L")] == [
         ("arrowDown", "short @ 3000"), ("circle", "exit tp @ 2900")]
+    swing_markers = [m for m in markers if m["text"] in ("H", "L")]
+    assert swing_markers and len(swing_markers) == len(detail["structure"]["swings"])
+    assert detail["structure"]["regime"]["regime"] in {"trending_up", "trending_down", "ranging", "high_volatility",
+                                                       "uncertain"}
+    assert all(level["is_active"] for level in detail["chart"]["levels"])
     assert len(detail["chart"]["candles"]) == 300 and set(detail["chart"]["overlays"]["ribbon"]) == {
         "8", "13", "21", "34", "55", "89"}
     assert detail["explained"][0].startswith("EMA ribbon (8/13/21/34/55/89) is ")

@@ -36,6 +36,18 @@
         priceLineVisible: false, lastValueVisible: false}).setData(data.overlays[band[0]][edge] || []);
     });
   });
+  (data.levels || []).forEach(function (level) {
+    const support = level.type === "support";
+    candles.createPriceLine({price: level.price, color: support ? "#3fb950" : "#f85149", lineWidth: 1,
+      lineStyle: LC.LineStyle.Solid, axisLabelVisible: true,
+      title: (support ? "S " : "R ") + level.touches + "x"});
+  });
+  if (data.fib) {
+    Object.keys(data.fib.levels).forEach(function (ratio) {
+      candles.createPriceLine({price: data.fib.levels[ratio], color: "#d29922", lineWidth: 1,
+        lineStyle: LC.LineStyle.Dotted, axisLabelVisible: false, title: "fib " + ratio});
+    });
+  }
   const first = data.candles[0].time;
   const markers = data.markers.filter(function (marker) { return marker.time >= first; });
   if (markers.length) { LC.createSeriesMarkers(candles, markers); }

@@ -35,6 +35,7 @@ def test_login_form_leads_to_the_scanner_with_a_card_per_coin(scanned_committed,
     assert "LONG" in btc.inner_text() and "SHORT" in btc.inner_text()
     assert " = " in btc.locator("[data-role=long-total]").inner_text(), "score shown as base + bonus = total"
     assert btc.locator(".ribbon").count() == 1 and btc.locator(".dot").count() == 1
+    assert btc.locator("[data-role=regime]").count() == 1, "the structure engine's regime shows on the card"
     assert page.locator(".card[data-symbol=AAVEUSDT]").inner_text().find("not scanned yet") > 0
     browser_page.screenshot("scanner")
     assert browser_page.console_errors == []
