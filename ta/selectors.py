@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from django.db.models import Max
+from django.db.models import Count, Max, Min
 
 from ta.models import Candle, MarketFeedState, Symbol
 from ta.sources.base import to_millis
@@ -102,8 +102,6 @@ def candles_payload(*, symbol: str, timeframe: str, limit: int) -> list[dict[str
 
 def series_coverage(*, symbol_id: int, timeframe: str, since: datetime) -> tuple[int, datetime | None, datetime | None]:
     """(count, first, last) open times of a series from ``since`` on, for gap detection."""
-    from django.db.models import Count, Min
-
     stats = Candle.objects.filter(symbol_id=symbol_id, timeframe=timeframe, open_time__gte=since).aggregate(
         count=Count("id"), first=Min("open_time"), last=Max("open_time")
     )

@@ -130,9 +130,35 @@ def market_fetch(
     """
     for timeframe in (*timeframes, *backfill_missing):
         timeframe_duration(timeframe)  # an unknown timeframe is a caller error: raise now
+    own_source = source is None
     source = source or source_from_settings()
-    backfill = backfill or settings.MARKET_DATA_BACKFILL_CANDLES
-    wall_now = wall_now or datetime.now(tz=UTC)
+    try:
+        return _run(
+            source=source,
+            timeframes=timeframes,
+            symbols=symbols,
+            backfill=backfill or settings.MARKET_DATA_BACKFILL_CANDLES,
+            wall_now=wall_now or datetime.now(tz=UTC),
+            extend_history=extend_history,
+            backfill_missing=backfill_missing,
+            on_page=on_page,
+        )
+    finally:
+        if own_source and hasattr(source, "close"):
+            source.close()  # the Binance client's connection pool
+
+
+def _run(
+    *,
+    source: CandleSource,
+    timeframes: Sequence[str],
+    symbols: Sequence[str] | None,
+    backfill: int,
+    wall_now: datetime,
+    extend_history: bool,
+    backfill_missing: Sequence[str],
+    on_page: Callable[[str, str, int], None] | None,
+) -> FetchReport:
     market_now = source.market_now(wall_now=wall_now)
     report = FetchReport(source=source.name, market_now=market_now)
 
@@ -181,7 +207,7 @@ def market_fetch(
         changed = report.symbols_changed
         fetched = list(dict.fromkeys(outcome.timeframe for outcome in report.series if outcome.changed))
         transaction.on_commit(
-            lambda: candles_updated.send(sender=market_fetch, symbols=changed, timeframes=fetched, source=source.name)
+            lambda: candles_updated.send(sender=market_fetch, symbols=changed, timeframes=fetched, source=report.source)
         )
     return report
 
