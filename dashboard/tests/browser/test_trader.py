@@ -115,12 +115,12 @@ def test_symbol_settings_and_login_pages(scanned_committed, browser_page, logged
     page.wait_for_selector("#chart canvas")
     assert "EMA ribbon" in page.locator("main").inner_text()
     assert "market structure (5m)" in page.locator("main").inner_text().lower()
-    logged_in_page.screenshot("symbol")
     page.click("a[href='?tf=1h']")
     page.wait_for_selector("#chart canvas")
     assert page.url.endswith("?tf=1h")
     assert "Regime" in page.locator("main").inner_text() and "not computed yet" not in page.locator(
         "main").inner_text(), "the 1h structure was computed by the fixture"
+    logged_in_page.screenshot("symbol")
 
     page = logged_in_page.open("/settings")
     assert "not configured" in page.locator("#credentials").inner_text()
