@@ -38,7 +38,7 @@ class TraderConfigAdmin(SingletonAdmin):
         ("Exits", {"fields": ("tp_pct", "sl_pct", "trailing_stop")}),
         ("Safety", {"fields": ("kill_switch_drawdown_pct", "kill_switch_reference", "circuit_breaker_threshold")}),
         ("Signals", {"fields": ("scan_interval_minutes", "long_threshold", "short_threshold", "use_ta_signals",
-                                "ta_bonus_cap")}),
+                                "ta_bonus_cap", "strategies", "use_regime_mapping")}),
         ("Coins", {"fields": ("coin_whitelist", "coin_blacklist")}),
         (None, {"fields": ("updated_at",)}),
     )

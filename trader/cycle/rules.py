@@ -30,6 +30,8 @@ class Candidate:
     ta_bonus: int
     scanned_at: datetime
     price: Decimal | None
+    strategy: str = "scanner"
+    signal_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,10 @@ def entry_plan(
 
     check("enabled", account.enabled, "trading is enabled" if account.enabled else "trading is disabled")
     check("unlocked", account.lock is None, "no lock" if account.lock is None else f"locked: {account.lock}")
-    check("score", score >= threshold, f"score {score} vs threshold {threshold}")
+    if candidate.strategy == "scanner":
+        check("score", score >= threshold, f"score {score} vs threshold {threshold}")
+    else:  # the strategy itself decided; its strength (0-100) is the score for leverage and the log
+        check("signal", True, f"{candidate.strategy}: {candidate.signal_reason}")
     age_s = (now - candidate.scanned_at).total_seconds()
     check("fresh_signal", age_s <= max_signal_age_s, f"scanned {age_s:.0f} s ago (limit {max_signal_age_s} s)")
     whitelisted = not settings.coin_whitelist or candidate.symbol in settings.coin_whitelist

@@ -305,7 +305,8 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
     account = Account(enabled=status.enabled, lock=status.get_lock_kind_display() if status.is_locked else None,
                       equity=balance.equity, available=balance.available,
                       open_symbols={p.symbol for p in positions})
-    candidates = scan_candidates(settings=settings)
+    candidates = scan_candidates(settings=settings, strategies=list(config.strategies),
+                                 use_regime_mapping=config.use_regime_mapping)
     state.log.symbols_scanned = len(candidates)
     markets = {m.symbol: m for m in exchange.markets()} if candidates else {}
     for candidate in candidates:
@@ -327,7 +328,8 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
                 outcome = Decision.Outcome.ENTERED
                 account.open_symbols.add(candidate.symbol)
                 account.available -= plan.margin
-                state.act(f"opened {candidate.side} {candidate.symbol} at score {plan.score} ({plan.leverage}x)")
+                via = "" if candidate.strategy == "scanner" else f" by {candidate.strategy}"
+                state.act(f"opened {candidate.side} {candidate.symbol} at score {plan.score} ({plan.leverage}x){via}")
                 try:
                     protective_orders_set(trade=trade, exchange=exchange, tp_pct=config.tp_pct,
                                           sl_pct=config.sl_pct, trailing_stop=config.trailing_stop)
@@ -335,6 +337,7 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
                     state.fail(f"protective orders for {candidate.symbol} not placed: {error}", error=error)
         Decision.objects.create(
             cycle=state.log, correlation_id=correlation_id, symbol=candidate.symbol, side=candidate.side,
+            strategy=candidate.strategy,
             base_score=candidate.base_score, ta_bonus=plan.ta_bonus_counted, score=plan.score,
             threshold=plan.threshold, verdicts=[v.as_dict() for v in plan.verdicts], outcome=outcome, reason=reason,
         )

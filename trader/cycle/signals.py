@@ -1,35 +1,80 @@
-"""What the cycle reads from the analysis side: the latest scan and the market data's age.
+"""What the cycle reads from the analysis side: candidates from the latest scan and from the
+strategies the config allows, and the market data's age.
 
-Read from the database (``ta``'s ScanResult and Candle rows), so the trader works with
-Redis down. Nothing here recomputes a score.
+Read from the database (``ta``'s ScanResult, MarketRegime and Candle rows), so the trader
+works with Redis down. Nothing here recomputes a scanner score.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Max
 
-from ta.models import Candle, ScanResult, ScanStatus
-from ta.selectors import price_latest
-from trader.cycle.rules import Candidate, EntrySettings, candidate_best_side
+from ta.engine.strategies.registry import strategies_allowed, strategy_get
+from ta.models import Candle, ScanResult, ScanStatus, Symbol
+from ta.selectors import candles_frame, price_latest
+from ta.structure_selectors import regime_latest
+from trader.cycle.rules import Candidate, EntrySettings, candidate_best_side, score_counted, threshold_for
 
 FIVE_MINUTES = timedelta(minutes=5)
 STALE_AFTER_CANDLES = 3
+STRATEGY_CANDLES = 300  # 5m candles a strategy sees (25 h: covers every strategy's warm-up)
+SCANNER = "scanner"
 
 
-def scan_candidates(*, settings: EntrySettings) -> list[Candidate]:
-    """Each enabled symbol's best side from its latest usable scan, strongest first."""
+def scan_candidates(*, settings: EntrySettings, strategies: list[str] | None = None,
+                    use_regime_mapping: bool = False) -> list[Candidate]:
+    """One candidate per enabled symbol, strongest first.
+
+    Per symbol, the strategies that may open (``strategies``, narrowed to the one the coin's
+    regime maps to when ``use_regime_mapping``) are asked in the configured order; the first
+    that wants to trade (the scanner: its score reaches the threshold; another strategy: it
+    signals) gives the candidate. When none wants to, the scanner's best side is still the
+    candidate, so the decision log says why nothing was traded.
+    """
+    strategies = strategies or [SCANNER]
+    scans = {row.symbol.symbol: row for row in
+             ScanResult.objects.filter(symbol__enabled=True, status=ScanStatus.OK).select_related("symbol")}
+    symbols = (list(Symbol.objects.filter(enabled=True).values_list("symbol", flat=True))
+               if strategies != [SCANNER] else list(scans))
     candidates = []
-    rows = ScanResult.objects.filter(symbol__enabled=True, status=ScanStatus.OK).select_related("symbol")
-    for row in rows:
-        candidates.append(candidate_best_side(
-            symbol=row.symbol.symbol, long_score=row.long_score, short_score=row.short_score,
-            long_bonus=row.ta_long_bonus, short_bonus=row.ta_short_bonus, scanned_at=row.computed_at,
-            price=price_latest(symbol=row.symbol.symbol), settings=settings,
-        ))
-    return sorted(candidates, key=lambda c: c.base_score + (c.ta_bonus if settings.use_ta_signals else 0),
-                  reverse=True)
+    for symbol in symbols:
+        regime = regime_latest(symbol=symbol) if use_regime_mapping else None
+        allowed = strategies_allowed(allowed=strategies, regime=regime["regime"] if regime else None,
+                                     use_regime_mapping=use_regime_mapping)
+        candidate = _candidate_for(symbol=symbol, allowed=allowed, scan=scans.get(symbol), settings=settings)
+        if candidate is not None:
+            candidates.append(candidate)
+    return sorted(candidates, key=lambda c: score_counted(candidate=c, settings=settings)[0], reverse=True)
+
+
+def _candidate_for(*, symbol: str, allowed: list[str], scan: ScanResult | None,
+                   settings: EntrySettings) -> Candidate | None:
+    scanner_candidate = None
+    price = price_latest(symbol=symbol)
+    frame = None
+    for name in allowed:
+        if name == SCANNER:
+            if scan is None:
+                continue
+            scanner_candidate = candidate_best_side(
+                symbol=symbol, long_score=scan.long_score, short_score=scan.short_score,
+                long_bonus=scan.ta_long_bonus, short_bonus=scan.ta_short_bonus, scanned_at=scan.computed_at,
+                price=price, settings=settings,
+            )
+            if score_counted(candidate=scanner_candidate, settings=settings)[0] >= threshold_for(
+                    scanner_candidate.side, settings):
+                return scanner_candidate
+            continue
+        if frame is None:
+            frame = candles_frame(symbol=symbol, timeframe="5m", limit=STRATEGY_CANDLES)
+        signal = strategy_get(name).generate_signal(frame)
+        if signal is not None:
+            candle_time = datetime.fromtimestamp(signal.candle_time_ns / 1e9, tz=UTC)
+            return Candidate(symbol=symbol, side=signal.side, base_score=round(signal.strength), ta_bonus=0,
+                             scanned_at=candle_time, price=price, strategy=name, signal_reason=signal.reason)
+    return scanner_candidate
 
 
 def market_data_staleness(*, now: datetime) -> str | None:

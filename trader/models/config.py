@@ -38,6 +38,24 @@ def validate_leverage_rules(rules: Any) -> None:
             raise ValidationError(f"leverage_rules[{key!r}] must be a whole number from 1 to {MAX_EXCHANGE_LEVERAGE}")
 
 
+def default_strategies() -> list[str]:
+    return ["scanner"]
+
+
+def validate_strategies(names: Any) -> None:
+    """A non-empty list of registered strategy names (ta/engine/strategies), no repeats."""
+    from ta.engine.strategies.registry import strategy_names_validate
+
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ValidationError('strategies must be a non-empty list of names, e.g. ["scanner"]')
+    if len(set(names)) != len(names):
+        raise ValidationError("lists a strategy twice")
+    try:
+        strategy_names_validate(names)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
 def validate_symbol_list(symbols: Any) -> None:
     """A list of exchange symbols such as ``BTCUSDT`` (upper case, USDT-quoted, no repeats)."""
     if not isinstance(symbols, list):
@@ -120,6 +138,15 @@ class TraderConfig(models.Model):
     )
     ta_bonus_cap = models.PositiveSmallIntegerField(
         default=30, validators=_int_range(0, MAX_TA_BONUS), help_text="Most the TA bonus may add (0-45)."
+    )
+    strategies = models.JSONField(
+        default=default_strategies, validators=[validate_strategies],
+        help_text='Strategies that may open positions, e.g. ["scanner", "supertrend"] (default: the scanner only).',
+    )
+    use_regime_mapping = models.BooleanField(
+        default=False,
+        help_text="Only the strategy the coin's regime maps to may open (trending: supertrend, ranging: mean "
+        "reversion, high volatility: squeeze breakout, uncertain: none), if it is in strategies.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -76,6 +76,7 @@ class Trade(models.Model):
     best_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True,
                                      help_text="Best price since entry (trailing stop).")
     entry_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    strategy = models.CharField(max_length=30, default="scanner", help_text="The strategy that opened it.")
     adopted = models.BooleanField(default=False, help_text="Found on the exchange, not opened by the bot.")
     note = models.TextField(blank=True)
 
@@ -148,6 +149,7 @@ class Decision(models.Model):
     correlation_id = models.CharField(max_length=40, db_index=True)
     symbol = models.CharField(max_length=30, db_index=True)
     side = models.CharField(max_length=5, choices=Side.choices)
+    strategy = models.CharField(max_length=30, default="scanner")
     base_score = models.PositiveSmallIntegerField()
     ta_bonus = models.PositiveSmallIntegerField(default=0, help_text="Counted only when use_ta_signals is on.")
     score = models.PositiveSmallIntegerField(help_text="The score the rules compared.")

@@ -71,6 +71,9 @@ def position_open(*, plan: EntryPlan, exchange: Exchange, mode: str, correlation
         OrderIntent.objects.filter(pk=intent.pk).update(state=OrderIntent.State.REJECTED, detail=str(error))
         raise
     trade = intent_complete_open(intent=intent, order=order, entry_score=plan.score)
+    if candidate.strategy != trade.strategy:
+        Trade.objects.filter(pk=trade.pk).update(strategy=candidate.strategy)
+        trade.strategy = candidate.strategy
     return trade
 
 

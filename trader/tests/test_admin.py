@@ -23,6 +23,7 @@ def _form(**overrides):
     data["leverage_rules"] = '{"60+": 7, "default": 5}'
     data["coin_whitelist"] = "[]"
     data["coin_blacklist"] = "[]"
+    data["strategies"] = '["scanner"]'
     data.update(overrides)
     return {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
 

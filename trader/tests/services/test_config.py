@@ -28,6 +28,7 @@ def test_defaults_are_the_bots_former_hard_coded_values():
         "kill_switch_reference": "starting_balance", "tp_pct": 5.0, "sl_pct": 3.0, "trailing_stop": True,
         "circuit_breaker_threshold": 3, "scan_interval_minutes": 5, "long_threshold": 45, "short_threshold": 50,
         "coin_whitelist": [], "coin_blacklist": [], "use_ta_signals": False, "ta_bonus_cap": 30,
+        "strategies": ["scanner"], "use_regime_mapping": False,
     }
 
 
