@@ -1,0 +1,396 @@
+"""The portfolio simulation: every symbol's steps on one clock, one account, the live rules.
+
+Per step (one candle of the step timeframe, all symbols at once), in the live cycle's
+order (``trader.cycle.run``: exits before entries):
+
+1. Protective orders inside the candle. The live bot keeps a stop-loss and a
+   take-profit on the exchange at ``protective_levels`` (rounded to the tick). If the
+   candle's low/high touches the stop it fills there (at the open when the candle
+   opened beyond it); otherwise, if it touches the take-profit, that fills (same gap
+   rule). **When a candle touches both, the stop fills first** (we cannot know the
+   path inside the candle; assuming the worse outcome keeps results honest).
+2. The cycle at the candle's close: ``exit_decide`` on the close updates the best
+   price and closes on TP/SL/trailing at the close (a trailing stop moved by this
+   close protects from the next candle on, as the live watchdog re-places it).
+3. Funding at 00/08/16 UTC on open positions (when a rate is set).
+4. Kill switch: drawdown from the starting balance at the close -> close all, stop.
+5. Entries: symbols whose best side passes its threshold, strongest first, each
+   through ``entry_plan`` (the live rules and sizing) and filled at the close as a
+   market order on the simulator (slippage and taker fee).
+
+Fills, fees, margin and liquidation are the paper exchange's engine
+(``coinex.simulator.SimulatedAccount``) on a simulated clock. Positions still open
+at the end are closed at the last close (reason ``end``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import numpy as np
+
+from coinex.dto import MarginMode, OrderSide, OrderType
+from coinex.errors import OrderRejected
+from coinex.simulator.engine import SimulatedAccount
+from coinex.simulator.state import SimState
+from trader.backtest.data import SymbolHistory, step_bounds
+from trader.backtest.settings import BacktestSettings
+from trader.backtest.strategy import BacktestStrategy, SideScores
+from trader.cycle.exits import exit_decide, protective_levels
+from trader.cycle.rules import Account, EntryPlan, candidate_best_side, entry_plan
+from trader.models import Side
+
+NS_PER_HOUR = 3_600 * 1_000_000_000
+FUNDING_EVERY_NS = 8 * NS_PER_HOUR
+REASON_END = "end"
+REASON_KILL_SWITCH = "kill_switch"
+PROGRESS_EVERY_STEPS = 500
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class TradeResult:
+    """One closed trade; prices are fills (after slippage), ``pnl`` is net of both fees and funding (USDT)."""
+
+    symbol: str
+    side: str
+    entry_time: datetime
+    entry_price: Decimal
+    exit_time: datetime | None = None
+    exit_price: Decimal | None = None
+    amount: Decimal = Decimal(0)
+    leverage: int = 1
+    margin: Decimal = Decimal(0)
+    fees: Decimal = Decimal(0)
+    funding: Decimal = Decimal(0)
+    pnl: Decimal = Decimal(0)
+    reason: str = ""
+    score: int = 0
+    ta_bonus: int = 0
+    strategy: str = ""
+    best_price: Decimal | None = None
+    cache: dict = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class RunResult:
+    """Trades (in closing order), the equity at every step's close, and the run's frame."""
+
+    trades: list[TradeResult]
+    times_ns: np.ndarray
+    equity: np.ndarray
+    exposure: np.ndarray
+    starting_balance: Decimal
+    candles: int
+    kill_switch_at: datetime | None = None
+    rejected_orders: int = 0
+    strategy: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _decimal(value: float) -> Decimal:
+    """A candle price as the Decimal of its shortest repr (the CSV's own digits)."""
+    return Decimal(repr(float(value)))
+
+
+def _when(ns: int) -> datetime:
+    return datetime.fromtimestamp(ns / 1e9, tz=UTC)
+
+
+@dataclass
+class _Grid:
+    """Every symbol's step candles on the union of their open times (NaN where a symbol has none)."""
+
+    times_ns: np.ndarray
+    symbols: list[str]
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    long_score: np.ndarray
+    short_score: np.ndarray
+    long_bonus: np.ndarray
+    short_bonus: np.ndarray
+    valid: np.ndarray
+
+
+def _grid(histories: list[SymbolHistory], scores: list[SideScores], timeframe: str,
+          start: datetime | None, end: datetime | None) -> _Grid:
+    ranges = []
+    for history in histories:
+        frame = history.frames[timeframe]
+        first, stop = step_bounds(frame, start=start, end=end)
+        ranges.append((frame.index.as_unit("ns").asi8, frame, first, stop))
+    times = np.unique(np.concatenate([times_ns[first:stop] for times_ns, _frame, first, stop in ranges]))
+    shape = (times.size, len(histories))
+    arrays = {name: np.full(shape, np.nan) for name in ("open", "high", "low", "close")}
+    ints = {name: np.zeros(shape, dtype=np.int64) for name in ("long_score", "short_score", "long_bonus",
+                                                                "short_bonus")}
+    valid = np.zeros(shape, dtype=bool)
+    for column, ((times_ns, frame, first, stop), score) in enumerate(zip(ranges, scores, strict=True)):
+        rows = np.searchsorted(times, times_ns[first:stop])
+        for name in arrays:
+            arrays[name][rows, column] = frame[name].to_numpy(dtype=np.float64)[first:stop]
+        for name in ints:
+            ints[name][rows, column] = getattr(score, name)[first:stop]
+        valid[rows, column] = score.valid[first:stop]
+    return _Grid(times, [h.symbol for h in histories], valid=valid, **arrays, **ints)
+
+
+def _passing(grid: _Grid, settings: BacktestSettings) -> np.ndarray:
+    """Steps x symbols where the best side's counted score reaches its threshold (what ``entry_plan``'s
+    score rule would pass); only these are evaluated by ``entry_plan``."""
+    entry = settings.entry
+    cap = entry.ta_bonus_cap if entry.use_ta_signals else 0
+    long_counted = grid.long_score + np.minimum(grid.long_bonus, cap)
+    short_counted = grid.short_score + np.minimum(grid.short_bonus, cap)
+    return grid.valid & ((long_counted >= entry.long_threshold) | (short_counted >= entry.short_threshold))
+
+
+class PortfolioRun:
+    """One run over ``histories`` with ``strategy`` and ``settings`` (see the module docstring)."""
+
+    @property
+    def now(self) -> datetime:
+        """The simulated clock: the close time of the current step."""
+        return _when(self.now_ns)
+
+    def __init__(self, *, histories: list[SymbolHistory], strategy: BacktestStrategy, settings: BacktestSettings,
+                 start: datetime | None = None, end: datetime | None = None,
+                 progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.strategy = strategy
+        self.progress = progress
+        timeframe = strategy.timeframes[0]
+        scores = [strategy.scores(history) for history in histories]
+        self.grid = _grid(histories, scores, timeframe, start, end)
+        self.now_ns = int(self.grid.times_ns[0]) if self.grid.times_ns.size else 0
+        self.markets = settings.markets_effective()
+        self.account = SimulatedAccount(state=SimState(wallet=settings.starting_balance), markets=self.markets,
+                                        clock=lambda: self.now, slippage_rate=settings.slippage_rate)
+        self.open: dict[str, TradeResult] = {}
+        self.trades: list[TradeResult] = []
+        self.rejected = 0
+        self.columns = {symbol: index for index, symbol in enumerate(self.grid.symbols)}
+        self._account_cache()
+        step_ns = int(np.median(np.diff(self.grid.times_ns))) if self.grid.times_ns.size > 1 else 300 * 10**9
+        self.step_ns = step_ns
+
+    # --- fills on the simulator ------------------------------------------------------------
+    def _close(self, symbol: str, price: Decimal, reason: str) -> None:
+        """Close ``symbol`` with a market order with the mark at ``price`` (slippage and fee apply)."""
+        trade = self.open.pop(symbol)
+        self.account.price_update(symbol=symbol, price=price)
+        if symbol not in self.account.state.positions:  # liquidated by the move to ``price``
+            order = self.account.triggered[-1]
+            reason = "liquidation"
+        else:
+            order = self.account.position_close(symbol=symbol, amount=None, client_id=None)
+        trade.exit_time = self.now
+        trade.exit_price = order.filled_value / order.filled_amount if order.filled_amount else price
+        trade.fees += order.fee
+        trade.pnl = order.realized_pnl - trade.fees + trade.funding
+        trade.reason = reason
+        self.trades.append(trade)
+        self._account_cache()
+
+    def _account_cache(self) -> None:
+        """Floats of the wallet and open positions for the per-step equity (refreshed after each fill).
+
+        Finished orders are dropped from the simulator: the backtest places market orders
+        only, and the simulator scans its order book on every price update."""
+        orders = self.account.state.orders
+        for order_id in [i for i, o in orders.items() if o.status.is_final]:
+            del orders[order_id]
+        self.wallet = float(self.account.state.wallet)
+        self.positions_f = [
+            (p.symbol, float(p.entry_price), float(p.amount) * (1.0 if p.side.value == "long" else -1.0),
+             float(p.margin)) for p in self.account.state.positions.values()
+        ]
+
+    def _open(self, plan: EntryPlan, price: Decimal) -> None:
+        candidate = plan.candidate
+        symbol = candidate.symbol
+        try:
+            self.account.price_update(symbol=symbol, price=price)
+            self.account.leverage_set(symbol=symbol, leverage=plan.leverage, margin_mode=MarginMode.ISOLATED)
+            side = OrderSide.BUY if candidate.side == Side.LONG else OrderSide.SELL
+            order = self.account.order_place(symbol=symbol, side=side, type=OrderType.MARKET, amount=plan.amount,
+                                             price=None, client_id=None)
+        except OrderRejected:
+            self.rejected += 1
+            return
+        position = self.account.state.positions[symbol]
+        self.open[symbol] = TradeResult(
+            symbol=symbol, side=str(candidate.side), entry_time=self.now, entry_price=order.filled_value / order.amount,
+            amount=order.amount, leverage=plan.leverage, margin=position.margin, fees=order.fee, score=plan.score,
+            ta_bonus=plan.ta_bonus_counted, strategy=self.strategy.name,
+        )
+        self._levels(self.open[symbol])
+        self._account_cache()
+
+    # --- the steps ---------------------------------------------------------------------------
+    def _levels(self, trade: TradeResult) -> None:
+        """Cache the position's protective prices as floats (recomputed when the best price moves).
+
+        ``stop``/``take``: the exchange's orders (``protective_levels`` rounded to the tick);
+        ``hold_low``/``hold_high``: the closes strictly between which ``exit_decide`` provably
+        returns no exit (its own unrounded TP/SL and trailing levels)."""
+        settings, market = self.settings, self.markets[trade.symbol]
+        levels = protective_levels(side=trade.side, entry_price=trade.entry_price, leverage=trade.leverage,
+                                   best_price=trade.best_price, tp_pct=settings.tp_pct, sl_pct=settings.sl_pct,
+                                   trailing_stop=settings.trailing_stop)
+        stop, take = float(levels.stop_loss), float(levels.take_profit)
+        trade.cache = {
+            "stop": float(market.price_round(levels.stop_loss)), "take": float(market.price_round(levels.take_profit)),
+            "trailing": levels.trailing_active, "long": trade.side == Side.LONG,
+            "hold_low": min(stop, take), "hold_high": max(stop, take),
+            "best": float(trade.best_price) if trade.best_price is not None else None,
+        }
+
+    def _protective(self, column: int, step: int, trade: TradeResult) -> None:
+        """Step 1 of the module docstring for one open position."""
+        grid, cache = self.grid, trade.cache
+        high, low = grid.high[step, column], grid.low[step, column]
+        if np.isnan(high):
+            return
+        long, stop, take = cache["long"], cache["stop"], cache["take"]
+        if (low <= stop) if long else (high >= stop):
+            candle_open = grid.open[step, column]
+            fill = min(candle_open, stop) if long else max(candle_open, stop)
+            self._close(trade.symbol, _decimal(fill), "trailing" if cache["trailing"] else "sl")
+        elif (high >= take) if long else (low <= take):
+            candle_open = grid.open[step, column]
+            fill = max(candle_open, take) if long else min(candle_open, take)
+            self._close(trade.symbol, _decimal(fill), "tp")
+
+    def _cycle_exit(self, column: int, step: int, trade: TradeResult) -> None:
+        """Step 2: the live cycle's ``exit_decide`` at the candle's close.
+
+        Fast path: a close strictly inside the hold band that is not a new best price
+        cannot change the decision (no exit, same best price), so it is skipped."""
+        close = self.grid.close[step, column]
+        if np.isnan(close):
+            return
+        cache = trade.cache
+        best = cache["best"]
+        new_best = best is None or (close > best if cache["long"] else close < best)
+        if not new_best and cache["hold_low"] < close < cache["hold_high"]:
+            return
+        price = _decimal(close)
+        decision = exit_decide(side=trade.side, entry_price=trade.entry_price, price=price, leverage=trade.leverage,
+                               best_price=trade.best_price, tp_pct=self.settings.tp_pct,
+                               sl_pct=self.settings.sl_pct, trailing_stop=self.settings.trailing_stop)
+        if decision.reason is not None:
+            trade.best_price = decision.best_price
+            self._close(trade.symbol, price, str(decision.reason))
+        elif decision.best_price != trade.best_price:
+            trade.best_price = decision.best_price
+            self._levels(trade)
+
+    def _funding(self) -> None:
+        rate = self.settings.funding_rate_8h
+        for symbol, trade in self.open.items():
+            trade.funding += self.account.funding_apply(symbol=symbol, rate=rate)
+
+    def _entries(self, step: int, columns: np.ndarray) -> None:
+        """Step 5: candidates strongest first through ``entry_plan``, as ``trader.cycle.run._entries``."""
+        grid, entry = self.grid, self.settings.entry
+        candidates = []
+        for column in columns:
+            close = grid.close[step, column]
+            candidates.append(candidate_best_side(
+                symbol=grid.symbols[column], long_score=int(grid.long_score[step, column]),
+                short_score=int(grid.short_score[step, column]), long_bonus=int(grid.long_bonus[step, column]),
+                short_bonus=int(grid.short_bonus[step, column]), scanned_at=self.now,
+                price=_decimal(close), settings=entry))
+        # Same order as trader.cycle.signals.scan_candidates.
+        candidates.sort(key=lambda c: c.base_score + (c.ta_bonus if entry.use_ta_signals else 0), reverse=True)
+        for symbol in self.open:
+            close = grid.close[step, self.columns[symbol]]
+            if close == close:
+                self.account.price_update(symbol=symbol, price=_decimal(close))
+        balance = self.account.balance()
+        account = Account(enabled=True, lock=None, equity=balance.equity, available=balance.available,
+                          open_symbols=set(self.open))
+        for candidate in candidates:
+            if len(account.open_symbols) >= entry.max_positions:
+                break  # every further plan fails max_positions
+            plan = entry_plan(candidate=candidate, settings=entry, account=account, markets=self.markets,
+                              now=self.now, max_signal_age_s=0)
+            if not plan.passed:
+                continue
+            self._open(plan, candidate.price)
+            if candidate.symbol in self.open:
+                account.open_symbols.add(candidate.symbol)
+                account.available = self.account.available()
+
+    def _equity(self, step: int, columns: dict[str, int]) -> tuple[float, float]:
+        """(equity at the closes, margin in positions) in USDT, as floats for the curve."""
+        equity, margin = self.wallet, 0.0
+        for symbol, entry, signed_amount, position_margin in self.positions_f:
+            close = self.grid.close[step, columns[symbol]]
+            if close == close:  # not NaN: a symbol without a candle keeps its entry as mark
+                equity += (close - entry) * signed_amount
+            margin += position_margin
+        return equity, margin
+
+    def run(self) -> RunResult:
+        """Simulate every step; returns the trades and the equity curve."""
+        grid, settings = self.grid, self.settings
+        columns = self.columns
+        passing = _passing(grid, settings)
+        steps_with_candidates = np.nonzero(passing.any(axis=1))[0]
+        candidate_steps = set(steps_with_candidates.tolist())
+        total = grid.times_ns.size
+        equity = np.empty(total)
+        exposure = np.empty(total)
+        kill_switch_at = None
+        starting = float(settings.starting_balance)
+        for step in range(total):
+            open_ns = int(grid.times_ns[step])
+            close_ns = open_ns + self.step_ns
+            self.now_ns = close_ns
+            for symbol in list(self.open):
+                self._protective(columns[symbol], step, self.open[symbol])
+            for symbol in list(self.open):
+                self._cycle_exit(columns[symbol], step, self.open[symbol])
+            if settings.funding_rate_8h and self.open and close_ns % FUNDING_EVERY_NS < self.step_ns:
+                self._funding()
+            value, margin = self._equity(step, columns)
+            if kill_switch_at is None and settings.kill_switch_drawdown_pct is not None and \
+                    (starting - value) / starting * 100 >= float(settings.kill_switch_drawdown_pct):
+                kill_switch_at = self.now
+                self._close_all(step, columns, REASON_KILL_SWITCH)
+                value, margin = self._equity(step, columns)
+            if kill_switch_at is None and step in candidate_steps:
+                self._entries(step, np.nonzero(passing[step])[0])
+                value, margin = self._equity(step, columns)
+            equity[step], exposure[step] = value, margin
+            if self.progress and (step % PROGRESS_EVERY_STEPS == 0 or step == total - 1):
+                self.progress(step + 1, total)
+        if total:
+            self._close_all(total - 1, columns, REASON_END)
+            equity[-1] = float(self.account.state.wallet)
+        return RunResult(trades=self.trades, times_ns=grid.times_ns + self.step_ns, equity=equity,
+                         exposure=exposure, starting_balance=settings.starting_balance,
+                         candles=int(np.count_nonzero(~np.isnan(grid.close))), kill_switch_at=kill_switch_at,
+                         rejected_orders=self.rejected, strategy=self.strategy.name)
+
+    def _close_all(self, step: int, columns: dict[str, int], reason: str) -> None:
+        for symbol in list(self.open):
+            close = self.grid.close[step, columns[symbol]]
+            price = _decimal(close) if not np.isnan(close) else self.account.mark_price(symbol)
+            self._close(symbol, price, reason)
+
+
+def backtest_run(*, histories: list[SymbolHistory], strategy: BacktestStrategy, settings: BacktestSettings,
+                 start: datetime | None = None, end: datetime | None = None,
+                 progress: Progress | None = None) -> RunResult:
+    """Run ``strategy`` over ``histories`` from ``start`` to ``end`` (open times; None = all) with ``settings``."""
+    return PortfolioRun(histories=histories, strategy=strategy, settings=settings, start=start, end=end,
+                        progress=progress).run()
