@@ -48,6 +48,16 @@ CONTROL_EXAMPLES = [
 ]
 
 
+CONTROL_RESULT_EXAMPLE = OpenApiExample("Stopped", response_only=True, value={
+    "action": "stop",
+    "status": {"mode": "dry-run", "enabled": False, "state": "disabled", "locked": False,
+               "lock": {"kind": None, "reason": None, "locked_at": None}, "lockfile": {"path": None, "present": False},
+               "started_at": "2026-03-01T09:00:00Z", "uptime_s": 10800, "last_cycle_at": "2026-03-01T11:55:00Z",
+               "last_scan_at": "2026-03-01T11:59:30Z", "last_trade_at": None, "starting_balance": "1000",
+               "equity_peak": "1000", "consecutive_failures": 0},
+})
+
+
 class ControlResultSerializer(serializers.Serializer):
     action = serializers.CharField()
     status = StatusSerializer()
@@ -67,3 +77,30 @@ class TraderLogsSerializer(serializers.Serializer):
     errors = LogEntrySerializer(many=True, help_text="Log records at error level or above.")
     signals = DecisionSerializer(many=True, help_text="Signals and whether they were acted on.")
     cycles = CycleSerializer(many=True, help_text="Cycle summaries.")
+
+
+CLOSE_EXAMPLE = OpenApiExample("Closed", response_only=True,
+                               value={"symbol": "BTCUSDT", "closed": True, "detail": "closed", "pnl": "12.48"})
+CLOSE_REQUEST_EXAMPLE = OpenApiExample("Close BTCUSDT", request_only=True, value={"symbol": "BTCUSDT"})
+
+OVERVIEW_PAUSED_EXAMPLE = OpenApiExample("Paused: no exchange in use", response_only=True, value={
+    "status": {"mode": "paused", "enabled": True, "state": "enabled", "locked": False,
+               "lock": {"kind": None, "reason": None, "locked_at": None}, "lockfile": {"path": None, "present": False},
+               "started_at": None, "uptime_s": None, "last_cycle_at": None, "last_scan_at": "2026-03-01T11:59:30Z",
+               "last_trade_at": None, "starting_balance": None, "equity_peak": None, "consecutive_failures": 0},
+    "config": {"position_size_pct": 5.0, "max_positions": 3, "max_leverage": 10,
+               "leverage_rules": {"60+": 7, "default": 5}, "kill_switch_drawdown_pct": 50.0,
+               "kill_switch_reference": "starting_balance", "tp_pct": 5.0, "sl_pct": 3.0, "trailing_stop": True,
+               "circuit_breaker_threshold": 3, "scan_interval_minutes": 5, "long_threshold": 45,
+               "short_threshold": 50, "coin_whitelist": [], "coin_blacklist": [], "use_ta_signals": False,
+               "ta_bonus_cap": 30},
+    "positions": None, "balance": None,
+    "exchange": {"available": False, "detail": "the trader is paused: switch to dry-run or live to act on positions"},
+})
+
+TRADER_LOGS_EXAMPLE = OpenApiExample("Quiet so far", response_only=True, value={
+    "trades": [], "signals": [], "cycles": [],
+    "errors": [{"timestamp": "2026-03-01T12:00:01+00:00", "level": "error", "category": "TRADE",
+                "logger": "trader.services.positions", "message": "could not close ETHUSDT: order rejected",
+                "metadata": {}}],
+})

@@ -22,7 +22,7 @@ from trader.api.serializers.account import (
     PositionSerializer,
 )
 from trader.api.serializers.common import OUTCOMES_EXAMPLE, CloseOutcomeSerializer, CloseOutcomesSerializer, responses
-from trader.api.serializers.control import ClosePositionSerializer
+from trader.api.serializers.control import CLOSE_EXAMPLE, ClosePositionSerializer
 from trader.api.services import credentials_update
 from trader.api.views.base import actor_for, body, validated
 from trader.models.config import SYMBOL_PATTERN
@@ -80,7 +80,8 @@ class PositionCloseView(APIView):
     @extend_schema(tags=["positions"], summary="Close one position at market (audited)", request=None,
                    parameters=[OpenApiParameter("market", str, OpenApiParameter.PATH, pattern=SYMBOL_PATTERN.pattern,
                                                 description="Exchange symbol, e.g. BTCUSDT.")],
-                   responses=responses(CloseOutcomeSerializer, errors=(400, *EXCHANGE_WRITE_ERRORS)))
+                   responses=responses(CloseOutcomeSerializer, errors=(400, *EXCHANGE_WRITE_ERRORS)),
+                   examples=[CLOSE_EXAMPLE])
     def post(self, request: Request, market: str) -> Response:
         symbol = validated(ClosePositionSerializer, {"symbol": market})["symbol"]
         outcome = position_close_manual(symbol=symbol, actor=actor_for(request))

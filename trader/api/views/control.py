@@ -10,7 +10,12 @@ from rest_framework.views import APIView
 from trader.api.selectors import status_overview, trader_logs, trader_overview
 from trader.api.serializers.common import OUTCOMES_EXAMPLE, CloseOutcomeSerializer, CloseOutcomesSerializer, responses
 from trader.api.serializers.control import (
+    CLOSE_EXAMPLE,
+    CLOSE_REQUEST_EXAMPLE,
     CONTROL_EXAMPLES,
+    CONTROL_RESULT_EXAMPLE,
+    OVERVIEW_PAUSED_EXAMPLE,
+    TRADER_LOGS_EXAMPLE,
     ClosePositionSerializer,
     ControlResultSerializer,
     ControlSerializer,
@@ -29,7 +34,7 @@ class TraderStatusView(APIView):
     @extend_schema(tags=["control-suite"], summary="Bot state, positions, balance and config in one answer",
                    description="positions and balance are null while paused or when the exchange is unreachable; "
                                "exchange.detail says why.",
-                   responses=responses(TraderOverviewSerializer))
+                   responses=responses(TraderOverviewSerializer), examples=[OVERVIEW_PAUSED_EXAMPLE])
     def get(self, request: Request) -> Response:
         return Response(TraderOverviewSerializer(trader_overview()).data)
 
@@ -40,7 +45,7 @@ class TraderControlView(APIView):
                                "(positions stay open). pause: mode paused. emergency-stop: lock and close "
                                "everything. clear-lockfile: clear the lock.",
                    request=ControlSerializer, responses=responses(ControlResultSerializer, errors=WRITE_ERRORS),
-                   examples=CONTROL_EXAMPLES)
+                   examples=[*CONTROL_EXAMPLES, CONTROL_RESULT_EXAMPLE])
     def post(self, request: Request) -> Response:
         data = body(ControlSerializer, request)
         result = trader_control(action=ControlAction(data["action"]), actor=actor_for(request),
@@ -51,7 +56,8 @@ class TraderControlView(APIView):
 
 class TraderClosePositionView(APIView):
     @extend_schema(tags=["control-suite"], summary="Close one position (same as POST /api/v1/positions/{market}/close)",
-                   request=ClosePositionSerializer, responses=responses(CloseOutcomeSerializer, errors=WRITE_ERRORS))
+                   request=ClosePositionSerializer, responses=responses(CloseOutcomeSerializer, errors=WRITE_ERRORS),
+                   examples=[CLOSE_REQUEST_EXAMPLE, CLOSE_EXAMPLE])
     def post(self, request: Request) -> Response:
         symbol = body(ClosePositionSerializer, request)["symbol"]
         outcome = position_close_manual(symbol=symbol, actor=actor_for(request))
@@ -70,7 +76,7 @@ class TraderCloseAllView(APIView):
 class TraderLogsView(APIView):
     @extend_schema(tags=["control-suite"], summary="Recent trades, errors, signals (decisions) and cycles",
                    parameters=[TraderLogsQuerySerializer],
-                   responses=responses(TraderLogsSerializer, errors=(400, 401, 429)))
+                   responses=responses(TraderLogsSerializer, errors=(400, 401, 429)), examples=[TRADER_LOGS_EXAMPLE])
     def get(self, request: Request) -> Response:
         limit = query_params(TraderLogsQuerySerializer, request)["limit"]
         return Response(TraderLogsSerializer(trader_logs(limit=limit)).data)
