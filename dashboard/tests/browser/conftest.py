@@ -60,6 +60,7 @@ def _browser(sync_api, profile: str) -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             profile, executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, viewport=DESKTOP,
+            has_touch=True,  # tooltips must also open on tap (phones)
         )
         context.set_default_timeout(TIMEOUT_MS)
         try:

@@ -58,7 +58,7 @@ def test_tooltips_show_the_seed_texts_on_hover_and_on_tap(scanned_committed, log
     assert tooltip.inner_text() == "Composite score (0-80). Signal threshold: 45"
     page.set_viewport_size(PHONE)
     page.mouse.move(0, 0)
-    btc.locator(".badge-lev").click()
+    btc.locator(".badge-lev").tap()
     assert tooltip.is_visible() and tooltip.inner_text() == tooltips.LEVERAGE
     assert logged_in_page.console_errors == []
 
