@@ -32,3 +32,12 @@ def paper_prices_refresh() -> int:
     from trader.services.control import paper_prices_refresh as refresh
 
     return refresh()
+
+
+@shared_task(name="trader.backtest_run", time_limit=3_600, soft_time_limit=3_500)
+def backtest_run(run_id: int) -> dict:
+    """Run the stored backtest ``run_id`` (progress saved on the run as it goes)."""
+    from trader.backtest.service import backtest_run_execute
+
+    run = backtest_run_execute(run_id=run_id)
+    return {"run_id": run.pk, "status": run.status, "trades": run.metrics.get("trades")}

@@ -1,0 +1,117 @@
+"""Performance figures of a run, from its trades and its equity at every step's close.
+
+Definitions (returns are fractions unless the name ends in ``_pct``):
+- ``total_return_pct``: final equity over the starting balance, minus 1, in %.
+- ``cagr_pct``: (final / start) ** (1 / years) - 1 in %, years = span / 365.25 days.
+- ``max_drawdown_pct``: largest fall from a running equity peak, in % of that peak.
+- ``win_rate_pct``: trades with pnl > 0 over all trades; ``profit_factor``: gross
+  profit / gross loss (None without a losing trade).
+- ``sharpe``/``sortino``: mean / standard deviation (downside deviation: root mean
+  square of the negative returns) of daily equity returns (UTC days, last equity of
+  each day), times sqrt(365); risk-free rate 0; None when undefined.
+- ``exposure_pct``: share of steps with at least one open position.
+- ``average_trade``: mean net pnl per trade (USDT); per symbol: trades, wins, pnl.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from trader.backtest.portfolio import RunResult, TradeResult
+
+DAYS_PER_YEAR = 365.25
+TRADING_DAYS_PER_YEAR = 365  # crypto trades every day
+
+
+def _ratio(mean: float, deviation: float) -> float | None:
+    if not deviation or not math.isfinite(deviation):
+        return None
+    return mean / deviation * math.sqrt(TRADING_DAYS_PER_YEAR)
+
+
+def daily_returns(result: RunResult) -> np.ndarray:
+    """Returns of the last equity of each UTC day (the first day against the starting balance)."""
+    if not result.times_ns.size:
+        return np.array([])
+    series = pd.Series(result.equity, index=pd.to_datetime(result.times_ns, utc=True))
+    daily = series.groupby(series.index.floor("D")).last().to_numpy()
+    previous = np.concatenate(([float(result.starting_balance)], daily[:-1]))
+    return daily / previous - 1.0
+
+
+def max_drawdown_pct(equity: np.ndarray) -> float:
+    """Largest fall from a running peak of ``equity``, in % of the peak (0 for an empty curve)."""
+    if not equity.size:
+        return 0.0
+    peaks = np.maximum.accumulate(equity)
+    return float(np.max((peaks - equity) / peaks) * 100.0)
+
+
+def per_symbol(trades: list[TradeResult]) -> dict[str, dict[str, Any]]:
+    """Each symbol's trade count, wins and net pnl (USDT, 2 decimals)."""
+    table: dict[str, dict[str, Any]] = {}
+    for trade in trades:
+        row = table.setdefault(trade.symbol, {"trades": 0, "wins": 0, "pnl": Decimal(0)})
+        row["trades"] += 1
+        row["wins"] += trade.pnl > 0
+        row["pnl"] += trade.pnl
+    for row in table.values():
+        row["pnl"] = float(row["pnl"].quantize(Decimal("0.01")))
+        row["win_rate_pct"] = round(row["wins"] / row["trades"] * 100.0, 2)
+    return dict(sorted(table.items()))
+
+
+def metrics_compute(result: RunResult) -> dict[str, Any]:
+    """Every figure of the module docstring, rounded for display (floats; None when undefined)."""
+    start = float(result.starting_balance)
+    final = float(result.equity[-1]) if result.equity.size else start
+    span_days = (result.times_ns[-1] - result.times_ns[0]) / 86_400e9 if result.times_ns.size > 1 else 0.0
+    years = span_days / DAYS_PER_YEAR
+    trades = result.trades
+    pnls = [float(t.pnl) for t in trades]
+    gross_profit = sum(p for p in pnls if p > 0)
+    gross_loss = -sum(p for p in pnls if p < 0)
+    returns = daily_returns(result)
+    downside = returns[returns < 0]
+    downside_deviation = math.sqrt(float(np.mean(np.minimum(returns, 0.0) ** 2))) if returns.size else 0.0
+    cagr = ((final / start) ** (1 / years) - 1) * 100 if years > 0 and final > 0 else None
+
+    def rounded(value: float | None, digits: int = 2) -> float | None:
+        return None if value is None or not math.isfinite(value) else round(value, digits)
+
+    return {
+        "start_balance": round(start, 2),
+        "final_equity": round(final, 2),
+        "total_return_pct": round((final / start - 1) * 100, 2),
+        "cagr_pct": rounded(cagr),
+        "max_drawdown_pct": round(max_drawdown_pct(result.equity), 2),
+        "trades": len(trades),
+        "win_rate_pct": round(sum(p > 0 for p in pnls) / len(pnls) * 100, 2) if pnls else None,
+        "profit_factor": rounded(gross_profit / gross_loss, 3) if gross_loss else None,
+        "average_trade": round(sum(pnls) / len(pnls), 4) if pnls else None,
+        "sharpe": rounded(_ratio(float(np.mean(returns)), float(np.std(returns))) if returns.size > 1 else None, 3),
+        "sortino": rounded(_ratio(float(np.mean(returns)), downside_deviation) if downside.size else None, 3),
+        "exposure_pct": round(float(np.mean(result.exposure > 0)) * 100, 2) if result.exposure.size else 0.0,
+        "days": round(span_days, 2),
+        "candles": result.candles,
+        "rejected_orders": result.rejected_orders,
+        "kill_switch_at": result.kill_switch_at.isoformat() if result.kill_switch_at else None,
+        "per_symbol": per_symbol(trades),
+    }
+
+
+def trade_row(trade: TradeResult) -> dict[str, Any]:
+    """One trade for ``--json`` and the stored run (prices as strings to keep their digits)."""
+    return {
+        "symbol": trade.symbol, "side": trade.side, "entry_time": trade.entry_time.isoformat(),
+        "entry_price": str(trade.entry_price.normalize()), "exit_time": trade.exit_time.isoformat() if trade.exit_time
+        else None, "exit_price": str(trade.exit_price.normalize()) if trade.exit_price is not None else None,
+        "amount": str(trade.amount), "leverage": trade.leverage, "pnl": str(trade.pnl.quantize(Decimal("0.00000001"))),
+        "fees": str(trade.fees), "funding": str(trade.funding), "reason": trade.reason, "score": trade.score,
+        "ta_bonus": trade.ta_bonus, "strategy": trade.strategy,
+    }

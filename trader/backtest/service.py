@@ -1,0 +1,252 @@
+"""Run a backtest from a request, with attribution, and store it (command, task and page share this).
+
+``backtest_execute`` is pure apart from reading the trader config (for the scanner's
+settings) and the candles; ``backtest_store`` writes the run, its trades and equity curve.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from trader.backtest.data import SymbolHistory, history_from_database, history_from_folder
+from trader.backtest.ema_cross import EmaCrossStrategy, ema_cross_settings
+from trader.backtest.metrics import metrics_compute, trade_row
+from trader.backtest.portfolio import Progress, RunResult, backtest_run
+from trader.backtest.settings import BacktestSettings, settings_from_config
+from trader.backtest.strategy import BacktestStrategy, ScannerStrategy
+from trader.models import BacktestRun, BacktestStatus, BacktestTrade
+
+STRATEGY_NAMES = ("scanner", "ema_cross")
+ATTRIBUTION_FIGURES = ("total_return_pct", "max_drawdown_pct", "trades", "win_rate_pct", "profit_factor",
+                       "sharpe", "average_trade")
+
+
+@dataclass(frozen=True)
+class BacktestRequest:
+    """What to run. ``overrides``: BacktestSettings / EntrySettings fields replacing the live config's
+    (scanner); ``tp_pct``/``sl_pct``/``fee_pct``: the reference's price-move % and fee % (ema_cross;
+    for the scanner, tp/sl override the config's % of margin and fee the taker fee).
+    ``candles_dir`` None reads the database. ``attribution``: also run without/with the TA bonus."""
+
+    strategy: str
+    symbols: tuple[str, ...]
+    timeframe: str = "5m"
+    start: datetime | None = None
+    end: datetime | None = None
+    candles_dir: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    tp_pct: Decimal | None = None
+    sl_pct: Decimal | None = None
+    fee_pct: Decimal | None = None
+    attribution: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The request as JSON-safe values (stored with the run)."""
+        return {
+            "strategy": self.strategy, "symbols": list(self.symbols), "timeframe": self.timeframe,
+            "start": self.start.isoformat() if self.start else None, "end": self.end.isoformat() if self.end else None,
+            "candles_dir": str(self.candles_dir) if self.candles_dir else None,
+            "overrides": {k: str(v) if isinstance(v, Decimal) else v for k, v in self.overrides.items()},
+            "tp_pct": _text(self.tp_pct), "sl_pct": _text(self.sl_pct), "fee_pct": _text(self.fee_pct),
+            "attribution": self.attribution,
+        }
+
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BacktestRequest:
+        """The request ``as_json`` wrote (numbers given as strings become Decimals)."""
+        overrides = {k: Decimal(v) if isinstance(v, str) and k not in ("leverage_rules",) else v
+                     for k, v in data.get("overrides", {}).items()}
+        return cls(
+            strategy=data["strategy"], symbols=tuple(data["symbols"]), timeframe=data.get("timeframe", "5m"),
+            start=datetime.fromisoformat(data["start"]) if data.get("start") else None,
+            end=datetime.fromisoformat(data["end"]) if data.get("end") else None,
+            candles_dir=Path(data["candles_dir"]) if data.get("candles_dir") else None, overrides=overrides,
+            tp_pct=_number(data.get("tp_pct")), sl_pct=_number(data.get("sl_pct")),
+            fee_pct=_number(data.get("fee_pct")), attribution=bool(data.get("attribution")),
+        )
+
+
+def _number(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass
+class BacktestReport:
+    """A finished run: the result, its metrics and trade rows, and the attribution when asked for."""
+
+    request: BacktestRequest
+    settings: BacktestSettings
+    result: RunResult
+    metrics: dict[str, Any]
+    attribution: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """``--json`` output: request, metrics, attribution and every trade."""
+        return {"request": self.request.as_json(), "metrics": self.metrics, "attribution": self.attribution,
+                "trades": [trade_row(t) for t in self.result.trades]}
+
+
+def strategy_build(request: BacktestRequest) -> BacktestStrategy:
+    """The strategy object of ``request.strategy``; ValueError naming the known ones."""
+    if request.strategy == "scanner":
+        if request.timeframe != "5m":
+            raise ValueError("the scanner strategy steps on 5m candles (its scores are defined on 5m)")
+        return ScannerStrategy()
+    if request.strategy == "ema_cross":
+        return EmaCrossStrategy(timeframe=request.timeframe)
+    raise ValueError(f"unknown strategy {request.strategy!r}; known: {', '.join(STRATEGY_NAMES)}")
+
+
+def settings_build(request: BacktestRequest) -> BacktestSettings:
+    """The run's settings: the reference's own, or the live config with the request's overrides."""
+    if request.strategy == "ema_cross":
+        if request.tp_pct is None or request.sl_pct is None:
+            raise ValueError("ema_cross needs --tp-pct and --sl-pct (price-move percentages)")
+        settings = ema_cross_settings(tp_pct=request.tp_pct, sl_pct=request.sl_pct,
+                                      fee_pct=request.fee_pct if request.fee_pct is not None else Decimal("0.05"))
+        return dataclasses.replace(settings, **{k: v for k, v in request.overrides.items()
+                                                if k in ("starting_balance", "slippage_rate", "funding_rate_8h")})
+    from trader.services.config import config_get
+
+    overrides = dict(request.overrides)
+    if request.tp_pct is not None:
+        overrides["tp_pct"] = request.tp_pct
+    if request.sl_pct is not None:
+        overrides["sl_pct"] = request.sl_pct
+    if request.fee_pct is not None:
+        overrides["fee_rate"] = request.fee_pct / 100
+    return settings_from_config(config_get(), **overrides)
+
+
+def histories_load(request: BacktestRequest, strategy: BacktestStrategy) -> list[SymbolHistory]:
+    """The candles the strategy needs, from the folder or the database."""
+    if request.candles_dir is not None:
+        return history_from_folder(directory=request.candles_dir, symbols=list(request.symbols),
+                                   timeframes=strategy.timeframes)
+    return history_from_database(symbols=list(request.symbols), timeframes=strategy.timeframes)
+
+
+def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {name: metrics[name] for name in ATTRIBUTION_FIGURES}
+
+
+def backtest_execute(*, request: BacktestRequest, progress: Progress | None = None) -> BacktestReport:
+    """Run ``request``; with ``attribution`` the same run also without and with the TA bonus counted.
+
+    Raises ValueError for a bad request and ``HistoryMissing`` for absent candles."""
+    strategy = strategy_build(request)
+    settings = settings_build(request)
+    histories = histories_load(request, strategy)
+    result = backtest_run(histories=histories, strategy=strategy, settings=settings, start=request.start,
+                          end=request.end, progress=progress)
+    metrics = metrics_compute(result)
+    attribution: dict[str, Any] = {}
+    if request.attribution:
+        attribution = attribution_compute(histories=histories, strategy=strategy, settings=settings,
+                                          request=request)
+    return BacktestReport(request=request, settings=settings, result=result, metrics=metrics,
+                          attribution=attribution)
+
+
+def attribution_compute(*, histories: list[SymbolHistory], strategy: BacktestStrategy,
+                        settings: BacktestSettings, request: BacktestRequest) -> dict[str, Any]:
+    """The same run without and with the TA bonus counted (everything else equal), the difference,
+    and each strategy's trades and pnl in the main run (``per_strategy``)."""
+    runs = {}
+    for label, use_ta in (("without_ta_bonus", False), ("with_ta_bonus", True)):
+        variant = dataclasses.replace(settings, entry=dataclasses.replace(settings.entry, use_ta_signals=use_ta))
+        runs[label] = _summary(metrics_compute(backtest_run(histories=histories, strategy=strategy, settings=variant,
+                                                            start=request.start, end=request.end)))
+    difference = {}
+    for name in ATTRIBUTION_FIGURES:
+        with_value, without_value = runs["with_ta_bonus"][name], runs["without_ta_bonus"][name]
+        difference[name] = None if with_value is None or without_value is None else round(
+            with_value - without_value, 4)
+    runs["ta_bonus_effect"] = difference
+    return runs
+
+
+def equity_points(result: RunResult, *, limit: int = BacktestRun.EQUITY_POINTS_MAX) -> list[list[float]]:
+    """[[close time ms, equity], ...] sampled evenly to at most ``limit`` points, the last one kept."""
+    total = result.times_ns.size
+    if not total:
+        return []
+    indices = np.unique(np.linspace(0, total - 1, num=min(limit, total)).astype(np.int64))
+    return [[int(result.times_ns[i] // 1_000_000), round(float(result.equity[i]), 4)] for i in indices]
+
+
+@transaction.atomic
+def backtest_store(*, report: BacktestReport, run: BacktestRun | None = None) -> BacktestRun:
+    """Write ``report`` into ``run`` (a new row when None): metrics, attribution, curve, trades; status done."""
+    request = report.request
+    run = run or BacktestRun(strategy=request.strategy, timeframe=request.timeframe, symbols=list(request.symbols),
+                             start=request.start, end=request.end, parameters=request.as_json())
+    run.status, run.progress_pct, run.finished_at = BacktestStatus.DONE, 100.0, timezone.now()
+    run.metrics, run.attribution, run.equity_curve = report.metrics, report.attribution, equity_points(report.result)
+    run.save()
+    run.trades.all().delete()
+    BacktestTrade.objects.bulk_create([
+        BacktestTrade(run=run, symbol=t.symbol, side=t.side, entry_time=t.entry_time, entry_price=t.entry_price,
+                      exit_time=t.exit_time or datetime.now(tz=UTC), exit_price=t.exit_price or t.entry_price,
+                      amount=t.amount, leverage=t.leverage, fees=t.fees, funding=t.funding, pnl=t.pnl,
+                      reason=t.reason, score=t.score, ta_bonus=t.ta_bonus, strategy=t.strategy)
+        for t in report.result.trades
+    ], batch_size=1000)
+    return run
+
+
+PROGRESS_SAVE_EVERY_PCT = 2.0
+
+
+@transaction.atomic
+def backtest_queue(*, request: BacktestRequest) -> BacktestRun:
+    """Store ``request`` as a pending run and start the Celery task ``trader.backtest_run`` on it."""
+    strategy_build(request)  # refuse a bad request now, not in the worker
+    run = BacktestRun.objects.create(strategy=request.strategy, timeframe=request.timeframe,
+                                     symbols=list(request.symbols), start=request.start, end=request.end,
+                                     parameters=request.as_json())
+    from config.celery import QUEUE_ANALYSIS
+    from trader.tasks import backtest_run as backtest_task
+
+    # The analysis queue, not the trader's: a long run must never hold up a trading cycle.
+    transaction.on_commit(lambda: backtest_task.apply_async((run.pk,), queue=QUEUE_ANALYSIS))
+    return run
+
+
+def backtest_run_execute(*, run_id: int) -> BacktestRun:
+    """Run the stored request of run ``run_id``, saving its progress (every ~2 %) and then its results;
+    a failure is stored on the run (status failed, the error) instead of raised."""
+    run = BacktestRun.objects.get(pk=run_id)
+    BacktestRun.objects.filter(pk=run_id).update(status=BacktestStatus.RUNNING, started_at=timezone.now(),
+                                                 progress_pct=0.0)
+    saved = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        percent = done / total * 100.0 if total else 100.0
+        if percent - saved[0] >= PROGRESS_SAVE_EVERY_PCT:
+            saved[0] = percent
+            BacktestRun.objects.filter(pk=run_id).update(progress_pct=round(percent, 1))
+
+    try:
+        report = backtest_execute(request=BacktestRequest.from_json(run.parameters), progress=progress)
+    except Exception as error:  # noqa: BLE001 - any failure is shown on the run, the worker carries on
+        BacktestRun.objects.filter(pk=run_id).update(status=BacktestStatus.FAILED, finished_at=timezone.now(),
+                                                     error=f"{type(error).__name__}: {error}")
+        run.refresh_from_db()
+        return run
+    run.refresh_from_db()
+    return backtest_store(report=report, run=run)

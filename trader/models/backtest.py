@@ -1,0 +1,71 @@
+"""Stored backtest runs: the request, progress, metrics, equity curve and every trade."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class BacktestStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
+class BacktestRun(models.Model):
+    """One run. ``parameters``: the request (strategy, symbols, dates, settings); ``metrics``: see
+    trader.backtest.metrics; ``equity_curve``: [[close time ms, equity USDT], ...] (at most
+    ``EQUITY_POINTS_MAX`` points, evenly sampled, last point kept); ``attribution``: the same run
+    with and without the TA bonus, and per strategy, when asked for."""
+
+    EQUITY_POINTS_MAX = 2_000
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=BacktestStatus.choices, default=BacktestStatus.PENDING)
+    progress_pct = models.FloatField(default=0.0)
+    strategy = models.CharField(max_length=40)
+    timeframe = models.CharField(max_length=8, default="5m")
+    symbols = models.JSONField(default=list)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    parameters = models.JSONField(default=dict)
+    metrics = models.JSONField(default=dict, blank=True)
+    attribution = models.JSONField(default=dict, blank=True)
+    equity_curve = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"backtest {self.pk} {self.strategy} ({self.status})"
+
+
+class BacktestTrade(models.Model):
+    """One trade of a run; prices are fills, ``pnl`` net of fees and funding (USDT)."""
+
+    run = models.ForeignKey(BacktestRun, on_delete=models.CASCADE, related_name="trades")
+    symbol = models.CharField(max_length=20)
+    side = models.CharField(max_length=5)
+    entry_time = models.DateTimeField()
+    entry_price = models.DecimalField(max_digits=28, decimal_places=12)
+    exit_time = models.DateTimeField()
+    exit_price = models.DecimalField(max_digits=28, decimal_places=12)
+    amount = models.DecimalField(max_digits=28, decimal_places=12)
+    leverage = models.PositiveSmallIntegerField()
+    fees = models.DecimalField(max_digits=20, decimal_places=8)
+    funding = models.DecimalField(max_digits=20, decimal_places=8, default=0)
+    pnl = models.DecimalField(max_digits=20, decimal_places=8)
+    reason = models.CharField(max_length=20)
+    score = models.IntegerField(default=0)
+    ta_bonus = models.IntegerField(default=0)
+    strategy = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        ordering = ("entry_time", "id")
+        indexes = [models.Index(fields=["run", "symbol"])]
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.symbol} {self.entry_time:%Y-%m-%d %H:%M}"
