@@ -12,6 +12,8 @@ urlpatterns = [
     path("trader", views.trader, name="trader"),
     path("symbol/<str:symbol>", views.symbol, name="symbol"),
     path("settings", views.settings_page, name="settings"),
+    path("backtests", views.backtests, name="backtests"),
+    path("backtests/<int:run_id>", views.backtest, name="backtest"),
     path("login/", auth_views.LoginView.as_view(template_name="dashboard/login.html",
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

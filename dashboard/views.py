@@ -14,6 +14,8 @@ from dashboard.fragments import page_context
 from dashboard.payload import live_payload
 from dashboard.settings_selectors import settings_overview
 from dashboard.symbol_selectors import TIMEFRAMES, symbol_detail
+from trader.backtest.selectors import backtest_run_detail, backtest_runs_list
+from trader.models import BacktestRun
 
 
 def _live_page(request: HttpRequest, *, page: str, template: str, **extra) -> HttpResponse:
@@ -50,3 +52,19 @@ def symbol(request: HttpRequest, symbol: str) -> HttpResponse:
 def settings_page(request: HttpRequest) -> HttpResponse:
     """Settings: CoinEx credentials, Telegram, market data source."""
     return _live_page(request, page="settings", template="dashboard/settings.html", overview=settings_overview())
+
+
+@login_required
+def backtests(request: HttpRequest) -> HttpResponse:
+    """Backtests: the stored runs, newest first (runs are started with ``manage.py backtest``)."""
+    return _live_page(request, page="backtests", template="dashboard/backtests.html", runs=backtest_runs_list())
+
+
+@login_required
+def backtest(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One backtest run: metrics, TA-bonus attribution, equity and drawdown curves, every trade."""
+    try:
+        detail = backtest_run_detail(run_id=run_id)
+    except BacktestRun.DoesNotExist:
+        raise Http404(f"no backtest run {run_id}") from None
+    return _live_page(request, page="backtests", template="dashboard/backtest.html", detail=detail)

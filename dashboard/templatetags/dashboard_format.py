@@ -21,3 +21,9 @@ def when(value: str | None) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return f"{moment:%m-%d %H:%M:%S} UTC"
+
+
+@register.filter
+def label(name: str) -> str:
+    """A metric's key as a label: ``total_return_pct`` -> ``total return %``."""
+    return str(name).replace("_pct", " %").replace("_", " ")

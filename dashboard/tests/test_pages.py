@@ -99,3 +99,15 @@ def test_symbol_detail_marks_the_bots_trades_and_the_structure_and_explains_the_
         "8", "13", "21", "34", "55", "89"}
     assert detail["explained"][0].startswith("EMA ribbon (8/13/21/34/55/89) is ")
     assert symbol_detail(symbol="NOPEUSDT", timeframe="5m") is None
+
+
+def test_backtest_runs_are_listed_and_shown_with_their_trades(operator_client):
+    from dashboard.tests.conftest import backtest_run_stored
+
+    run = backtest_run_stored()
+    listing = operator_client.get("/backtests").content.decode()
+    assert f'href="/backtests/{run.pk}"' in listing and "ema_cross" in listing
+    page = operator_client.get(f"/backtests/{run.pk}").content.decode()
+    assert page.count('class="num">5x</td>') == 3, "a row per trade"
+    assert "total return %" in page and 'id="equity-data"' in page
+    assert operator_client.get("/backtests/999999").status_code == 404

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from coinex.factory import exchange_for_mode
 from dashboard.tests.browser.conftest import off_loop
-from dashboard.tests.conftest import scan_real_candles
+from dashboard.tests.conftest import backtest_run_stored, scan_real_candles
 from ta.models import ScanResult
 from trader.cycle.run import cycle_run
 from trader.models import AuditVia, CloseReason, LockKind, Trade
@@ -110,7 +110,7 @@ def test_close_one_then_emergency_stop_closes_the_paper_positions(scanned_commit
     assert logged_in_page.console_errors == []
 
 
-def test_symbol_settings_and_login_pages(scanned_committed, browser_page, logged_in_page):
+def test_symbol_settings_backtest_and_login_pages(scanned_committed, browser_page, logged_in_page):
     page = logged_in_page.open("/symbol/BTCUSDT")
     page.wait_for_selector("#chart canvas")
     assert "EMA ribbon" in page.locator("main").inner_text()
@@ -127,6 +127,14 @@ def test_symbol_settings_and_login_pages(scanned_committed, browser_page, logged
     page.click("#connection-test")
     page.wait_for_selector("#connection-result:has-text('not_configured')")
     logged_in_page.screenshot("settings")
+    assert logged_in_page.console_errors == []
+
+    run = off_loop(backtest_run_stored)
+    page = logged_in_page.open("/backtests")
+    page.click(f"a[href='/backtests/{run.pk}']")
+    page.wait_for_selector("#equity-chart canvas")
+    assert page.locator("#backtest-trades tbody tr").count() == run.metrics["trades"]
+    logged_in_page.screenshot("backtest")
     assert logged_in_page.console_errors == []
 
     page.context.clear_cookies()
