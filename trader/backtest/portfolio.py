@@ -36,9 +36,11 @@ from coinex.dto import MarginMode, OrderSide, OrderType
 from coinex.errors import OrderRejected
 from coinex.simulator.engine import SimulatedAccount
 from coinex.simulator.state import SimState
-from trader.backtest.data import SymbolHistory, step_bounds
+from trader.backtest.data import SymbolHistory
+from trader.backtest.grid import grid_build, passing_steps
+from trader.backtest.quiet import OpenLevels, quiet_until
 from trader.backtest.settings import BacktestSettings
-from trader.backtest.strategy import BacktestStrategy, SideScores
+from trader.backtest.strategy import BacktestStrategy
 from trader.cycle.exits import exit_decide, protective_levels
 from trader.cycle.rules import Account, EntryPlan, candidate_best_side, entry_plan
 from trader.models import Side
@@ -101,56 +103,6 @@ def _when(ns: int) -> datetime:
     return datetime.fromtimestamp(ns / 1e9, tz=UTC)
 
 
-@dataclass
-class _Grid:
-    """Every symbol's step candles on the union of their open times (NaN where a symbol has none)."""
-
-    times_ns: np.ndarray
-    symbols: list[str]
-    open: np.ndarray
-    high: np.ndarray
-    low: np.ndarray
-    close: np.ndarray
-    long_score: np.ndarray
-    short_score: np.ndarray
-    long_bonus: np.ndarray
-    short_bonus: np.ndarray
-    valid: np.ndarray
-
-
-def _grid(histories: list[SymbolHistory], scores: list[SideScores], timeframe: str,
-          start: datetime | None, end: datetime | None) -> _Grid:
-    ranges = []
-    for history in histories:
-        frame = history.frames[timeframe]
-        first, stop = step_bounds(frame, start=start, end=end)
-        ranges.append((frame.index.as_unit("ns").asi8, frame, first, stop))
-    times = np.unique(np.concatenate([times_ns[first:stop] for times_ns, _frame, first, stop in ranges]))
-    shape = (times.size, len(histories))
-    arrays = {name: np.full(shape, np.nan) for name in ("open", "high", "low", "close")}
-    ints = {name: np.zeros(shape, dtype=np.int64) for name in ("long_score", "short_score", "long_bonus",
-                                                                "short_bonus")}
-    valid = np.zeros(shape, dtype=bool)
-    for column, ((times_ns, frame, first, stop), score) in enumerate(zip(ranges, scores, strict=True)):
-        rows = np.searchsorted(times, times_ns[first:stop])
-        for name in arrays:
-            arrays[name][rows, column] = frame[name].to_numpy(dtype=np.float64)[first:stop]
-        for name in ints:
-            ints[name][rows, column] = getattr(score, name)[first:stop]
-        valid[rows, column] = score.valid[first:stop]
-    return _Grid(times, [h.symbol for h in histories], valid=valid, **arrays, **ints)
-
-
-def _passing(grid: _Grid, settings: BacktestSettings) -> np.ndarray:
-    """Steps x symbols where the best side's counted score reaches its threshold (what ``entry_plan``'s
-    score rule would pass); only these are evaluated by ``entry_plan``."""
-    entry = settings.entry
-    cap = entry.ta_bonus_cap if entry.use_ta_signals else 0
-    long_counted = grid.long_score + np.minimum(grid.long_bonus, cap)
-    short_counted = grid.short_score + np.minimum(grid.short_bonus, cap)
-    return grid.valid & ((long_counted >= entry.long_threshold) | (short_counted >= entry.short_threshold))
-
-
 class PortfolioRun:
     """One run over ``histories`` with ``strategy`` and ``settings`` (see the module docstring)."""
 
@@ -161,13 +113,14 @@ class PortfolioRun:
 
     def __init__(self, *, histories: list[SymbolHistory], strategy: BacktestStrategy, settings: BacktestSettings,
                  start: datetime | None = None, end: datetime | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, skip_quiet: bool = True) -> None:
         self.settings = settings
+        self.skip_quiet = skip_quiet
         self.strategy = strategy
         self.progress = progress
         timeframe = strategy.timeframes[0]
         scores = [strategy.scores(history) for history in histories]
-        self.grid = _grid(histories, scores, timeframe, start, end)
+        self.grid = grid_build(histories, scores, timeframe, start, end)
         self.now_ns = int(self.grid.times_ns[0]) if self.grid.times_ns.size else 0
         self.markets = settings.markets_effective()
         self.account = SimulatedAccount(state=SimState(wallet=settings.starting_balance), markets=self.markets,
@@ -272,13 +225,14 @@ class PortfolioRun:
         """Step 2: the live cycle's ``exit_decide`` at the candle's close.
 
         Fast path: a close strictly inside the hold band that is not a new best price
-        cannot change the decision (no exit, same best price), so it is skipped."""
+        cannot change the decision (no exit, same levels), so it is skipped. Without a
+        trailing stop the best price moves no level and is not tracked."""
         close = self.grid.close[step, column]
         if np.isnan(close):
             return
         cache = trade.cache
         best = cache["best"]
-        new_best = best is None or (close > best if cache["long"] else close < best)
+        new_best = self.settings.trailing_stop and (best is None or (close > best if cache["long"] else close < best))
         if not new_best and cache["hold_low"] < close < cache["hold_high"]:
             return
         price = _decimal(close)
@@ -300,6 +254,8 @@ class PortfolioRun:
     def _entries(self, step: int, columns: np.ndarray) -> None:
         """Step 5: candidates strongest first through ``entry_plan``, as ``trader.cycle.run._entries``."""
         grid, entry = self.grid, self.settings.entry
+        if len(self.open) >= entry.max_positions:
+            return  # every plan would fail max_positions
         candidates = []
         for column in columns:
             close = grid.close[step, column]
@@ -343,7 +299,7 @@ class PortfolioRun:
         """Simulate every step; returns the trades and the equity curve."""
         grid, settings = self.grid, self.settings
         columns = self.columns
-        passing = _passing(grid, settings)
+        passing = passing_steps(grid, settings)
         steps_with_candidates = np.nonzero(passing.any(axis=1))[0]
         candidate_steps = set(steps_with_candidates.tolist())
         total = grid.times_ns.size
@@ -351,7 +307,19 @@ class PortfolioRun:
         exposure = np.empty(total)
         kill_switch_at = None
         starting = float(settings.starting_balance)
-        for step in range(total):
+        kill_pct = None if settings.kill_switch_drawdown_pct is None else float(settings.kill_switch_drawdown_pct)
+        skip = self.skip_quiet and not settings.funding_rate_8h
+        step = 0
+        while step < total:
+            if skip:
+                quiet_end = self._quiet_until(step, total, steps_with_candidates, starting,
+                                              None if kill_switch_at else kill_pct, kill_switch_at is None, equity)
+                if quiet_end > step:
+                    exposure[step:quiet_end] = sum(margin for *_, margin in self.positions_f)
+                    if self.progress:
+                        self.progress(quiet_end, total)
+                    step = quiet_end
+                    continue
             open_ns = int(grid.times_ns[step])
             close_ns = open_ns + self.step_ns
             self.now_ns = close_ns
@@ -362,8 +330,7 @@ class PortfolioRun:
             if settings.funding_rate_8h and self.open and close_ns % FUNDING_EVERY_NS < self.step_ns:
                 self._funding()
             value, margin = self._equity(step, columns)
-            if kill_switch_at is None and settings.kill_switch_drawdown_pct is not None and \
-                    (starting - value) / starting * 100 >= float(settings.kill_switch_drawdown_pct):
+            if kill_switch_at is None and kill_pct is not None and (starting - value) / starting * 100 >= kill_pct:
                 kill_switch_at = self.now
                 self._close_all(step, columns, REASON_KILL_SWITCH)
                 value, margin = self._equity(step, columns)
@@ -373,13 +340,40 @@ class PortfolioRun:
             equity[step], exposure[step] = value, margin
             if self.progress and (step % PROGRESS_EVERY_STEPS == 0 or step == total - 1):
                 self.progress(step + 1, total)
+            step += 1
         if total:
+            self.now_ns = int(grid.times_ns[-1]) + self.step_ns  # the last step may have been skipped as quiet
             self._close_all(total - 1, columns, REASON_END)
             equity[-1] = float(self.account.state.wallet)
         return RunResult(trades=self.trades, times_ns=grid.times_ns + self.step_ns, equity=equity,
                          exposure=exposure, starting_balance=settings.starting_balance,
                          candles=int(np.count_nonzero(~np.isnan(grid.close))), kill_switch_at=kill_switch_at,
                          rejected_orders=self.rejected, strategy=self.strategy.name)
+
+    def _quiet_until(self, step: int, total: int, candidate_steps: np.ndarray, starting: float,
+                     kill_pct: float | None, may_enter: bool, equity: np.ndarray) -> int:
+        """The first step from ``step`` on that is not quiet (see trader.backtest.quiet)."""
+        limit = total
+        if may_enter and len(self.open) < self.settings.entry.max_positions:
+            index = int(np.searchsorted(candidate_steps, step))
+            limit = int(candidate_steps[index]) if index < candidate_steps.size else total
+        if limit == step:
+            return step
+        if not self.open:  # flat: the equity is the wallet until the next candidate
+            if kill_pct is not None and (starting - self.wallet) / starting * 100 >= kill_pct:
+                return step
+            equity[step:limit] = self.wallet
+            return limit
+        amounts = {symbol: (entry, signed) for symbol, entry, signed, _margin in self.positions_f}
+        positions = [
+            OpenLevels(column=self.columns[symbol], long=trade.cache["long"], stop=trade.cache["stop"],
+                       take=trade.cache["take"], hold_low=trade.cache["hold_low"], hold_high=trade.cache["hold_high"],
+                       best=trade.cache["best"], trailing=self.settings.trailing_stop, entry=amounts[symbol][0],
+                       signed_amount=amounts[symbol][1])
+            for symbol, trade in self.open.items()
+        ]
+        return quiet_until(grid=self.grid, first=step, limit=limit, positions=positions, wallet=self.wallet,
+                           starting=starting, kill_switch_pct=kill_pct, equity_out=equity)
 
     def _close_all(self, step: int, columns: dict[str, int], reason: str) -> None:
         for symbol in list(self.open):
@@ -390,7 +384,9 @@ class PortfolioRun:
 
 def backtest_run(*, histories: list[SymbolHistory], strategy: BacktestStrategy, settings: BacktestSettings,
                  start: datetime | None = None, end: datetime | None = None,
-                 progress: Progress | None = None) -> RunResult:
-    """Run ``strategy`` over ``histories`` from ``start`` to ``end`` (open times; None = all) with ``settings``."""
+                 progress: Progress | None = None, skip_quiet: bool = True) -> RunResult:
+    """Run ``strategy`` over ``histories`` from ``start`` to ``end`` (open times; None = all) with ``settings``.
+
+    ``skip_quiet`` False simulates every step one by one (the reference for the quiet-stretch skip)."""
     return PortfolioRun(histories=histories, strategy=strategy, settings=settings, start=start, end=end,
-                        progress=progress).run()
+                        progress=progress, skip_quiet=skip_quiet).run()
