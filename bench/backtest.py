@@ -9,8 +9,9 @@ Run: ``.venv/bin/python bench/backtest.py [--klines DIR] [--repeat N] [--skip-po
    (target >= 3x). The trades of both are compared, so the speed is for the same result.
 2. Scanner strategy through the full decision code (vectorised scanner scores, the live
    ``entry_plan`` / ``exit_decide``, the simulator) on the 24 symbols with 2024 5m files
-   (~70k candles each, 1h context), with the DESIGN.md default config: seconds for
-   loading, scoring + simulating, and in total (target < 60 s).
+   (~70k candles each, 1h context), with the DESIGN.md default config (and again with
+   the kill switch off, so the whole year is traded): seconds for loading, scoring +
+   simulating, and in total (target < 60 s).
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def reference(klines: Path, repeat: int, tp_pct: Decimal, sl_pct: Decimal) -> No
     print(f"  ratio          {peer_s / ours_s:7.2f}x (target >= 3x)")
 
 
-def portfolio(klines: Path) -> None:
+def portfolio(klines: Path, *, kill_switch: bool) -> None:
+    import dataclasses
+
     from trader.backtest.data import history_from_folder
     from trader.backtest.metrics import metrics_compute
     from trader.backtest.portfolio import backtest_run
@@ -86,13 +89,16 @@ def portfolio(klines: Path) -> None:
     from trader.models import TraderConfig
 
     settings = settings_from_config(TraderConfig())  # the DESIGN.md defaults, nothing read from a database
+    if not kill_switch:  # trade the whole year even after the default 50 % drawdown
+        settings = dataclasses.replace(settings, kill_switch_drawdown_pct=None)
     started = time.perf_counter()
     histories = history_from_folder(directory=klines, symbols=list(SYMBOLS_2024), timeframes=("5m", "1h"))
     loaded = time.perf_counter()
     result = backtest_run(histories=histories, strategy=ScannerStrategy(), settings=settings)
     finished = time.perf_counter()
     metrics = metrics_compute(result)
-    print(f"scanner, full decision code, {len(histories)} symbols: {result.candles:,} candles, "
+    print(f"scanner, full decision code, kill switch {'on' if kill_switch else 'off'}, {len(histories)} symbols: "
+          f"{result.candles:,} candles, "
           f"{metrics['trades']} trades, return {metrics['total_return_pct']} %, max drawdown "
           f"{metrics['max_drawdown_pct']} %, kill switch {metrics['kill_switch_at']}")
     print(f"  load {loaded - started:6.2f} s  score + simulate {finished - loaded:6.2f} s  "
@@ -111,7 +117,8 @@ def main() -> None:
     for tp_pct, sl_pct in REFERENCE_EXITS:
         reference(args.klines, args.repeat, tp_pct, sl_pct)
     if not args.skip_portfolio:
-        portfolio(args.klines)
+        portfolio(args.klines, kill_switch=True)
+        portfolio(args.klines, kill_switch=False)
 
 
 if __name__ == "__main__":
