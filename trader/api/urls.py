@@ -7,7 +7,7 @@ from rest_framework.decorators import api_view, permission_classes, schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
-from trader.api.views import account, config, control, market, records, status
+from trader.api.views import account, config, control, market, records, status, structure
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -45,6 +45,13 @@ v1_urlpatterns = [
     path("ta/<str:symbol>", market.TaResultView.as_view(), name="api-ta"),
     path("scan", market.ScanView.as_view(), name="api-scan"),
     path("health", market.HealthView.as_view(), name="api-health"),
+    path("signals", structure.SignalsView.as_view(), name="api-signals"),
+    path("signals/summary", structure.SignalsSummaryView.as_view(), name="api-signals-summary"),
+    path("signals/<str:symbol>/latest", structure.SignalLatestView.as_view(), name="api-signal-latest"),
+    path("sr-levels/<str:symbol>", structure.SRLevelsView.as_view(), name="api-sr-levels"),
+    path("swings/<str:symbol>", structure.SwingsView.as_view(), name="api-swings"),
+    path("regimes", structure.RegimesView.as_view(), name="api-regimes"),
+    path("regimes/<str:symbol>", structure.RegimeView.as_view(), name="api-regime"),
 ]
 
 trader_urlpatterns = [
