@@ -44,6 +44,7 @@ class EmaCrossStrategy:
     """Scores 1 on the side of a cross, 0 elsewhere, on candles of ``timeframe``."""
 
     name = "ema_cross"
+    decides_entry = False
 
     def __init__(self, *, timeframe: str = "5m") -> None:
         self.timeframes = (timeframe,)

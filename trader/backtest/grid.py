@@ -27,6 +27,7 @@ class Grid:
     long_bonus: np.ndarray
     short_bonus: np.ndarray
     valid: np.ndarray
+    signal_side: np.ndarray
 
 
 def grid_build(histories: list[SymbolHistory], scores: list[SideScores], timeframe: str,
@@ -43,6 +44,7 @@ def grid_build(histories: list[SymbolHistory], scores: list[SideScores], timefra
     ints = {name: np.zeros(shape, dtype=np.int64) for name in ("long_score", "short_score", "long_bonus",
                                                                 "short_bonus")}
     valid = np.zeros(shape, dtype=bool)
+    signal_side = np.zeros(shape, dtype=np.int8)
     for column, ((times_ns, frame, first, stop), score) in enumerate(zip(ranges, scores, strict=True)):
         rows = np.searchsorted(times, times_ns[first:stop])
         for name in arrays:
@@ -50,12 +52,16 @@ def grid_build(histories: list[SymbolHistory], scores: list[SideScores], timefra
         for name in ints:
             ints[name][rows, column] = getattr(score, name)[first:stop]
         valid[rows, column] = score.valid[first:stop]
-    return Grid(times, [h.symbol for h in histories], valid=valid, **arrays, **ints)
+        if score.signal_side is not None:
+            signal_side[rows, column] = score.signal_side[first:stop]
+    return Grid(times, [h.symbol for h in histories], valid=valid, signal_side=signal_side, **arrays, **ints)
 
 
-def passing_steps(grid: Grid, settings: BacktestSettings) -> np.ndarray:
+def passing_steps(grid: Grid, settings: BacktestSettings, *, decides_entry: bool = False) -> np.ndarray:
     """Steps x symbols where the best side's counted score reaches its threshold (what ``entry_plan``'s
-    score rule would pass); only these are evaluated by ``entry_plan``."""
+    score rule would pass), or where a self-deciding strategy signals; only these reach ``entry_plan``."""
+    if decides_entry:
+        return grid.valid & (grid.signal_side != 0)
     entry = settings.entry
     cap = entry.ta_bonus_cap if entry.use_ta_signals else 0
     long_counted = grid.long_score + np.minimum(grid.long_bonus, cap)

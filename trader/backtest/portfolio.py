@@ -42,7 +42,7 @@ from trader.backtest.quiet import OpenLevels, quiet_until
 from trader.backtest.settings import BacktestSettings
 from trader.backtest.strategy import BacktestStrategy
 from trader.cycle.exits import exit_decide, protective_levels
-from trader.cycle.rules import Account, EntryPlan, candidate_best_side, entry_plan
+from trader.cycle.rules import Account, Candidate, EntryPlan, candidate_best_side, entry_plan, score_counted
 from trader.models import Side
 
 NS_PER_HOUR = 3_600 * 1_000_000_000
@@ -259,13 +259,21 @@ class PortfolioRun:
         candidates = []
         for column in columns:
             close = grid.close[step, column]
+            if self.strategy.decides_entry:  # as trader.cycle.signals does for a suite strategy's signal
+                long = grid.signal_side[step, column] > 0
+                candidates.append(Candidate(
+                    symbol=grid.symbols[column], side=Side.LONG if long else Side.SHORT,
+                    base_score=int(grid.long_score[step, column] if long else grid.short_score[step, column]),
+                    ta_bonus=0, scanned_at=self.now, price=_decimal(close), strategy=self.strategy.name,
+                    signal_reason="signal"))
+                continue
             candidates.append(candidate_best_side(
                 symbol=grid.symbols[column], long_score=int(grid.long_score[step, column]),
                 short_score=int(grid.short_score[step, column]), long_bonus=int(grid.long_bonus[step, column]),
                 short_bonus=int(grid.short_bonus[step, column]), scanned_at=self.now,
                 price=_decimal(close), settings=entry))
-        # Same order as trader.cycle.signals.scan_candidates.
-        candidates.sort(key=lambda c: c.base_score + (c.ta_bonus if entry.use_ta_signals else 0), reverse=True)
+        # Same order as trader.cycle.signals.scan_candidates: counted score (bonus capped), strongest first.
+        candidates.sort(key=lambda c: score_counted(candidate=c, settings=entry)[0], reverse=True)
         for symbol in self.open:
             close = grid.close[step, self.columns[symbol]]
             if close == close:
@@ -299,7 +307,7 @@ class PortfolioRun:
         """Simulate every step; returns the trades and the equity curve."""
         grid, settings = self.grid, self.settings
         columns = self.columns
-        passing = passing_steps(grid, settings)
+        passing = passing_steps(grid, settings, decides_entry=self.strategy.decides_entry)
         steps_with_candidates = np.nonzero(passing.any(axis=1))[0]
         candidate_steps = set(steps_with_candidates.tolist())
         total = grid.times_ns.size

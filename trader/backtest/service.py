@@ -23,6 +23,7 @@ from trader.backtest.metrics import metrics_compute, trade_row
 from trader.backtest.portfolio import Progress, RunResult, backtest_run
 from trader.backtest.settings import BacktestSettings, settings_from_config
 from trader.backtest.strategy import BacktestStrategy, ScannerStrategy
+from trader.backtest.suite import SuiteStrategy
 from trader.models import BacktestRun, BacktestStatus, BacktestTrade
 
 STRATEGY_NAMES = ("scanner", "ema_cross")
@@ -35,7 +36,8 @@ class BacktestRequest:
     """What to run. ``overrides``: BacktestSettings / EntrySettings fields replacing the live config's
     (scanner); ``tp_pct``/``sl_pct``/``fee_pct``: the reference's price-move % and fee % (ema_cross;
     for the scanner, tp/sl override the config's % of margin and fee the taker fee).
-    ``candles_dir`` None reads the database. ``attribution``: also run without/with the TA bonus."""
+    ``candles_dir`` None reads the database. ``attribution``: also run without/with the TA bonus.
+    ``compare``: other strategies (scanner or the suite) run alone on the same candles and settings."""
 
     strategy: str
     symbols: tuple[str, ...]
@@ -48,6 +50,7 @@ class BacktestRequest:
     sl_pct: Decimal | None = None
     fee_pct: Decimal | None = None
     attribution: bool = False
+    compare: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The request as JSON-safe values (stored with the run)."""
@@ -57,7 +60,7 @@ class BacktestRequest:
             "candles_dir": str(self.candles_dir) if self.candles_dir else None,
             "overrides": {k: str(v) if isinstance(v, Decimal) else v for k, v in self.overrides.items()},
             "tp_pct": _text(self.tp_pct), "sl_pct": _text(self.sl_pct), "fee_pct": _text(self.fee_pct),
-            "attribution": self.attribution,
+            "attribution": self.attribution, "compare": list(self.compare),
         }
 
 
@@ -73,6 +76,7 @@ class BacktestRequest:
             candles_dir=Path(data["candles_dir"]) if data.get("candles_dir") else None, overrides=overrides,
             tp_pct=_number(data.get("tp_pct")), sl_pct=_number(data.get("sl_pct")),
             fee_pct=_number(data.get("fee_pct")), attribution=bool(data.get("attribution")),
+            compare=tuple(data.get("compare", ())),
         )
 
 
@@ -108,7 +112,21 @@ def strategy_build(request: BacktestRequest) -> BacktestStrategy:
         return ScannerStrategy()
     if request.strategy == "ema_cross":
         return EmaCrossStrategy(timeframe=request.timeframe)
-    raise ValueError(f"unknown strategy {request.strategy!r}; known: {', '.join(STRATEGY_NAMES)}")
+    return strategy_named(request.strategy, request=request)
+
+
+def strategy_named(name: str, *, request: BacktestRequest) -> BacktestStrategy:
+    """``scanner`` or a ``ta.engine.strategies`` suite strategy (5m steps); ValueError naming the known ones."""
+    from ta.engine.strategies.registry import strategy_names
+
+    if name == "scanner":
+        return ScannerStrategy()
+    if name not in strategy_names():
+        known = ", ".join(dict.fromkeys([*STRATEGY_NAMES, *strategy_names()]))
+        raise ValueError(f"unknown strategy {name!r}; known: {known}")
+    if request.timeframe != "5m":
+        raise ValueError(f"{name} steps on 5m candles, as in the live cycle")
+    return SuiteStrategy(name, start=request.start, end=request.end)
 
 
 def settings_build(request: BacktestRequest) -> BacktestSettings:
@@ -158,14 +176,16 @@ def backtest_execute(*, request: BacktestRequest, progress: Progress | None = No
     if request.attribution:
         attribution = attribution_compute(histories=histories, strategy=strategy, settings=settings,
                                           request=request)
+    if request.compare:
+        attribution["per_strategy"] = strategies_compare(request=request, settings=settings, main=strategy,
+                                                         main_metrics=metrics)
     return BacktestReport(request=request, settings=settings, result=result, metrics=metrics,
                           attribution=attribution)
 
 
 def attribution_compute(*, histories: list[SymbolHistory], strategy: BacktestStrategy,
                         settings: BacktestSettings, request: BacktestRequest) -> dict[str, Any]:
-    """The same run without and with the TA bonus counted (everything else equal), the difference,
-    and each strategy's trades and pnl in the main run (``per_strategy``)."""
+    """The same run without and with the TA bonus counted (everything else equal), and the difference."""
     runs = {}
     for label, use_ta in (("without_ta_bonus", False), ("with_ta_bonus", True)):
         variant = dataclasses.replace(settings, entry=dataclasses.replace(settings.entry, use_ta_signals=use_ta))
@@ -178,6 +198,19 @@ def attribution_compute(*, histories: list[SymbolHistory], strategy: BacktestStr
             with_value - without_value, 4)
     runs["ta_bonus_effect"] = difference
     return runs
+
+
+def strategies_compare(*, request: BacktestRequest, settings: BacktestSettings, main: BacktestStrategy,
+                       main_metrics: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each of ``request.compare`` run alone with the same settings and dates, beside the main run."""
+    table = {main.name: _summary(main_metrics)}
+    for name in request.compare:
+        strategy = strategy_named(name, request=request)
+        histories = histories_load(request, strategy)
+        result = backtest_run(histories=histories, strategy=strategy, settings=settings, start=request.start,
+                              end=request.end)
+        table[name] = _summary(metrics_compute(result))
+    return table
 
 
 def equity_points(result: RunResult, *, limit: int = BacktestRun.EQUITY_POINTS_MAX) -> list[list[float]]:

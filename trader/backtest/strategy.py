@@ -27,14 +27,21 @@ class SideScores:
     long_bonus: np.ndarray
     short_bonus: np.ndarray
     valid: np.ndarray
+    signal_side: np.ndarray | None = None
 
 
 class BacktestStrategy(Protocol):
     """``name`` for reports; ``timeframes`` the candles it needs (the first is the step);
-    ``scores`` the side scores of every step of one symbol."""
+    ``scores`` the side scores of every step of one symbol.
+
+    ``decides_entry`` False: the scores go through the trader's thresholds like the scanner's.
+    True (the ta.engine.strategies suite): the strategy signals itself, as in the live cycle
+    (``entry_plan`` skips the threshold for a non-scanner candidate); ``signal_side`` is then
+    +1 (long) / -1 (short) / 0 per step and the side's score is the signal's strength."""
 
     name: str
     timeframes: tuple[str, ...]
+    decides_entry: bool
 
     def scores(self, history: SymbolHistory) -> SideScores: ...
 
@@ -44,6 +51,7 @@ class ScannerStrategy:
 
     name = "scanner"
     timeframes = ("5m", "1h")
+    decides_entry = False
 
     def scores(self, history: SymbolHistory) -> SideScores:
         series = scanner_series(five_minute=history.frames["5m"], one_hour=history.frames["1h"])

@@ -44,7 +44,11 @@ class Command(BaseCommand):
             "or a folder of kline CSV files, and print the metrics (and every trade with --json).")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--strategy", default="scanner", help="scanner (default) or ema_cross.")
+        parser.add_argument("--strategy", default="scanner",
+                            help="scanner (default), ema_cross, or a strategy of ta.engine.strategies "
+                                 "(supertrend, squeeze_breakout, mean_reversion).")
+        parser.add_argument("--compare", default="", help="Other strategies to run alone on the same candles "
+                                                          "and settings, e.g. supertrend,mean_reversion.")
         parser.add_argument("--symbols", default="", help="Comma-separated, e.g. BTCUSDT,ETHUSDT (default: all "
                                                           "in --candles, or the enabled symbols).")
         parser.add_argument("--from", dest="start", help="First candle open time (UTC), e.g. 2024-03-01.")
@@ -92,6 +96,7 @@ class Command(BaseCommand):
             overrides=self._overrides(options), tp_pct=_decimal(options["tp_pct"]),
             sl_pct=_decimal(options["sl_pct"]), fee_pct=_decimal(options["fee_pct"]),
             attribution=bool(options["attribution"]),
+            compare=tuple(name.strip() for name in str(options["compare"]).split(",") if name.strip()),
         )
         bar = None
         progress = None

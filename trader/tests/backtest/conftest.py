@@ -36,6 +36,7 @@ class ChosenScores:
     chosen: dict[str, dict[int, tuple[int, int, int, int]]]
     name: str = "chosen"
     timeframes: tuple[str, ...] = ("5m",)
+    decides_entry: bool = False
 
     def scores(self, history: SymbolHistory) -> SideScores:
         size = len(history.frames["5m"])
