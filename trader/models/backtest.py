@@ -69,3 +69,26 @@ class BacktestTrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.side} {self.symbol} {self.entry_time:%Y-%m-%d %H:%M}"
+
+
+class BacktestStudy(models.Model):
+    """An Optuna walk-forward study (trader.backtest.optimise). ``folds``: per window the train and test
+    dates, the best parameters on train, their train objective and test metrics; ``recommended``: the
+    last fold's best parameters (trained on the most recent data). The live config changes only when a
+    user applies them (``applied_at``/``applied_by``, and each change in the audit log)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=BacktestStatus.choices, default=BacktestStatus.PENDING)
+    parameters = models.JSONField(default=dict)
+    folds = models.JSONField(default=list, blank=True)
+    recommended = models.JSONField(default=dict, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.CharField(max_length=150, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"study {self.pk} ({self.status})"

@@ -1,0 +1,161 @@
+"""Optuna over the trader's thresholds, TP/SL and leverage rules, with walk-forward windows.
+
+The request's date range is cut into ``folds + 1`` equal windows; fold ``i`` searches on
+window ``i`` (train, ``trials`` TPE trials, seeded) and runs the best parameters once on
+window ``i + 1`` (test, never seen by the search). The test figures are the honest ones.
+Search space (``SPACE``): long and short thresholds 30-70, TP 2-20 % and SL 1-10 % of
+margin (0.5 steps), default leverage 1-10 and the "60+" leverage from the default to 10.
+The objective is a metric of ``trader.backtest.metrics`` (default ``sharpe``; an
+undefined value, e.g. no trade, scores ``UNDEFINED_SCORE``). Nothing here writes the
+live config: ``study_apply`` does, for a user, through the audited config service.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from trader.backtest.data import SymbolHistory
+from trader.backtest.metrics import metrics_compute
+from trader.backtest.portfolio import Progress, backtest_run
+from trader.backtest.service import ATTRIBUTION_FIGURES, BacktestRequest, histories_load, settings_build, strategy_build
+from trader.backtest.settings import BacktestSettings
+from trader.backtest.strategy import BacktestStrategy, SideScores
+from trader.models import BacktestStatus, BacktestStudy
+
+SPACE = {"long_threshold": (30, 70), "short_threshold": (30, 70), "tp_pct": (2.0, 20.0), "sl_pct": (1.0, 10.0),
+         "leverage_default": (1, 10)}
+UNDEFINED_SCORE = -1e9
+METRICS = ("sharpe", "sortino", "total_return_pct", "profit_factor")
+
+
+@dataclass(frozen=True)
+class OptimiseRequest:
+    """``base``: the backtest request (strategy, symbols, dates, overrides); ``start``/``end`` required."""
+
+    base: BacktestRequest
+    folds: int = 3
+    trials: int = 30
+    metric: str = "sharpe"
+    seed: int = 42
+
+
+class _CachedScores:
+    """A strategy whose per-symbol scores are computed once for all trials (they do not depend on settings)."""
+
+    def __init__(self, strategy: BacktestStrategy) -> None:
+        self.inner = strategy
+        self.name, self.timeframes = strategy.name, strategy.timeframes
+        self.decides_entry = strategy.decides_entry
+        self.cache: dict[str, SideScores] = {}
+
+    def scores(self, history: SymbolHistory) -> SideScores:
+        if history.symbol not in self.cache:
+            self.cache[history.symbol] = self.inner.scores(history)
+        return self.cache[history.symbol]
+
+
+def walk_forward_windows(start: datetime, end: datetime, folds: int) -> list[tuple[datetime, datetime, datetime]]:
+    """(train start, train end = test start, test end) for each fold; ValueError for fewer than one fold."""
+    if folds < 1 or end <= start:
+        raise ValueError("walk-forward needs at least one fold and --from before --to")
+    step = (end - start) / (folds + 1)
+    return [(start + step * i, start + step * (i + 1), start + step * (i + 2)) for i in range(folds)]
+
+
+def settings_with_params(settings: BacktestSettings, params: dict[str, Any]) -> BacktestSettings:
+    """``settings`` with a trial's parameters (see ``SPACE``)."""
+    rules = {"60+": max(params["leverage_60"], params["leverage_default"]), "default": params["leverage_default"]}
+    entry = dataclasses.replace(settings.entry, long_threshold=params["long_threshold"],
+                                short_threshold=params["short_threshold"], leverage_rules=rules)
+    return dataclasses.replace(settings, entry=entry, tp_pct=Decimal(str(params["tp_pct"])),
+                               sl_pct=Decimal(str(params["sl_pct"])))
+
+
+def _suggest(trial: Any) -> dict[str, Any]:
+    params = {
+        "long_threshold": trial.suggest_int("long_threshold", *SPACE["long_threshold"]),
+        "short_threshold": trial.suggest_int("short_threshold", *SPACE["short_threshold"]),
+        "tp_pct": trial.suggest_float("tp_pct", *SPACE["tp_pct"], step=0.5),
+        "sl_pct": trial.suggest_float("sl_pct", *SPACE["sl_pct"], step=0.5),
+        "leverage_default": trial.suggest_int("leverage_default", *SPACE["leverage_default"]),
+    }
+    params["leverage_60"] = trial.suggest_int("leverage_60", params["leverage_default"], 10)
+    return params
+
+
+def _score(metrics: dict[str, Any], metric: str) -> float:
+    value = metrics.get(metric)
+    return UNDEFINED_SCORE if value is None else float(value)
+
+
+def optimise(*, request: OptimiseRequest, progress: Progress | None = None) -> dict[str, Any]:
+    """Run the study; returns ``{"folds": [...], "recommended": params}`` (JSON-safe)."""
+    import optuna
+
+    if request.metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}")
+    if request.base.start is None or request.base.end is None:
+        raise ValueError("an optimisation needs --from and --to (the walk-forward windows)")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    strategy = _CachedScores(strategy_build(request.base))
+    settings = settings_build(request.base)
+    histories = histories_load(request.base, strategy)
+    windows = walk_forward_windows(request.base.start, request.base.end, request.folds)
+    folds = []
+    done, total = 0, len(windows) * (request.trials + 1)
+
+    def run(params: dict[str, Any], start: datetime, end: datetime) -> dict[str, Any]:
+        nonlocal done
+        result = backtest_run(histories=histories, strategy=strategy, settings=settings_with_params(settings, params),
+                              start=start, end=end)
+        done += 1
+        if progress:
+            progress(done, total)
+        return metrics_compute(result)
+
+    for train_start, train_end, test_end in windows:
+        study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=request.seed))
+        study.optimize(lambda trial, s=train_start, e=train_end: _score(run(_suggest(trial), s, e), request.metric),
+                       n_trials=request.trials)
+        best = {**study.best_params}
+        test = run(best, train_end, test_end)
+        folds.append({
+            "train": [train_start.isoformat(), train_end.isoformat()],
+            "test": [train_end.isoformat(), test_end.isoformat()],
+            "best_params": best, "train_score": study.best_value,
+            "test_metrics": {name: test[name] for name in ATTRIBUTION_FIGURES},
+        })
+    return {"folds": folds, "recommended": folds[-1]["best_params"]}
+
+
+def study_store(*, request: OptimiseRequest, outcome: dict[str, Any]) -> BacktestStudy:
+    """Save a finished study."""
+    return BacktestStudy.objects.create(
+        status=BacktestStatus.DONE, finished_at=timezone.now(), folds=outcome["folds"],
+        recommended=outcome["recommended"],
+        parameters={"request": request.base.as_json(), "folds": request.folds, "trials": request.trials,
+                    "metric": request.metric, "seed": request.seed},
+    )
+
+
+def study_apply(*, study_id: int, actor: Any) -> BacktestStudy:
+    """Write the study's recommended parameters into the live config for ``actor`` (audited per field by
+    ``trader.services.config.config_update``; ValidationError leaves everything unchanged)."""
+    from trader.services.config import config_update
+
+    study = BacktestStudy.objects.get(pk=study_id)
+    params = study.recommended
+    changes = {"long_threshold": params["long_threshold"], "short_threshold": params["short_threshold"],
+               "tp_pct": Decimal(str(params["tp_pct"])), "sl_pct": Decimal(str(params["sl_pct"])),
+               "leverage_rules": {"60+": max(params["leverage_60"], params["leverage_default"]),
+                                  "default": params["leverage_default"]}}
+    config_update(changes=changes, actor=actor)
+    study.applied_at, study.applied_by = timezone.now(), actor.label
+    study.save(update_fields=["applied_at", "applied_by"])
+    return study

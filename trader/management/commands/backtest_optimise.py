@@ -1,0 +1,77 @@
+"""Optuna walk-forward study of the trader's thresholds, TP/SL and leverage rules (never touches the config)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from trader.management.commands.backtest import _date
+
+
+class Command(BaseCommand):
+    help = ("Search thresholds, TP/SL and leverage rules with Optuna on walk-forward windows and print each "
+            "fold's best parameters and their out-of-sample figures. --apply STUDY writes a stored study's "
+            "recommendation into the live config (audited).")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--symbols", default="", help="Comma-separated symbols.")
+        parser.add_argument("--from", dest="start", help="Start (UTC), e.g. 2024-01-01.")
+        parser.add_argument("--to", dest="end", help="End (exclusive, UTC).")
+        parser.add_argument("--candles", help="Folder of kline CSV files instead of the database.")
+        parser.add_argument("--strategy", default="scanner", help="scanner (default) or a suite strategy.")
+        parser.add_argument("--folds", type=int, default=3, help="Walk-forward folds (windows = folds + 1).")
+        parser.add_argument("--trials", type=int, default=30, help="Optuna trials per fold.")
+        parser.add_argument("--metric", default="sharpe", help="sharpe, sortino, total_return_pct, profit_factor.")
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--store", action="store_true", help="Save the study.")
+        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--apply", type=int, metavar="STUDY_ID",
+                            help="Apply a stored study's recommended parameters to the live config (audited).")
+
+    def handle(self, *args: object, **options: object) -> None:
+        from django.core.exceptions import ValidationError
+
+        from trader.backtest.data import HistoryMissing
+        from trader.backtest.optimise import OptimiseRequest, optimise, study_apply, study_store
+        from trader.backtest.service import BacktestRequest
+        from trader.services.actor import Actor
+
+        if options["apply"]:
+            try:
+                study = study_apply(study_id=int(options["apply"]), actor=Actor.for_command(name="backtest_optimise"))
+            except ValidationError as error:
+                raise CommandError(f"the config refused the parameters: {error}") from None
+            self.stdout.write(f"applied study {study.pk}: {study.recommended}")
+            return
+        symbols = tuple(s.strip().upper() for s in str(options["symbols"]).split(",") if s.strip())
+        if not symbols or not options["start"] or not options["end"]:
+            raise CommandError("--symbols, --from and --to are required")
+        base = BacktestRequest(strategy=str(options["strategy"]), symbols=symbols, start=_date(str(options["start"])),
+                               end=_date(str(options["end"])),
+                               candles_dir=Path(str(options["candles"])) if options["candles"] else None)
+        request = OptimiseRequest(base=base, folds=int(options["folds"]), trials=int(options["trials"]),
+                                  metric=str(options["metric"]), seed=int(options["seed"]))
+        from tqdm import tqdm
+
+        with tqdm(total=0, unit="run", desc="optimise", file=sys.stderr, leave=False) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total, bar.n = total, done
+                bar.refresh()
+
+            try:
+                outcome = optimise(request=request, progress=progress)
+            except (ValueError, HistoryMissing) as error:
+                raise CommandError(str(error)) from None
+        if options["store"]:
+            outcome["study_id"] = study_store(request=request, outcome=outcome).pk
+        if options["json"]:
+            self.stdout.write(json.dumps(outcome, indent=2, default=str))
+            return
+        for fold in outcome["folds"]:
+            self.stdout.write(f"train {fold['train'][0]} .. {fold['train'][1]}  best {fold['best_params']}")
+            self.stdout.write(f"  test {fold['test'][0]} .. {fold['test'][1]}  {fold['test_metrics']}")
+        if "study_id" in outcome:
+            self.stdout.write(f"stored as study {outcome['study_id']} (apply with --apply {outcome['study_id']})")
