@@ -74,3 +74,18 @@ def test_the_task_saves_progress_and_results_or_the_failure(klines_dir, tmp_path
         **request.as_json(), "tp_pct": "0.5", "sl_pct": "0.5", "candles_dir": str(tmp_path)})
     failed = backtest_run_execute(run_id=bad.pk)
     assert failed.status == BacktestStatus.FAILED and "ETHUSDT-5m" in failed.error
+
+
+def test_the_celery_task_runs_a_stored_request_and_a_bad_request_is_refused_before_queueing(klines_dir):
+    from trader.backtest.service import backtest_queue
+    from trader.tasks import backtest_run
+
+    request = BacktestRequest(strategy="ema_cross", symbols=("SOLUSDT",), candles_dir=klines_dir,
+                              start=datetime(2024, 2, 1, tzinfo=UTC), end=datetime(2024, 2, 4, tzinfo=UTC))
+    run = BacktestRun.objects.create(strategy="ema_cross", parameters={**request.as_json(), "tp_pct": "0.5",
+                                                                        "sl_pct": "0.5"})
+    outcome = backtest_run.apply(args=(run.pk,)).get()
+    assert outcome["status"] == BacktestStatus.DONE and outcome["trades"] > 0
+    with pytest.raises(ValueError, match="unknown strategy"):
+        backtest_queue(request=BacktestRequest(strategy="moon", symbols=("SOLUSDT",)))
+    assert BacktestRun.objects.count() == 1
