@@ -13,7 +13,8 @@ order (``trader.cycle.run``: exits before entries):
    price and closes on TP/SL/trailing at the close (a trailing stop moved by this
    close protects from the next candle on, as the live watchdog re-places it).
 3. Funding at 00/08/16 UTC on open positions (when a rate is set).
-4. Kill switch: drawdown from the starting balance at the close -> close all, stop.
+4. Kill switch: drawdown at the close from the starting balance (or the equity peak, as
+   configured) reaches the limit -> close all, stop trading.
 5. Entries: symbols whose best side passes its threshold, strongest first, each
    through ``entry_plan`` (the live rules and sizing) and filled at the close as a
    market order on the simulator (slippage and taker fee).
@@ -316,13 +317,17 @@ class PortfolioRun:
         kill_switch_at = None
         starting = float(settings.starting_balance)
         kill_pct = None if settings.kill_switch_drawdown_pct is None else float(settings.kill_switch_drawdown_pct)
+        peak_mode = settings.kill_switch_reference == "equity_peak"
+        reference = starting  # the kill switch's: the starting balance, or the equity peak so far
         skip = self.skip_quiet and not settings.funding_rate_8h
         step = 0
         while step < total:
             if skip:
-                quiet_end = self._quiet_until(step, total, steps_with_candidates, starting,
+                quiet_end = self._quiet_until(step, total, steps_with_candidates, reference, peak_mode,
                                               None if kill_switch_at else kill_pct, kill_switch_at is None, equity)
                 if quiet_end > step:
+                    if peak_mode:
+                        reference = max(reference, float(equity[step:quiet_end].max()))
                     exposure[step:quiet_end] = sum(margin for *_, margin in self.positions_f)
                     if self.progress:
                         self.progress(quiet_end, total)
@@ -338,7 +343,9 @@ class PortfolioRun:
             if settings.funding_rate_8h and self.open and close_ns % FUNDING_EVERY_NS < self.step_ns:
                 self._funding()
             value, margin = self._equity(step, columns)
-            if kill_switch_at is None and kill_pct is not None and (starting - value) / starting * 100 >= kill_pct:
+            if peak_mode:
+                reference = max(reference, value)
+            if kill_switch_at is None and kill_pct is not None and (reference - value) / reference * 100 >= kill_pct:
                 kill_switch_at = self.now
                 self._close_all(step, columns, REASON_KILL_SWITCH)
                 value, margin = self._equity(step, columns)
@@ -358,7 +365,7 @@ class PortfolioRun:
                          candles=int(np.count_nonzero(~np.isnan(grid.close))), kill_switch_at=kill_switch_at,
                          rejected_orders=self.rejected, strategy=self.strategy.name)
 
-    def _quiet_until(self, step: int, total: int, candidate_steps: np.ndarray, starting: float,
+    def _quiet_until(self, step: int, total: int, candidate_steps: np.ndarray, reference: float, peak_mode: bool,
                      kill_pct: float | None, may_enter: bool, equity: np.ndarray) -> int:
         """The first step from ``step`` on that is not quiet (see trader.backtest.quiet)."""
         limit = total
@@ -368,7 +375,8 @@ class PortfolioRun:
         if limit == step:
             return step
         if not self.open:  # flat: the equity is the wallet until the next candidate
-            if kill_pct is not None and (starting - self.wallet) / starting * 100 >= kill_pct:
+            flat_reference = max(reference, self.wallet) if peak_mode else reference
+            if kill_pct is not None and (flat_reference - self.wallet) / flat_reference * 100 >= kill_pct:
                 return step
             equity[step:limit] = self.wallet
             return limit
@@ -381,7 +389,7 @@ class PortfolioRun:
             for symbol, trade in self.open.items()
         ]
         return quiet_until(grid=self.grid, first=step, limit=limit, positions=positions, wallet=self.wallet,
-                           starting=starting, kill_switch_pct=kill_pct, equity_out=equity)
+                           reference=reference, peak_mode=peak_mode, kill_switch_pct=kill_pct, equity_out=equity)
 
     def _close_all(self, step: int, columns: dict[str, int], reason: str) -> None:
         for symbol in list(self.open):

@@ -58,9 +58,11 @@ def _events(grid: Grid, first: int, stop: int, position: OpenLevels) -> np.ndarr
 
 
 def quiet_until(*, grid: Grid, first: int, limit: int, positions: list[OpenLevels], wallet: float,
-                starting: float, kill_switch_pct: float | None, equity_out: np.ndarray) -> int:
+                reference: float, peak_mode: bool, kill_switch_pct: float | None, equity_out: np.ndarray) -> int:
     """The first step in [first, limit) that is not quiet (``limit`` when all are); the equity of the quiet
-    steps before it is written into ``equity_out`` (same formula as the per-step loop)."""
+    steps before it is written into ``equity_out`` (same formula as the per-step loop). The kill switch
+    measures from ``reference`` (the starting balance, or with ``peak_mode`` the equity peak so far,
+    raised by each step's equity as the live cycle does)."""
     chunk = FIRST_CHUNK_STEPS
     start = first
     while start < limit:
@@ -72,12 +74,15 @@ def quiet_until(*, grid: Grid, first: int, limit: int, positions: list[OpenLevel
             equity += np.where(np.isnan(close), 0.0, (close - position.entry) * position.signed_amount)
             acts |= _events(grid, start, stop, position)
         if kill_switch_pct is not None:
-            acts |= (starting - equity) / starting * 100 >= kill_switch_pct
+            references = np.maximum(reference, np.maximum.accumulate(equity)) if peak_mode else reference
+            acts |= (references - equity) / references * 100 >= kill_switch_pct
         if acts.any():
             event = int(np.argmax(acts))
             equity_out[start:start + event] = equity[:event]
             return start + event
         equity_out[start:stop] = equity
+        if peak_mode:
+            reference = max(reference, float(equity.max()))
         start = stop
         chunk = min(chunk * 2, LARGEST_CHUNK_STEPS)
     return limit

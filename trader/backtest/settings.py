@@ -22,8 +22,8 @@ class BacktestSettings:
     (None: each market's own, 0.05 %). ``slippage_rate``: market fills move this
     fraction against the taker. ``funding_rate_8h``: charged to longs (paid to shorts)
     at 00/08/16 UTC on the notional; 0 disables it. ``kill_switch_drawdown_pct``: the
-    live kill switch (drawdown from the starting balance closes everything and stops
-    trading); None disables it.
+    live kill switch (drawdown from ``kill_switch_reference``, ``starting_balance`` or
+    ``equity_peak``, closes everything and stops trading); None disables it.
     """
 
     entry: EntrySettings
@@ -35,6 +35,7 @@ class BacktestSettings:
     slippage_rate: Decimal = Decimal(0)
     funding_rate_8h: Decimal = Decimal(0)
     kill_switch_drawdown_pct: Decimal | None = None
+    kill_switch_reference: str = "starting_balance"
     markets: dict[str, Market] = field(default_factory=default_markets)
 
     def markets_effective(self) -> dict[str, Market]:
@@ -57,5 +58,6 @@ def settings_from_config(config: TraderConfig, **overrides: object) -> BacktestS
     settings = BacktestSettings(
         entry=dataclasses.replace(entry, **entry_overrides), tp_pct=config.tp_pct, sl_pct=config.sl_pct,
         trailing_stop=config.trailing_stop, kill_switch_drawdown_pct=config.kill_switch_drawdown_pct,
+        kill_switch_reference=str(config.kill_switch_reference),
     )
     return dataclasses.replace(settings, **other)

@@ -92,6 +92,20 @@ def test_the_kill_switch_closes_everything_and_stops_trading():
     assert sorted(t.symbol for t in unprotected.trades) == ["AVAXUSDT", "SOLUSDT"]
 
 
+def test_the_kill_switch_can_measure_from_the_equity_peak():
+    histories = [SymbolHistory("SOLUSDT", {"5m": frame_from([*flat(100, 3), (100, 102.5, 99.5, 101), *flat(101, 4)])}),
+                 SymbolHistory("AVAXUSDT", {"5m": frame_from([*flat(20, 6), (20, 20, 19.9, 19.9), *flat(19.9, 1)])})]
+    chosen = ChosenScores({"SOLUSDT": {2: (50, 0, 0, 0)}, "AVAXUSDT": {5: (50, 0, 0, 0)}})
+    # SOL takes +94.95; AVAX then loses 0.5% at 5x: about 0.26% below the peak, still above the start.
+    from_peak = backtest_run(histories=histories, strategy=chosen, settings=settings_with(
+        kill_switch_drawdown_pct=Decimal("0.2"), kill_switch_reference="equity_peak"))
+    assert [t.reason for t in from_peak.trades] == ["tp", "kill_switch"]
+    assert from_peak.kill_switch_at == START + 7 * FIVE
+    from_start = backtest_run(histories=histories, strategy=chosen, settings=settings_with(
+        kill_switch_drawdown_pct=Decimal("0.2")))
+    assert from_start.kill_switch_at is None and [t.reason for t in from_start.trades] == ["tp", "end"]
+
+
 def test_the_trailing_stop_follows_the_best_close_and_fills_at_its_level():
     # Long at 100, 5x, SL 5% of margin: the close 101.5 (+7.5%) arms the trail at +2.5% = 100.5.
     rows = [*flat(100, 3), (100, 101.5, 100, 101.5), (101.5, 101.6, 100.4, 100.6), *flat(100.6, 2)]

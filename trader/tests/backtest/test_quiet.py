@@ -37,15 +37,18 @@ def test_reference_strategy(real_btc):
     assert_same(*both_ways([SymbolHistory("BTCUSDT", {"5m": real_btc})], EmaCrossStrategy(), settings))
 
 
-@pytest.mark.parametrize("trailing", [True, False])
-def test_scanner_on_three_symbols_with_a_trailing_stop_and_the_kill_switch(klines_dir, trailing):
+@pytest.mark.parametrize(("trailing", "reference"), [(True, "starting_balance"), (False, "starting_balance"),
+                                                     (True, "equity_peak")])
+def test_scanner_on_three_symbols_with_a_trailing_stop_and_the_kill_switch(klines_dir, trailing, reference):
     histories = [SymbolHistory(symbol, {"5m": candles_read_csv(str(klines_dir / f"{symbol}-5m.csv.gz")).iloc[:6000],
                                         "1h": candles_read_csv(str(klines_dir / f"{symbol}-1h.csv.gz")).iloc[:600]})
                  for symbol in ("SOLUSDT", "DOGEUSDT", "LINKUSDT")]
     settings = settings_with(entry=entry_settings(max_positions=2, use_ta_signals=True), trailing_stop=trailing,
                              tp_pct=Decimal(5), sl_pct=Decimal(3), kill_switch_drawdown_pct=Decimal(8),
-                             slippage_rate=Decimal("0.0002"))
+                             slippage_rate=Decimal("0.0002"), kill_switch_reference=reference)
     skipped, stepped = both_ways(histories, ScannerStrategy(), settings)
     assert_same(skipped, stepped)
+    if reference == "equity_peak":
+        assert skipped.kill_switch_at is not None  # the scenario reaches it, so the vectorised check is exercised
     unlimited = dataclasses.replace(settings, kill_switch_drawdown_pct=None)
     assert_same(*both_ways(histories, ScannerStrategy(), unlimited))
