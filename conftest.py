@@ -50,10 +50,12 @@ def _seeded_universe(request):
 
 @pytest.fixture
 def redis_conn():
-    """A decoded client on the test Redis; the database is emptied after the test."""
+    """A decoded client on the test Redis, emptied before and after the test (nothing an
+    earlier test logged or cached leaks in)."""
     from config.bus.client import redis_client
 
     client = redis_client()
+    client.flushdb()
     yield client
     client.flushdb()
 

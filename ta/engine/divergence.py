@@ -8,6 +8,8 @@
   recent pivot lows (highs) are compared, with the Stoch RSI K at those same bars.
 - Regular bullish: the newer pivot low is a lower low in price while K is higher;
   regular bearish: the newer pivot high is a higher high while K is lower.
+- K must differ by at least ``MIN_K_DIFFERENCE`` (0.5 Stoch RSI points): when K sits
+  pinned at 0 or 100 at both pivots, float noise (2.47e-14 vs 2.72e-14) is not a divergence.
 - ``strength``: the K difference between the two pivots in Stoch RSI points (0-100);
   ``candles_ago``: bars from the latest candle back to the newer pivot (>= 3).
 - Both at once: the one whose newer pivot is more recent wins, then the stronger;
@@ -25,6 +27,7 @@ from ta.engine import kernels
 LOOKBACK_CANDLES = 50
 PIVOT_LEFT_BARS = 3
 PIVOT_RIGHT_BARS = 3
+MIN_K_DIFFERENCE = 0.5
 BULLISH = "bullish"
 BEARISH = "bearish"
 NONE = "none"
@@ -48,9 +51,9 @@ def _compare(pivots: np.ndarray, price: np.ndarray, k: np.ndarray, bullish: bool
     older, newer = int(pivots[-2]), int(pivots[-1])
     if not (np.isfinite(k[older]) and np.isfinite(k[newer])):
         return None
-    if bullish and price[newer] < price[older] and k[newer] > k[older]:
+    if bullish and price[newer] < price[older] and k[newer] - k[older] >= MIN_K_DIFFERENCE:
         return Divergence(BULLISH, float(k[newer] - k[older]), price.size - 1 - newer)
-    if not bullish and price[newer] > price[older] and k[newer] < k[older]:
+    if not bullish and price[newer] > price[older] and k[older] - k[newer] >= MIN_K_DIFFERENCE:
         return Divergence(BEARISH, float(k[older] - k[newer]), price.size - 1 - newer)
     return None
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ta.engine import kernels
 from ta.engine.candles import candles_from_frame
-from ta.engine.divergence import LOOKBACK_CANDLES, PIVOT_LEFT_BARS, PIVOT_RIGHT_BARS
+from ta.engine.divergence import LOOKBACK_CANDLES, MIN_K_DIFFERENCE, PIVOT_LEFT_BARS, PIVOT_RIGHT_BARS
 from ta.engine.indicators import IndicatorSeries, indicators_compute
 from ta.engine.scoring import (
     BB_LONG_TIERS,
@@ -137,10 +137,10 @@ def _divergence(
     with np.errstate(invalid="ignore"):
         finite = np.isfinite(k_new) & np.isfinite(k_old)
         if find_highs:
-            found = in_window & finite & (price[newer] > price[older]) & (k_new < k_old)
+            found = in_window & finite & (price[newer] > price[older]) & (k_old - k_new >= MIN_K_DIFFERENCE)
             strength = k_old - k_new
         else:
-            found = in_window & finite & (price[newer] < price[older]) & (k_new > k_old)
+            found = in_window & finite & (price[newer] < price[older]) & (k_new - k_old >= MIN_K_DIFFERENCE)
             strength = k_new - k_old
     return found, np.where(found, strength, 0.0), newer
 

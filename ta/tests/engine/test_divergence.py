@@ -79,3 +79,18 @@ def test_real_candles_show_both_kinds_within_bounds(real_candles):
         assert 0 <= result.strength <= 100
         assert result.divergence == "none" or 3 <= result.candles_ago < 50
     assert seen == {"bullish", "bearish", "none"}
+
+
+def test_k_pinned_at_the_same_extreme_is_not_a_divergence_despite_float_noise():
+    import numpy as np
+
+    from ta.engine.divergence import divergence_latest
+
+    # Two pivot lows, the newer lower in price; K "higher" only by float noise at 0.
+    low = np.array([10, 9, 8, 5, 8, 9, 10, 9, 8, 4, 8, 9, 10, 11], dtype=float)
+    high = low + 1
+    k = np.full(low.size, 50.0)
+    k[3], k[9] = 2.47e-14, 2.72e-14
+    assert divergence_latest(high=high, low=low, stoch_k=k).divergence == "none"
+    k[9] = 0.6  # a real, if small, higher low
+    assert divergence_latest(high=high, low=low, stoch_k=k).divergence == "bullish"
