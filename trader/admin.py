@@ -1,4 +1,4 @@
-"""Admin for the trader: the config (audited edits), the status (read-only), the audit log."""
+"""Admin for the trader: the config (audited edits), the status, the audit log and the records (read-only)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,20 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 
-from trader.models import ApiKey, ApiKeyScope, AuditEntry, AuditVia, TraderConfig, TraderStatus
+from trader.models import (
+    ApiKey,
+    ApiKeyScope,
+    AuditEntry,
+    AuditVia,
+    BacktestRun,
+    BacktestStudy,
+    CycleLog,
+    Decision,
+    OrderIntent,
+    Trade,
+    TraderConfig,
+    TraderStatus,
+)
 from trader.services.actor import Actor
 from trader.services.config import config_get, config_update
 
@@ -125,3 +138,59 @@ class ApiKeyAdmin(admin.ModelAdmin):
         actor = Actor.for_user(request.user, via=AuditVia.ADMIN)
         count = sum(api_key_revoke(name=name, actor=actor) for name in queryset.values_list("name", flat=True))
         messages.success(request, f"revoked {count} key(s)")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the bot writes; people read them here, the services change them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Trade)
+class TradeAdmin(ReadOnlyAdmin):
+    list_display = ("opened_at", "symbol", "side", "strategy", "leverage", "entry_price", "exit_price", "pnl",
+                    "pnl_pct", "close_reason", "mode")
+    list_filter = ("side", "close_reason", "mode", "strategy")
+    search_fields = ("symbol", "correlation_id")
+    date_hierarchy = "opened_at"
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ("at", "symbol", "side", "strategy", "score", "threshold", "outcome", "reason")
+    list_filter = ("outcome", "side", "strategy")
+    search_fields = ("symbol", "correlation_id", "reason")
+
+
+@admin.register(CycleLog)
+class CycleLogAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "mode", "outcome", "duration_ms", "symbols_scanned", "candidates", "equity")
+    list_filter = ("outcome", "mode")
+
+
+@admin.register(OrderIntent)
+class OrderIntentAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "symbol", "purpose", "side", "amount", "state", "client_id", "exchange_order_id")
+    list_filter = ("state", "purpose")
+    search_fields = ("symbol", "client_id", "correlation_id")
+
+
+@admin.register(BacktestRun)
+class BacktestRunAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "strategy", "timeframe", "status", "progress_pct", "start", "end")
+    list_filter = ("status", "strategy")
+
+    def has_delete_permission(self, request, obj=None):
+        return True  # old runs may be cleared
+
+
+@admin.register(BacktestStudy)
+class BacktestStudyAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "status", "finished_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return True

@@ -56,3 +56,10 @@ def test_the_status_is_read_only_in_the_admin(admin_client):
     response = admin_client.post("/admin/trader/traderstatus/1/change/", {"mode": "live"})
     assert response.status_code == 403
     assert status_get().mode == "paused"
+
+
+@pytest.mark.parametrize("model", ["trade", "decision", "cyclelog", "orderintent", "backtestrun", "backteststudy"])
+def test_the_records_are_listed_read_only_in_the_admin(admin_client, model):
+    response = admin_client.get(f"/admin/trader/{model}/")
+    assert response.status_code == 200
+    assert admin_client.get(f"/admin/trader/{model}/add/").status_code == 403
