@@ -48,6 +48,30 @@ def _seeded_universe(request):
         symbols_seed()
 
 
+@pytest.fixture(autouse=True)
+def _worker_idle_before_flush(request):
+    """A test that used the real worker ends only when the worker is idle and its queues are
+    empty: work it chained (analysis after a fetch) must not still write while the test
+    database is flushed (a deadlock on PostgreSQL) or leak into the next test."""
+    if "celery_worker_process" not in request.fixturenames:
+        yield
+        return
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")  # set up first, so flushed after this teardown
+    yield
+    from config.celery import app
+
+    def idle() -> bool:
+        inspector = app.control.inspect(timeout=1)
+        busy = [*(inspector.active() or {}).values(), *(inspector.reserved() or {}).values()]
+        return not any(busy)
+
+    for _ in range(2):  # idle, drop what is still queued, and be sure nothing started meanwhile
+        testing.wait_until(idle, timeout_s=60, interval_s=0.3, what="the Celery worker to finish its tasks")
+        app.control.purge()
+
+
 @pytest.fixture
 def redis_conn():
     """A decoded client on the test Redis, emptied before and after the test (nothing an
