@@ -1,0 +1,150 @@
+"""Starting a backtest for a person (the /backtests page, the API): validate, store, queue, audit.
+
+The run itself is ``trader.backtest.service``'s: the request becomes a pending
+``BacktestRun`` and the Celery task ``trader.backtest_run`` (analysis queue) executes it,
+pushing its progress live. Candles come from the database or from the server's own
+candle folder (``settings.KLINES_DIR``): a caller never names a path on the server.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from config.logging import Category
+from trader.backtest.service import BacktestRequest, backtest_queue, settings_build, strategy_build
+from trader.models import BacktestRun, BacktestStatus
+from trader.models.config import SYMBOL_PATTERN
+from trader.services.actor import Actor
+from trader.services.audit import audit_record
+from trader.services.status import ControlRefused
+
+logger = logging.getLogger(__name__)
+
+BACKTEST_SYMBOLS_MAX = 30
+BACKTEST_SPAN_DAYS_MAX = 366
+# Runs share the analysis queue with the TA scans: a few at a time, never a pile-up.
+BACKTEST_ACTIVE_MAX = 2
+# A pending or running run older than the task's time limit is stale (its worker died), not active.
+BACKTEST_ACTIVE_WINDOW = timedelta(seconds=3_600)
+# Overrides a person may set: BacktestSettings / EntrySettings fields (see trader.backtest.settings).
+OVERRIDE_FIELDS = ("long_threshold", "short_threshold", "max_positions", "max_leverage", "position_size_pct",
+                   "use_ta_signals", "trailing_stop", "starting_balance")
+
+
+class CandleSource(StrEnum):
+    """Where a started run reads its candles."""
+
+    DATABASE = "database"  # the stored candles (what market data fetched)
+    FILES = "files"  # the server's kline folder (settings.KLINES_DIR)
+
+
+class BacktestBusy(ControlRefused):
+    """Too many runs are pending or running; start one when another has finished."""
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _symbols_checked(symbols: list[str]) -> tuple[str, ...]:
+    cleaned = [symbol.strip().upper() for symbol in symbols]
+    if not cleaned:
+        raise ValidationError({"symbols": ["name at least one symbol"]})
+    if len(cleaned) > BACKTEST_SYMBOLS_MAX:
+        raise ValidationError({"symbols": [f"at most {BACKTEST_SYMBOLS_MAX} symbols per run"]})
+    bad = [symbol for symbol in cleaned if not SYMBOL_PATTERN.match(symbol)]
+    if bad:
+        raise ValidationError({"symbols": [f"{symbol!r} is not an exchange symbol such as BTCUSDT" for symbol in bad]})
+    if len(set(cleaned)) != len(cleaned):
+        raise ValidationError({"symbols": ["lists a symbol twice"]})
+    return tuple(cleaned)
+
+
+def _candles_missing(*, request: BacktestRequest, timeframes: tuple[str, ...]) -> list[str]:
+    """Each ``SYMBOL timeframe`` the run would not find (files: no file; database: none in the period)."""
+    missing = []
+    for symbol in request.symbols:
+        for timeframe in timeframes:
+            if request.candles_dir is not None:
+                from ta.sources.csv_files import csv_path_find
+
+                found = csv_path_find(request.candles_dir, symbol=symbol, timeframe=timeframe) is not None
+            else:
+                from ta.models import Candle
+
+                found = Candle.objects.filter(symbol__symbol=symbol, timeframe=timeframe,
+                                              open_time__gte=request.start, open_time__lt=request.end).exists()
+            if not found:
+                missing.append(f"{symbol} {timeframe}")
+    return missing
+
+
+def backtest_request_build(*, strategy: str, symbols: list[str], start: date, end: date, source: CandleSource,
+                           overrides: dict[str, Any] | None = None, tp_pct: Decimal | None = None,
+                           sl_pct: Decimal | None = None, fee_pct: Decimal | None = None,
+                           attribution: bool = False) -> BacktestRequest:
+    """A checked ``BacktestRequest`` on 5m steps from ``start`` (00:00 UTC) to ``end`` (exclusive).
+
+    ``tp_pct``/``sl_pct``: price-move % for ema_cross (both required), % of margin for the
+    others (the config's when None); ``fee_pct``: taker fee per fill in %. Raises Django's
+    ``ValidationError`` naming each bad field (unknown strategy or override, empty or long
+    period, a symbol without candles in the chosen source)."""
+    unknown = sorted(set(overrides or {}) - set(OVERRIDE_FIELDS))
+    if unknown:
+        raise ValidationError({"overrides": [f"unknown override {name!r}" for name in unknown]})
+    if end <= start:
+        raise ValidationError({"end": ["must be after the start"]})
+    if (end - start).days > BACKTEST_SPAN_DAYS_MAX:
+        raise ValidationError({"end": [f"a run covers at most {BACKTEST_SPAN_DAYS_MAX} days"]})
+    candles_dir = settings.KLINES_DIR if source == CandleSource.FILES else None
+    request = BacktestRequest(
+        strategy=strategy, symbols=_symbols_checked(symbols), start=_day_start(start), end=_day_start(end),
+        candles_dir=candles_dir, overrides=dict(overrides or {}), tp_pct=tp_pct, sl_pct=sl_pct, fee_pct=fee_pct,
+        attribution=attribution,
+    )
+    try:
+        built = strategy_build(request)
+    except ValueError as error:
+        raise ValidationError({"strategy": [str(error)]}) from None
+    if strategy == "ema_cross" and (tp_pct is None or sl_pct is None):
+        raise ValidationError({"tp_pct": ["ema_cross needs tp_pct and sl_pct (price-move percentages)"]})
+    try:
+        settings_build(request)
+    except (ValueError, TypeError) as error:
+        raise ValidationError({"overrides": [str(error)]}) from None
+    missing = _candles_missing(request=request, timeframes=built.timeframes)
+    if missing:
+        where = "in the candle files" if candles_dir is not None else "in the database for that period"
+        raise ValidationError({"symbols": [f"no candles of {', '.join(missing)} {where}"]})
+    return request
+
+
+def backtests_active_count() -> int:
+    """Runs pending or running now (stale ones, older than the task's time limit, not counted)."""
+    return BacktestRun.objects.filter(status__in=(BacktestStatus.PENDING, BacktestStatus.RUNNING),
+                                      created_at__gte=timezone.now() - BACKTEST_ACTIVE_WINDOW).count()
+
+
+@transaction.atomic
+def backtest_start(*, request: BacktestRequest, actor: Actor) -> BacktestRun:
+    """Store ``request`` (from ``backtest_request_build``) as a pending run, queue the task on it
+    once committed, and audit the start as ``actor``. ``BacktestBusy`` (nothing stored) while
+    ``BACKTEST_ACTIVE_MAX`` runs are pending or running."""
+    active = backtests_active_count()
+    if active >= BACKTEST_ACTIVE_MAX:
+        raise BacktestBusy(f"{active} backtests are already pending or running; start another when one has finished")
+    run = backtest_queue(request=request)
+    audit_record(actor=actor, action="backtest.start", new=request.as_json(),
+                 detail=f"run {run.pk}: {request.strategy} on {', '.join(request.symbols)} "
+                        f"{request.start:%Y-%m-%d} to {request.end:%Y-%m-%d}")
+    logger.info("backtest run %s queued by %s", run.pk, actor.label, extra={"category": Category.SYSTEM})
+    return run
