@@ -110,7 +110,16 @@ class PortfolioRun:
     @property
     def now(self) -> datetime:
         """The simulated clock: the close time of the current step."""
-        return _when(self.now_ns)
+        return self._now
+
+    @property
+    def now_ns(self) -> int:
+        return self._now_ns
+
+    @now_ns.setter
+    def now_ns(self, value: int) -> None:
+        # The simulator reads the clock on every order and fill: build the datetime once per step.
+        self._now_ns, self._now = value, _when(value)
 
     def __init__(self, *, histories: list[SymbolHistory], strategy: BacktestStrategy, settings: BacktestSettings,
                  start: datetime | None = None, end: datetime | None = None,
