@@ -44,9 +44,18 @@ def error_body(*, status_code: int, code: str, message: str, fields: dict[str, A
 
 
 def _field_messages(detail: Any) -> dict[str, Any] | None:
-    if isinstance(detail, dict):
-        return {str(name): _plain(messages) for name, messages in detail.items()}
-    return None
+    """``{field: [messages]}``; a nested object's or a list item's errors under a dotted name
+    (``overrides.max_positions``, ``symbols.0``), so every value stays a list of strings."""
+    if not isinstance(detail, dict):
+        return None
+    fields: dict[str, Any] = {}
+    for name, messages in detail.items():
+        if isinstance(messages, dict):
+            for inner, inner_messages in (_field_messages(messages) or {}).items():
+                fields[f"{name}.{inner}"] = inner_messages
+        else:
+            fields[str(name)] = _plain(messages)
+    return fields
 
 
 def _plain(detail: Any) -> Any:

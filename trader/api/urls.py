@@ -7,7 +7,7 @@ from rest_framework.decorators import api_view, permission_classes, schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
-from trader.api.views import account, config, control, market, records, status, structure
+from trader.api.views import account, backtests, config, control, market, records, status, structure
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -52,6 +52,8 @@ v1_urlpatterns = [
     path("swings/<str:symbol>", structure.SwingsView.as_view(), name="api-swings"),
     path("regimes", structure.RegimesView.as_view(), name="api-regimes"),
     path("regimes/<str:symbol>", structure.RegimeView.as_view(), name="api-regime"),
+    path("backtests", backtests.BacktestsView.as_view(), name="api-backtests"),
+    path("backtests/<int:run_id>", backtests.BacktestView.as_view(), name="api-backtest"),
 ]
 
 trader_urlpatterns = [

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 from trader.models import BacktestRun
 
 
 def backtest_runs_list(*, limit: int = 50) -> list[BacktestRun]:
     """The newest runs first (without their trades)."""
     return list(BacktestRun.objects.order_by("-created_at")[:limit])
+
+
+def backtest_runs_filtered(*, status: str | None = None) -> QuerySet[BacktestRun]:
+    """Runs newest first, of one ``status`` when given (for the API's paged list)."""
+    runs = BacktestRun.objects.order_by("-created_at", "-id")
+    return runs.filter(status=status) if status else runs
+
+
+def backtest_run_get(*, run_id: int) -> BacktestRun:
+    """One run (status, progress, metrics) without its trades; ``DoesNotExist`` when absent."""
+    return BacktestRun.objects.get(pk=run_id)
 
 
 def backtest_run_detail(*, run_id: int) -> dict[str, Any]:

@@ -6,7 +6,7 @@ READS = [
     "/api/v1/config", "/api/v1/config/history", "/api/v1/account", "/api/v1/account/config", "/api/v1/positions",
     "/api/v1/status", "/api/v1/logs", "/api/v1/logs/trades", "/api/v1/trades", "/api/v1/decisions",
     "/api/v1/cycles", "/api/v1/symbols", "/api/v1/candles/BTCUSDT", "/api/v1/ta/BTCUSDT", "/api/v1/scan",
-    "/api/trader/status", "/api/trader/logs",
+    "/api/trader/status", "/api/trader/logs", "/api/v1/backtests",
 ]
 
 # (method, path, body): requests that would change something if they were allowed.
@@ -27,6 +27,8 @@ WRITES = [
     ("post", "/api/trader/control", {"action": "stop"}),
     ("post", "/api/trader/close-position", {"symbol": "BTCUSDT"}),
     ("post", "/api/trader/close-all", None),
+    ("post", "/api/v1/backtests", {"strategy": "ema_cross", "symbols": ["SOLUSDT"], "start": "2024-02-01",
+                                   "end": "2024-02-04", "source": "files", "tp_pct": 0.5, "sl_pct": 0.5}),
 ]
 
 

@@ -1,6 +1,8 @@
 """The OpenAPI schema documents every route with its auth schemes, shapes and examples;
 Swagger UI is served offline."""
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -15,7 +17,7 @@ def _api_routes() -> set[str]:
             if isinstance(pattern, URLResolver):
                 yield from flatten(prefix + str(pattern.pattern), pattern.url_patterns)
             elif isinstance(pattern, URLPattern):
-                route = str(pattern.pattern).replace("<str:", "{").replace(">", "}")
+                route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(pattern.pattern))
                 yield "/" + prefix + route
 
     assert get_resolver()  # the project's URLconf loads

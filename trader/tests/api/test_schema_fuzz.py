@@ -22,6 +22,7 @@ from trader.api.keys import api_key_create
 
 HEALTH_PATH = "/api/v1/health"
 CONFIG_WRITE_PATHS = ("/api/v1/config", "/api/trader/config")
+BACKTEST_START_PATH = "/api/v1/backtests"
 MAX_EXAMPLES = 8
 
 
@@ -62,6 +63,10 @@ def test_every_operation_answers_as_documented(case, fuzz_environment):
         # The config has rules across fields and keys (no symbol both white- and blacklisted,
         # leverage keys like "60+") that OpenAPI 3.0 cannot state: a schema-valid body may
         # rightly get a 400. Still checked: no 5xx, and every answer matches the schema.
+        excluded.append(positive_data_acceptance)
+    if case.operation.path == BACKTEST_START_PATH and case.method.upper() == "POST":
+        # A start is also refused for what no schema states: end before start, a symbol without
+        # candles, ema_cross without tp_pct/sl_pct, two runs already active (409).
         excluded.append(positive_data_acceptance)
     if case.operation.path == HEALTH_PATH:
         # /health answers 503 by design when a part (here: no Celery worker) is down.

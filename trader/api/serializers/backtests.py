@@ -1,0 +1,137 @@
+"""Backtest runs: the start request (strategy, symbols, period, source, overrides) and a run's status."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.urls import reverse
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiExample, extend_schema_field
+from rest_framework import serializers
+
+from trader.api.serializers.common import StrictJsonMixin
+from trader.api.serializers.records import PagedQuerySerializer, SymbolField
+from trader.backtest.service import STRATEGY_NAMES
+from trader.models import BacktestRun, BacktestStatus
+from trader.models.config import MAX_EXCHANGE_LEVERAGE
+from trader.services.backtest import BACKTEST_SYMBOLS_MAX, CandleSource
+
+
+def strategy_choices() -> list[str]:
+    """The strategies a run may use: the scanner, the ema_cross reference and the suite's."""
+    from ta.engine.strategies.registry import strategy_names
+
+    return list(dict.fromkeys([*STRATEGY_NAMES, *strategy_names()]))
+
+
+class ClosedBodyMixin:
+    """A request body that refuses a field it does not know (a misspelt override would otherwise
+    run a different backtest than the one asked for)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
+        return super().to_internal_value(data)
+
+
+def _pct(*, low: str, high: str, places: int = 2, **kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=8, decimal_places=places, min_value=Decimal(low),
+                                    max_value=Decimal(high), coerce_to_string=False, required=False, **kwargs)
+
+
+class BacktestOverridesSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
+    """The live config's fields this run uses instead (each optional; same ranges as the config)."""
+
+    long_threshold = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    short_threshold = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    max_positions = serializers.IntegerField(min_value=1, max_value=50, required=False)
+    max_leverage = serializers.IntegerField(min_value=1, max_value=MAX_EXCHANGE_LEVERAGE, required=False)
+    position_size_pct = _pct(low="0.1", high="100", help_text="Margin per position, % of equity.")
+    use_ta_signals = serializers.BooleanField(required=False, help_text="Count the TA bonus (capped).")
+    trailing_stop = serializers.BooleanField(required=False)
+    starting_balance = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal(10),
+                                                max_value=Decimal(1_000_000_000), coerce_to_string=False,
+                                                required=False, help_text="USDT (default 10000).")
+
+
+class BacktestStartSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
+    """What to backtest: strategy, symbols, whole UTC days, where the candles come from, exits and overrides."""
+
+    strategy = serializers.ChoiceField(choices=strategy_choices(), help_text="scanner: the live trader's rules; "
+                                       "ema_cross: the EMA 8/21 reference; or a strategy of the suite.")
+    symbols = serializers.ListField(child=SymbolField(), min_length=1, max_length=BACKTEST_SYMBOLS_MAX)
+    start = serializers.DateField(help_text="First day (00:00 UTC).")
+    end = serializers.DateField(help_text="Last day, exclusive (00:00 UTC); at most 366 days after start.")
+    source = serializers.ChoiceField(choices=[source.value for source in CandleSource],
+                                     default=CandleSource.DATABASE.value,
+                                     help_text="database: the stored candles; files: the server's kline folder.")
+    tp_pct = _pct(low="0.01", high="1000", help_text="Take profit: price move % (ema_cross, required) or % of "
+                                                     "margin (the others; default the config's).")
+    sl_pct = _pct(low="0.01", high="100", help_text="Stop loss, positive: price move % (ema_cross, required) or % "
+                                                    "of margin.")
+    fee_pct = _pct(low="0", high="5", places=3, help_text="Taker fee per fill, % (default the market's, 0.05).")
+    overrides = BacktestOverridesSerializer(required=False)
+    attribution = serializers.BooleanField(default=False, help_text="Also run without and with the TA bonus.")
+
+
+class ClosedBodySchema(OpenApiSerializerExtension):
+    """Documents that these bodies refuse unknown fields (``additionalProperties: false``)."""
+
+    target_class = ClosedBodyMixin
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True,
+                      "description": "total_return_pct, cagr_pct, max_drawdown_pct, win_rate_pct, profit_factor, "
+                                     "sharpe, sortino, exposure_pct, trades, average_trade, per_symbol... "
+                                     "(empty until the run is done)."})
+class FiguresField(serializers.DictField):
+    """A stored JSON object of figures."""
+
+
+class BacktestRunSerializer(serializers.ModelSerializer):
+    symbols = serializers.ListField(child=serializers.CharField())
+    metrics = FiguresField()
+    attribution = FiguresField()
+    page_url = serializers.SerializerMethodField(help_text="The run's page on the dashboard.")
+
+    class Meta:
+        model = BacktestRun
+        fields = ["id", "status", "progress_pct", "strategy", "timeframe", "symbols", "start", "end", "created_at",
+                  "started_at", "finished_at", "error", "metrics", "attribution", "page_url"]
+
+    def get_page_url(self, run: BacktestRun) -> str:
+        return reverse("dashboard:backtest", args=[run.pk])
+
+
+class BacktestListQuerySerializer(PagedQuerySerializer):
+    status = serializers.ChoiceField(choices=BacktestStatus.values, required=False)
+
+
+START_EXAMPLE = OpenApiExample("The EMA 8/21 reference on a week of SOL", request_only=True, value={
+    "strategy": "ema_cross", "symbols": ["SOLUSDT"], "start": "2024-02-01", "end": "2024-02-08", "source": "files",
+    "tp_pct": 0.5, "sl_pct": 0.5, "fee_pct": 0.05})
+START_SCANNER_EXAMPLE = OpenApiExample("The live rules with two overrides", request_only=True, value={
+    "strategy": "scanner", "symbols": ["BTCUSDT", "ETHUSDT"], "start": "2024-03-01", "end": "2024-04-01",
+    "source": "database", "overrides": {"long_threshold": 50, "max_positions": 2}, "attribution": True})
+_RUN = {"id": 12, "strategy": "ema_cross", "timeframe": "5m", "symbols": ["SOLUSDT"],
+        "start": "2024-02-01T00:00:00Z", "end": "2024-02-08T00:00:00Z", "created_at": "2026-03-01T12:00:00Z",
+        "page_url": "/backtests/12"}
+PENDING_EXAMPLE = OpenApiExample("Queued", response_only=True, status_codes=["202"], value={
+    **_RUN, "status": "pending", "progress_pct": 0.0, "started_at": None, "finished_at": None, "error": "",
+    "metrics": {}, "attribution": {}})
+DONE_RUN = {**_RUN, "status": "done", "progress_pct": 100.0, "started_at": "2026-03-01T12:00:01Z",
+            "finished_at": "2026-03-01T12:00:04Z", "error": "", "attribution": {},
+            "metrics": {"total_return_pct": 1.84, "max_drawdown_pct": 0.92, "trades": 31, "win_rate_pct": 54.84,
+                        "profit_factor": 1.21, "sharpe": 1.9}}
+DONE_EXAMPLE = OpenApiExample("Done", response_only=True, value=DONE_RUN)
+LIST_EXAMPLE = OpenApiExample("One run", response_only=True, value={
+    "count": 1, "next": None, "previous": None, "results": [DONE_RUN]})

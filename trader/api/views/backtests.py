@@ -1,0 +1,75 @@
+"""POST /backtests (start a run as a Celery task), GET /backtests (paged), GET /backtests/{id} (status, progress,
+metrics). Progress also arrives live on the dashboard socket (``backtest.progress``)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from trader.api.serializers.backtests import (
+    DONE_EXAMPLE,
+    LIST_EXAMPLE,
+    PENDING_EXAMPLE,
+    START_EXAMPLE,
+    START_SCANNER_EXAMPLE,
+    BacktestListQuerySerializer,
+    BacktestRunSerializer,
+    BacktestStartSerializer,
+)
+from trader.api.serializers.common import responses
+from trader.api.views.base import Pages, actor_for, body, query_params
+from trader.backtest.selectors import backtest_run_get, backtest_runs_filtered
+from trader.models import BacktestRun
+from trader.services.backtest import CandleSource, backtest_request_build, backtest_start
+
+RUN_ID_MAX = 2**63 - 1  # the id column's range: a larger id is no run, not a database error
+
+
+class BacktestsView(ListAPIView):
+    serializer_class = BacktestRunSerializer
+    pagination_class = Pages
+
+    @extend_schema(tags=["backtests"], summary="Backtest runs, newest first (paged)",
+                   parameters=[BacktestListQuerySerializer],
+                   responses=responses(BacktestRunSerializer(many=True), errors=(400, 401, 404, 429)),
+                   examples=[LIST_EXAMPLE])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return backtest_runs_filtered(**query_params(BacktestListQuerySerializer, self.request))
+
+    @extend_schema(tags=["backtests"], summary="Start a backtest run (a Celery task); 202 with the pending run",
+                   description="Validated first (400 names the field: unknown strategy, an empty or too long "
+                               "period, ema_cross without tp_pct/sl_pct, a symbol without candles in the source); "
+                               "409 while two runs are already pending or running. Follow it with GET "
+                               "/api/v1/backtests/{id} or the dashboard socket's backtest.progress events.",
+                   request=BacktestStartSerializer,
+                   responses=responses(BacktestRunSerializer, errors=(400, 401, 403, 409, 429), status_code=202),
+                   examples=[START_EXAMPLE, START_SCANNER_EXAMPLE, PENDING_EXAMPLE])
+    def post(self, request: Request) -> Response:
+        data = body(BacktestStartSerializer, request)
+        backtest = backtest_request_build(
+            strategy=data["strategy"], symbols=data["symbols"], start=data["start"], end=data["end"],
+            source=CandleSource(data["source"]), overrides=data.get("overrides") or {}, tp_pct=data.get("tp_pct"),
+            sl_pct=data.get("sl_pct"), fee_pct=data.get("fee_pct"), attribution=data["attribution"])
+        run = backtest_start(request=backtest, actor=actor_for(request))
+        return Response(BacktestRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class BacktestView(APIView):
+    @extend_schema(tags=["backtests"], summary="One run: status, progress and (once done) its metrics",
+                   responses=responses(BacktestRunSerializer, errors=(401, 404, 429)), examples=[DONE_EXAMPLE])
+    def get(self, request: Request, run_id: int) -> Response:
+        try:
+            if run_id > RUN_ID_MAX:
+                raise BacktestRun.DoesNotExist
+            run = backtest_run_get(run_id=run_id)
+        except BacktestRun.DoesNotExist:
+            raise NotFound(f"no backtest run {run_id}") from None
+        return Response(BacktestRunSerializer(run).data)

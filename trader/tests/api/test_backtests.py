@@ -1,0 +1,92 @@
+"""POST /backtests starts a run (202, audited), GET lists runs and shows one; bad input is a 400 naming the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from trader.models import AuditEntry, BacktestRun, BacktestStatus
+
+pytestmark = pytest.mark.django_db
+
+START = {"strategy": "ema_cross", "symbols": ["SOLUSDT"], "start": "2024-02-01", "end": "2024-02-04",
+         "source": "files", "tp_pct": 0.5, "sl_pct": 0.5, "fee_pct": 0.05}
+
+
+@pytest.fixture(autouse=True)
+def _candle_files(settings, klines_dir):
+    settings.KLINES_DIR = klines_dir
+
+
+def test_a_start_answers_202_with_the_pending_run_then_it_is_listed_and_shown(api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = api.post("/api/v1/backtests", {**START, "overrides": {"starting_balance": 2500}}, format="json")
+    assert response.status_code == 202, response.json()
+    started = response.json()
+    assert (started["status"], started["progress_pct"], started["symbols"]) == ("pending", 0.0, ["SOLUSDT"])
+    assert started["page_url"] == f"/backtests/{started['id']}"
+    assert len(queued) == 1
+    assert AuditEntry.objects.get(action="backtest.start").actor == "api-key:ops"
+    assert BacktestRun.objects.get().parameters["overrides"] == {"starting_balance": "2500.00"}
+
+    BacktestRun.objects.filter(pk=started["id"]).update(status=BacktestStatus.DONE, progress_pct=100.0,
+                                                         metrics={"total_return_pct": 1.5, "trades": 4})
+    shown = api.get(f"/api/v1/backtests/{started['id']}").json()
+    assert (shown["status"], shown["progress_pct"], shown["metrics"]["trades"]) == ("done", 100.0, 4)
+    listed = api.get("/api/v1/backtests", {"status": "done"}).json()
+    assert [run["id"] for run in listed["results"]] == [started["id"]]
+    assert api.get("/api/v1/backtests", {"status": "failed"}).json()["count"] == 0
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"strategy": "moon"}, "strategy", '"moon" is not a valid choice.'),
+    ({"symbols": []}, "symbols", "at least 1 elements"),
+    ({"symbols": ["NOPEUSDT"]}, "symbols", "no candles of NOPEUSDT 5m in the candle files"),
+    ({"end": "2024-01-01"}, "end", "must be after the start"),
+    ({"tp_pct": None}, "tp_pct", "ema_cross needs tp_pct and sl_pct (price-move percentages)"),
+    ({"tp_pct": "0.5"}, "tp_pct", "must be a value of the documented type"),
+    ({"overrides": {"max_positons": 2}}, "overrides.max_positons", "unknown field"),
+    ({"overrides": {"max_positions": 0}}, "overrides.max_positions", "greater than or equal to 1"),
+    ({"symbols": ["SOLUSDT", "sol"]}, "symbols.1", "does not match the required pattern"),
+    ({"candles_dir": "/etc"}, "candles_dir", "unknown field"),
+])
+def test_bad_input_is_400_naming_the_field_and_nothing_is_started(api, change, field, message):
+    body = {key: value for key, value in {**START, **change}.items() if value is not None}
+    response = api.post("/api/v1/backtests", body, format="json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert field in error["fields"]
+    assert message in str(error["fields"][field])
+    assert BacktestRun.objects.count() == 0 and AuditEntry.objects.count() == 0
+
+
+def test_a_third_run_waits_with_409_while_two_are_active(api):
+    for _ in range(2):
+        assert api.post("/api/v1/backtests", START, format="json").status_code == 202
+    refused = api.post("/api/v1/backtests", START, format="json")
+    assert refused.status_code == 409 and "already pending or running" in refused.json()["error"]["message"]
+    assert BacktestRun.objects.count() == 2
+
+
+def test_a_read_only_key_lists_and_shows_runs_but_cannot_start_one(api, api_read):
+    run_id = api.post("/api/v1/backtests", START, format="json").json()["id"]
+    assert api_read.get("/api/v1/backtests").json()["count"] == 1
+    assert api_read.get(f"/api/v1/backtests/{run_id}").json()["id"] == run_id
+    refused = api_read.post("/api/v1/backtests", START, format="json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "permission_denied"
+    assert BacktestRun.objects.count() == 1
+
+
+def test_a_session_starts_a_run_with_its_csrf_token_and_is_audited_as_the_user(session, session_user):
+    assert session.post("/api/v1/backtests", START, format="json").status_code == 403, "no CSRF token"
+    session.get("/backtests")  # the page sets the CSRF cookie
+    token = session.cookies["csrftoken"].value
+    response = session.post("/api/v1/backtests", START, format="json", HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == 202
+    entry = AuditEntry.objects.get(action="backtest.start")
+    assert (entry.actor, entry.user_id) == ("dj", session_user.pk)
+
+
+def test_an_unknown_run_is_404_in_the_api_shape(api):
+    for path in ("/api/v1/backtests/999999", f"/api/v1/backtests/{2**70}"):
+        response = api.get(path)
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
