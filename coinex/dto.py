@@ -59,7 +59,10 @@ class OrderStatus(StrEnum):
     @property
     def is_final(self) -> bool:
         """True once the order can no longer fill."""
-        return self in (OrderStatus.FILLED, OrderStatus.PART_CANCELED, OrderStatus.CANCELED)
+        return self in FINAL_ORDER_STATUSES
+
+
+FINAL_ORDER_STATUSES = frozenset({OrderStatus.FILLED, OrderStatus.PART_CANCELED, OrderStatus.CANCELED})
 
 
 @dataclass(frozen=True)

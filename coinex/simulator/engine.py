@@ -128,6 +128,8 @@ class SimulatedAccount(AccountView):
 
     def _prune(self) -> None:
         finished = [o for o in self.state.orders.values() if o.status.is_final]
+        if len(finished) <= MAX_FINISHED_ORDERS_KEPT:
+            return  # nothing to drop (and no sort on every fill)
         for order in sorted(finished, key=lambda o: o.order_id)[:-MAX_FINISHED_ORDERS_KEPT]:
             del self.state.orders[order.order_id]
 
