@@ -39,7 +39,7 @@ from coinex.simulator.engine import SimulatedAccount
 from coinex.simulator.state import SimState
 from trader.backtest.data import SymbolHistory
 from trader.backtest.grid import grid_build, passing_steps
-from trader.backtest.quiet import OpenLevels, quiet_until
+from trader.backtest.quiet import LEVEL_COLUMNS, quiet_until
 from trader.backtest.settings import BacktestSettings
 from trader.backtest.strategy import BacktestStrategy
 from trader.cycle.exits import exit_decide, protective_levels
@@ -214,6 +214,11 @@ class PortfolioRun:
             "hold_low": min(stop, take), "hold_high": max(stop, take),
             "best": float(trade.best_price) if trade.best_price is not None else None,
         }
+        # The row of trader.backtest.quiet's levels array, without the position's entry and amount.
+        cache = trade.cache
+        trade.cache["levels"] = (self.columns[trade.symbol], 1.0 if cache["long"] else 0.0, cache["stop"],
+                                 cache["take"], cache["hold_low"], cache["hold_high"],
+                                 np.nan if cache["best"] is None else cache["best"])
 
     def _protective(self, column: int, step: int, trade: TradeResult) -> None:
         """Step 1 of the module docstring for one open position."""
@@ -379,7 +384,7 @@ class PortfolioRun:
         """The first step from ``step`` on that is not quiet (see trader.backtest.quiet)."""
         limit = total
         if may_enter and len(self.open) < self.settings.entry.max_positions:
-            index = int(np.searchsorted(candidate_steps, step))
+            index = int(candidate_steps.searchsorted(step))
             limit = int(candidate_steps[index]) if index < candidate_steps.size else total
         if limit == step:
             return step
@@ -390,15 +395,11 @@ class PortfolioRun:
             equity[step:limit] = self.wallet
             return limit
         amounts = {symbol: (entry, signed) for symbol, entry, signed, _margin in self.positions_f}
-        positions = [
-            OpenLevels(column=self.columns[symbol], long=trade.cache["long"], stop=trade.cache["stop"],
-                       take=trade.cache["take"], hold_low=trade.cache["hold_low"], hold_high=trade.cache["hold_high"],
-                       best=trade.cache["best"], trailing=self.settings.trailing_stop, entry=amounts[symbol][0],
-                       signed_amount=amounts[symbol][1])
-            for symbol, trade in self.open.items()
-        ]
-        return quiet_until(grid=self.grid, first=step, limit=limit, positions=positions, wallet=self.wallet,
-                           reference=reference, peak_mode=peak_mode, kill_switch_pct=kill_pct, equity_out=equity)
+        levels = np.array([trade.cache["levels"] + amounts[symbol] for symbol, trade in self.open.items()],
+                          dtype=np.float64).reshape(len(self.open), LEVEL_COLUMNS)
+        return quiet_until(grid=self.grid, first=step, limit=limit, levels=levels,
+                           trailing=self.settings.trailing_stop, wallet=self.wallet, reference=reference,
+                           peak_mode=peak_mode, kill_switch_pct=kill_pct, equity_out=equity)
 
     def _close_all(self, step: int, columns: dict[str, int], reason: str) -> None:
         for symbol in list(self.open):

@@ -11,36 +11,15 @@ The test suite runs every scenario both ways (``skip_quiet`` on and off) to prov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numba import njit
 
 from trader.backtest.grid import Grid
 
-# Columns of the levels array ``_quiet_scan`` reads (one row per open position, floats).
+# The levels array: one row per open position, these columns (floats; ``LONG`` 1.0 or 0.0, ``BEST`` NaN
+# while no best price is tracked), taken from the trade's cached levels and the position.
 COLUMN, LONG, STOP, TAKE, HOLD_LOW, HOLD_HIGH, BEST, ENTRY, SIGNED_AMOUNT = range(9)
-
-
-@dataclass(frozen=True)
-class OpenLevels:
-    """What decides whether one open position acts on a step (floats from the trade's cache)."""
-
-    column: int
-    long: bool
-    stop: float
-    take: float
-    hold_low: float
-    hold_high: float
-    best: float | None
-    trailing: bool
-    entry: float
-    signed_amount: float
-
-    def row(self) -> tuple[float, ...]:
-        """This position as a row of the levels array (``best`` None as NaN)."""
-        return (self.column, self.long, self.stop, self.take, self.hold_low, self.hold_high,
-                np.nan if self.best is None else self.best, self.entry, self.signed_amount)
+LEVEL_COLUMNS = 9
 
 
 @njit(cache=True)
@@ -83,17 +62,16 @@ def _quiet_scan(high: np.ndarray, low: np.ndarray, close: np.ndarray, first: int
     return limit
 
 
-def quiet_until(*, grid: Grid, first: int, limit: int, positions: list[OpenLevels], wallet: float,
+def quiet_until(*, grid: Grid, first: int, limit: int, levels: np.ndarray, trailing: bool, wallet: float,
                 reference: float, peak_mode: bool, kill_switch_pct: float | None, equity_out: np.ndarray) -> int:
-    """The first step in [first, limit) that is not quiet (``limit`` when all are); the equity of the quiet
-    steps before it is written into ``equity_out`` (same formula as the per-step loop). The kill switch
-    measures from ``reference`` (the starting balance, or with ``peak_mode`` the equity peak so far,
-    raised by each step's equity as the live cycle does).
+    """The first step in [first, limit) that is not quiet (``limit`` when all are) for the open positions
+    of ``levels`` (see ``LEVEL_COLUMNS``; ``trailing``: the run's trailing stop is on); the equity of the
+    quiet steps before it is written into ``equity_out`` (same formula as the per-step loop). The kill
+    switch measures from ``reference`` (the starting balance, or with ``peak_mode`` the equity peak so
+    far, raised by each step's equity as the live cycle does).
 
     A compiled loop that stops at the first event: a trade lasts tens of steps, so scanning whole
     vectorised chunks cost more in per-call overhead than it saved."""
-    levels = np.array([position.row() for position in positions], dtype=np.float64).reshape(len(positions), 9)
-    trailing = any(position.trailing for position in positions)
     return int(_quiet_scan(grid.high, grid.low, grid.close, first, limit, levels, trailing, wallet, reference,
                            peak_mode, kill_switch_pct is not None,
                            0.0 if kill_switch_pct is None else kill_switch_pct, equity_out))
