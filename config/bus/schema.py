@@ -94,4 +94,5 @@ class Event(StrEnum):
     TRADER_EVENT = "trader.event"
     ERROR = "error.entry"
     ECHO = "system.echo"
+    BACKTEST_PROGRESS = "backtest.progress"  # a started run's status and percent (trader.backtest.service)
     SNAPSHOT = "dashboard.snapshot"  # the full live payload, sent to one socket that asked for it

@@ -260,19 +260,44 @@ def backtest_queue(*, request: BacktestRequest) -> BacktestRun:
     return run
 
 
+PROGRESS_PUSH_EVERY_PCT = 5.0
+PUSHED_METRICS = ("total_return_pct", "max_drawdown_pct", "trades", "win_rate_pct")
+
+
+def backtest_progress_push(*, run: BacktestRun) -> bool:
+    """Push ``run``'s status to the pages (``Event.BACKTEST_PROGRESS`` on the dashboard group):
+    ``{run_id, status, progress_pct, error, metrics}`` (metrics: a few headline figures once done).
+    Best-effort like every push: False when the bus is down."""
+    from config.bus.push import push_event
+    from config.bus.schema import Event, Group
+
+    metrics = {name: run.metrics.get(name) for name in PUSHED_METRICS} if run.status == BacktestStatus.DONE else None
+    return push_event(group=Group.DASHBOARD, event=Event.BACKTEST_PROGRESS, payload={
+        "run_id": run.pk, "status": str(run.status), "progress_pct": run.progress_pct, "error": run.error,
+        "metrics": metrics})
+
+
 def backtest_run_execute(*, run_id: int) -> BacktestRun:
-    """Run the stored request of run ``run_id``, saving its progress (every ~2 %) and then its results;
-    a failure is stored on the run (status failed, the error) instead of raised."""
+    """Run the stored request of run ``run_id``, saving its progress (every ~2 %) and pushing it live
+    (every ~5 %, and at the start and the end); then its results. A failure is stored on the run
+    (status failed, the error) and pushed instead of raised."""
     run = BacktestRun.objects.get(pk=run_id)
     BacktestRun.objects.filter(pk=run_id).update(status=BacktestStatus.RUNNING, started_at=timezone.now(),
                                                  progress_pct=0.0)
+    run.refresh_from_db()
+    backtest_progress_push(run=run)
     saved = [0.0]
+    pushed = [0.0]
 
     def progress(done: int, total: int) -> None:
         percent = done / total * 100.0 if total else 100.0
         if percent - saved[0] >= PROGRESS_SAVE_EVERY_PCT:
             saved[0] = percent
             BacktestRun.objects.filter(pk=run_id).update(progress_pct=round(percent, 1))
+            if percent - pushed[0] >= PROGRESS_PUSH_EVERY_PCT:
+                pushed[0] = percent
+                run.progress_pct = round(percent, 1)
+                backtest_progress_push(run=run)
 
     try:
         report = backtest_execute(request=BacktestRequest.from_json(run.parameters), progress=progress)
@@ -280,6 +305,9 @@ def backtest_run_execute(*, run_id: int) -> BacktestRun:
         BacktestRun.objects.filter(pk=run_id).update(status=BacktestStatus.FAILED, finished_at=timezone.now(),
                                                      error=f"{type(error).__name__}: {error}")
         run.refresh_from_db()
+        backtest_progress_push(run=run)
         return run
     run.refresh_from_db()
-    return backtest_store(report=report, run=run)
+    stored = backtest_store(report=report, run=run)
+    backtest_progress_push(run=stored)
+    return stored

@@ -1,0 +1,82 @@
+"""A run started for a person goes through the real Celery worker and its progress reaches the pages' group."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from config.bus.schema import Event, Group
+from trader.models import BacktestRun, BacktestStatus
+from trader.services.actor import Actor
+from trader.services.backtest import CandleSource, backtest_request_build, backtest_start
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+CANDLES_5M_PER_DAY = 288
+
+
+def small_candle_files(klines_dir, folder, *, symbol: str, days: int) -> None:
+    """The first ``days`` days of the real 5m file of ``symbol``, as a small CSV in ``folder``."""
+    with gzip.open(klines_dir / f"{symbol}-5m.csv.gz", "rt") as source:
+        lines = [next(source) for _ in range(1 + days * CANDLES_5M_PER_DAY)]
+    (folder / f"{symbol}-5m.csv").write_text("".join(lines))
+
+
+async def _events_until_finished(channel: str, *, timeout_s: float) -> list[dict]:
+    layer = get_channel_layer()
+    events: list[dict] = []
+    async with asyncio.timeout(timeout_s):
+        while True:
+            message = await layer.receive(channel)
+            if message["type"] == str(Event.BACKTEST_PROGRESS):
+                events.append(message["data"])
+                if message["data"]["status"] in (BacktestStatus.DONE, BacktestStatus.FAILED):
+                    return events
+
+
+def test_a_started_run_is_executed_by_the_worker_and_its_progress_is_pushed(celery_worker_process, klines_dir,
+                                                                            tmp_path, settings):
+    small_candle_files(klines_dir, tmp_path, symbol="SOLUSDT", days=4)
+    settings.KLINES_DIR = tmp_path
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(str(Group.DASHBOARD), channel)
+
+    request = backtest_request_build(strategy="ema_cross", symbols=["SOLUSDT"], start=date(2024, 1, 2),
+                                     end=date(2024, 1, 5), source=CandleSource.FILES, tp_pct=Decimal("0.5"),
+                                     sl_pct=Decimal("0.5"))
+    run = backtest_start(request=request, actor=Actor.for_api_key(name="ops"))
+    events = async_to_sync(_events_until_finished)(channel, timeout_s=60)
+    async_to_sync(layer.group_discard)(str(Group.DASHBOARD), channel)
+
+    run.refresh_from_db()
+    assert (run.status, run.progress_pct) == (BacktestStatus.DONE, 100.0), run.error
+    assert run.trades.count() == run.metrics["trades"] > 0
+    assert {event["run_id"] for event in events} == {run.pk}
+    assert events[0]["status"] == "running" and events[-1]["status"] == "done"
+    assert events[-1]["metrics"]["trades"] == run.metrics["trades"]
+    percents = [event["progress_pct"] for event in events]
+    assert percents == sorted(percents) and 2 < len(events) <= 2 + 100 // 5, percents
+
+
+def test_a_run_whose_candles_vanished_is_pushed_as_failed(celery_worker_process, klines_dir, tmp_path, settings):
+    small_candle_files(klines_dir, tmp_path, symbol="SOLUSDT", days=2)
+    settings.KLINES_DIR = tmp_path
+    request = backtest_request_build(strategy="ema_cross", symbols=["SOLUSDT"], start=date(2024, 1, 1),
+                                     end=date(2024, 1, 2), source=CandleSource.FILES, tp_pct=Decimal("0.5"),
+                                     sl_pct=Decimal("0.5"))
+    (tmp_path / "SOLUSDT-5m.csv").unlink()  # gone between the check and the worker's read
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(str(Group.DASHBOARD), channel)
+    run = backtest_start(request=request, actor=Actor.for_api_key(name="ops"))
+    events = async_to_sync(_events_until_finished)(channel, timeout_s=60)
+    async_to_sync(layer.group_discard)(str(Group.DASHBOARD), channel)
+
+    assert events[-1]["status"] == "failed" and "SOLUSDT-5m" in events[-1]["error"]
+    assert BacktestRun.objects.get(pk=run.pk).status == BacktestStatus.FAILED
