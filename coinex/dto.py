@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
+from functools import cached_property
 
 # CoinEx accepts client ids of letters, digits, "-" and "_", at most 32 characters.
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -80,10 +81,16 @@ class Market:
     maker_fee_rate: Decimal
     taker_fee_rate: Decimal
 
-    @property
+    # Cached (computed once per Market, which is frozen): every order and fill rounds with them.
+    @cached_property
     def amount_step(self) -> Decimal:
         """Smallest amount increment: 10 ** -amount_precision."""
         return Decimal(1).scaleb(-self.amount_precision)
+
+    @cached_property
+    def price_step(self) -> Decimal:
+        """The quantum prices are written with: 10 ** -price_precision."""
+        return Decimal(1).scaleb(-self.price_precision)
 
     def amount_round(self, amount: Decimal) -> Decimal:
         """``amount`` rounded down to the market's precision (never more than asked for)."""
@@ -92,7 +99,7 @@ class Market:
     def price_round(self, price: Decimal) -> Decimal:
         """``price`` rounded to the nearest tick, with the market's price precision."""
         ticks = (price / self.tick_size).to_integral_value()
-        return (ticks * self.tick_size).quantize(Decimal(1).scaleb(-self.price_precision))
+        return (ticks * self.tick_size).quantize(self.price_step)
 
 
 @dataclass(frozen=True)
