@@ -11,7 +11,7 @@ from dashboard import tooltips
 from dashboard.cards import coin_cards
 from dashboard.trader_selectors import trader_page_context
 
-PAGES = ("scanner", "trader", "symbol", "settings")
+PAGES = ("scanner", "trader", "symbol", "settings", "backtests")
 
 SCANNER_REGIONS = {"coin-cards": "dashboard/partials/coin_cards.html"}
 TRADER_REGIONS = {
@@ -22,6 +22,7 @@ TRADER_REGIONS = {
     "activity": "dashboard/partials/activity.html",
     "config-history": "dashboard/partials/config_history.html",
 }
+BACKTESTS_REGIONS = {"backtest-runs": "dashboard/partials/backtest_runs.html"}
 COMMON_REGIONS = {"header-status": "dashboard/partials/header_status.html",
                   "error-log": "dashboard/partials/errors.html"}
 
@@ -34,6 +35,10 @@ def page_context(*, page: str, payload: dict[str, Any]) -> dict[str, Any]:
     if page == "trader":
         context.update(trader_page_context())
         context["positions"] = list(payload["positions"].values())
+    if page == "backtests":
+        from trader.backtest.selectors import backtest_runs_list
+
+        context["runs"] = backtest_runs_list()
     return context
 
 
@@ -41,7 +46,7 @@ def page_fragments(*, page: str, payload: dict[str, Any]) -> dict[str, str]:
     """``{element id: html}`` of every live region of ``page`` (unknown pages: the common ones)."""
     context = page_context(page=page, payload=payload)
     regions = dict(COMMON_REGIONS)
-    regions.update({"scanner": SCANNER_REGIONS, "trader": TRADER_REGIONS}.get(page, {}))
+    regions.update({"scanner": SCANNER_REGIONS, "trader": TRADER_REGIONS, "backtests": BACKTESTS_REGIONS}.get(page, {}))
     return {element_id: render_to_string(template, context) for element_id, template in regions.items()}
 
 

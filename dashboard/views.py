@@ -14,8 +14,9 @@ from dashboard.fragments import page_context
 from dashboard.payload import live_payload
 from dashboard.settings_selectors import settings_overview
 from dashboard.symbol_selectors import TIMEFRAMES, symbol_detail
-from trader.backtest.selectors import backtest_run_detail, backtest_runs_list
+from trader.backtest.selectors import backtest_run_detail
 from trader.models import BacktestRun
+from trader.services.backtest import CandleSource, backtest_strategy_names
 
 
 def _live_page(request: HttpRequest, *, page: str, template: str, **extra) -> HttpResponse:
@@ -56,8 +57,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def backtests(request: HttpRequest) -> HttpResponse:
-    """Backtests: the stored runs, newest first (runs are started with ``manage.py backtest``)."""
-    return _live_page(request, page="backtests", template="dashboard/backtests.html", runs=backtest_runs_list())
+    """Backtests: a form that starts a run through the API (its progress arrives on the socket) and
+    the stored runs, newest first (a live region)."""
+    return _live_page(request, page="backtests", template="dashboard/backtests.html",
+                      strategies=backtest_strategy_names(), sources=[source.value for source in CandleSource])
 
 
 @login_required
@@ -67,4 +70,4 @@ def backtest(request: HttpRequest, run_id: int) -> HttpResponse:
         detail = backtest_run_detail(run_id=run_id)
     except BacktestRun.DoesNotExist:
         raise Http404(f"no backtest run {run_id}") from None
-    return _live_page(request, page="backtests", template="dashboard/backtest.html", detail=detail)
+    return _live_page(request, page="backtest", template="dashboard/backtest.html", detail=detail)

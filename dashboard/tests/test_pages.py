@@ -111,3 +111,14 @@ def test_backtest_runs_are_listed_and_shown_with_their_trades(operator_client):
     assert page.count('class="num">5x</td>') == 3, "a row per trade"
     assert "total return %" in page and 'id="equity-data"' in page
     assert operator_client.get("/backtests/999999").status_code == 404
+
+
+def test_the_backtests_page_offers_the_start_form_and_its_runs_table_is_a_live_region(operator_client):
+    from dashboard.fragments import live_snapshot
+    from dashboard.tests.conftest import backtest_run_stored
+
+    page = operator_client.get("/backtests").content.decode()
+    assert 'id="backtest-form"' in page and '<option value="ema_cross">' in page and '<option value="files">' in page
+    run = backtest_run_stored()
+    fragments = live_snapshot(page="backtests")["fragments"]
+    assert f'data-run-id="{run.pk}" data-status="done"' in fragments["backtest-runs"]

@@ -107,7 +107,9 @@
     // brings it, and serverErrorsSeen() opens the panel and counts it on the badge.
     document.dispatchEvent(new CustomEvent("platform:event", {detail: message}));
     // A scan pushes one ta.signal per coin and then scan.update with all of them: refresh once, on the latter.
-    if (message.event !== "ta.signal") { requestSnapshot(); }
+    // A backtest's progress moves its bar (backtests.js); only its end changes what the snapshot shows.
+    const progressOnly = message.event === "backtest.progress" && !["done", "failed"].includes((message.data || {}).status);
+    if (message.event !== "ta.signal" && !progressOnly) { requestSnapshot(); }
   }
 
   function connect() {

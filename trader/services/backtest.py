@@ -20,7 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.logging import Category
-from trader.backtest.service import BacktestRequest, backtest_queue, settings_build, strategy_build
+from trader.backtest.service import (
+    STRATEGY_NAMES,
+    BacktestRequest,
+    backtest_queue,
+    settings_build,
+    strategy_build,
+)
 from trader.models import BacktestRun, BacktestStatus
 from trader.models.config import SYMBOL_PATTERN
 from trader.services.actor import Actor
@@ -49,6 +55,13 @@ class CandleSource(StrEnum):
 
 class BacktestBusy(ControlRefused):
     """Too many runs are pending or running; start one when another has finished."""
+
+
+def backtest_strategy_names() -> list[str]:
+    """The strategies a run may use: the scanner, the ema_cross reference and the suite's."""
+    from ta.engine.strategies.registry import strategy_names
+
+    return list(dict.fromkeys([*STRATEGY_NAMES, *strategy_names()]))
 
 
 def _day_start(day: date) -> datetime:

@@ -11,17 +11,9 @@ from rest_framework import serializers
 
 from trader.api.serializers.common import StrictJsonMixin
 from trader.api.serializers.records import PagedQuerySerializer, SymbolField
-from trader.backtest.service import STRATEGY_NAMES
 from trader.models import BacktestRun, BacktestStatus
 from trader.models.config import MAX_EXCHANGE_LEVERAGE
-from trader.services.backtest import BACKTEST_SYMBOLS_MAX, CandleSource
-
-
-def strategy_choices() -> list[str]:
-    """The strategies a run may use: the scanner, the ema_cross reference and the suite's."""
-    from ta.engine.strategies.registry import strategy_names
-
-    return list(dict.fromkeys([*STRATEGY_NAMES, *strategy_names()]))
+from trader.services.backtest import BACKTEST_SYMBOLS_MAX, CandleSource, backtest_strategy_names
 
 
 class ClosedBodyMixin:
@@ -59,7 +51,7 @@ class BacktestOverridesSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.
 class BacktestStartSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
     """What to backtest: strategy, symbols, whole UTC days, where the candles come from, exits and overrides."""
 
-    strategy = serializers.ChoiceField(choices=strategy_choices(), help_text="scanner: the live trader's rules; "
+    strategy = serializers.ChoiceField(choices=backtest_strategy_names(), help_text="scanner: the live trader's rules; "
                                        "ema_cross: the EMA 8/21 reference; or a strategy of the suite.")
     symbols = serializers.ListField(child=SymbolField(), min_length=1, max_length=BACKTEST_SYMBOLS_MAX)
     start = serializers.DateField(help_text="First day (00:00 UTC).")
