@@ -180,7 +180,8 @@ class PortfolioRun:
         symbol = candidate.symbol
         try:
             self.account.price_update(symbol=symbol, price=price)
-            self.account.leverage_set(symbol=symbol, leverage=plan.leverage, margin_mode=MarginMode.ISOLATED)
+            if self.account.state.leverage.get(symbol) != (plan.leverage, MarginMode.ISOLATED):  # else a no-op
+                self.account.leverage_set(symbol=symbol, leverage=plan.leverage, margin_mode=MarginMode.ISOLATED)
             side = OrderSide.BUY if candidate.side == Side.LONG else OrderSide.SELL
             order = self.account.order_place(symbol=symbol, side=side, type=OrderType.MARKET, amount=plan.amount,
                                              price=None, client_id=None)
@@ -224,7 +225,7 @@ class PortfolioRun:
         """Step 1 of the module docstring for one open position."""
         grid, cache = self.grid, trade.cache
         high, low = grid.high[step, column], grid.low[step, column]
-        if np.isnan(high):
+        if high != high:  # NaN: no candle for this symbol at this step
             return
         long, stop, take = cache["long"], cache["stop"], cache["take"]
         if (low <= stop) if long else (high >= stop):
@@ -243,7 +244,7 @@ class PortfolioRun:
         cannot change the decision (no exit, same levels), so it is skipped. Without a
         trailing stop the best price moves no level and is not tracked."""
         close = self.grid.close[step, column]
-        if np.isnan(close):
+        if close != close:  # NaN: no candle for this symbol at this step
             return
         cache = trade.cache
         best = cache["best"]
@@ -296,9 +297,12 @@ class PortfolioRun:
         balance = self.account.balance()
         account = Account(enabled=True, lock=None, equity=balance.equity, available=balance.available,
                           open_symbols=set(self.open))
+        available_stale = False
         for candidate in candidates:
             if len(account.open_symbols) >= entry.max_positions:
                 break  # every further plan fails max_positions
+            if available_stale:  # refreshed only when another candidate is asked (as the cycle sees it)
+                account.available, available_stale = self.account.available(), False
             plan = entry_plan(candidate=candidate, settings=entry, account=account, markets=self.markets,
                               now=self.now, max_signal_age_s=0)
             if not plan.passed:
@@ -306,7 +310,7 @@ class PortfolioRun:
             self._open(plan, candidate.price)
             if candidate.symbol in self.open:
                 account.open_symbols.add(candidate.symbol)
-                account.available = self.account.available()
+                available_stale = True
 
     def _equity(self, step: int, columns: dict[str, int]) -> tuple[float, float]:
         """(equity at the closes, margin in positions) in USDT, as floats for the curve."""
@@ -346,7 +350,10 @@ class PortfolioRun:
                     if self.progress:
                         self.progress(quiet_end, total)
                     step = quiet_end
-                    continue
+                    if step == total:
+                        break
+                    # ``step`` is the first step that is not quiet: asking again would scan it again and
+                    # return it unchanged, so it is simulated at once.
             open_ns = int(grid.times_ns[step])
             close_ns = open_ns + self.step_ns
             self.now_ns = close_ns
