@@ -127,9 +127,9 @@ class SimulatedAccount(AccountView):
         self._prune()
 
     def _prune(self) -> None:
+        if len(self.state.orders) <= MAX_FINISHED_ORDERS_KEPT:
+            return  # too few orders for any to be dropped: no scan and no sort on every fill
         finished = [o for o in self.state.orders.values() if o.status.is_final]
-        if len(finished) <= MAX_FINISHED_ORDERS_KEPT:
-            return  # nothing to drop (and no sort on every fill)
         for order in sorted(finished, key=lambda o: o.order_id)[:-MAX_FINISHED_ORDERS_KEPT]:
             del self.state.orders[order.order_id]
 
