@@ -112,6 +112,9 @@ class PortfolioRun:
         """The simulated clock: the close time of the current step."""
         return self._now
 
+    def _clock(self) -> datetime:
+        return self._now
+
     @property
     def now_ns(self) -> int:
         return self._now_ns
@@ -134,7 +137,7 @@ class PortfolioRun:
         self.now_ns = int(self.grid.times_ns[0]) if self.grid.times_ns.size else 0
         self.markets = settings.markets_effective()
         self.account = SimulatedAccount(state=SimState(wallet=settings.starting_balance), markets=self.markets,
-                                        clock=lambda: self.now, slippage_rate=settings.slippage_rate)
+                                        clock=self._clock, slippage_rate=settings.slippage_rate)
         self.open: dict[str, TradeResult] = {}
         self.trades: list[TradeResult] = []
         self.rejected = 0
