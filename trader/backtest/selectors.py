@@ -1,12 +1,13 @@
-"""Reads of stored backtest runs, shaped for the dashboard (/backtests) and the API."""
+"""Reads of stored backtest runs and optimiser studies, shaped for the dashboard (/backtests) and the API."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
-from trader.models import BacktestRun
+from trader.models import BacktestRun, BacktestStudy
 
 
 def backtest_runs_list(*, limit: int = 50) -> list[BacktestRun]:
@@ -40,3 +41,68 @@ def backtest_run_detail(*, run_id: int) -> dict[str, Any]:
                                     "strategy"))
     return {"run": run, "metrics": run.metrics, "attribution": run.attribution, "equity": run.equity_curve,
             "drawdown_pct": drawdown, "trades": trades}
+
+
+def backtest_studies_filtered(*, status: str | None = None) -> QuerySet[BacktestStudy]:
+    """Optimiser studies newest first, of one ``status`` when given (for the API's paged list)."""
+    studies = BacktestStudy.objects.order_by("-created_at", "-id")
+    return studies.filter(status=status) if status else studies
+
+
+def backtest_study_summary(*, study: BacktestStudy) -> dict[str, Any]:
+    """One stored walk-forward study as the page and the API show it.
+
+    Returns ``id``, ``status``, ``created_at``, ``finished_at``, ``error``, what was asked
+    (``strategy``, ``symbols``, ``start``/``end`` aware UTC or None, ``metric``, ``trials`` per
+    window, ``seed``), ``searched`` (the parameter ranges, ``{name: [low, high]}``; the current
+    ``SPACE``, which studies do not store), ``windows`` (per fold: ``train_start``, ``train_end``,
+    ``test_start``, ``test_end`` aware UTC, ``best_params``, ``train_score`` (the objective on the
+    train window) and ``test_metrics`` (the figures of those parameters on the unseen test window)),
+    ``recommended`` (the last window's best parameters), ``applied``, ``applied_at`` and
+    ``applied_by``. Missing keys of an older or failed study read as empty values, never an error.
+    """
+    parameters = study.parameters or {}
+    asked = parameters.get("request") or {}
+    windows = [{
+        "train_start": _aware(fold.get("train", [None, None])[0]),
+        "train_end": _aware(fold.get("train", [None, None])[1]),
+        "test_start": _aware(fold.get("test", [None, None])[0]),
+        "test_end": _aware(fold.get("test", [None, None])[1]),
+        "best_params": fold.get("best_params") or {},
+        "train_score": fold.get("train_score"),
+        "test_metrics": fold.get("test_metrics") or {},
+    } for fold in study.folds or []]
+    return {
+        "id": study.pk, "status": study.status, "created_at": study.created_at, "finished_at": study.finished_at,
+        "error": study.error, "strategy": asked.get("strategy", ""), "symbols": list(asked.get("symbols") or []),
+        "start": _aware(asked.get("start")), "end": _aware(asked.get("end")), "metric": parameters.get("metric", ""),
+        "trials": parameters.get("trials"), "seed": parameters.get("seed"), "searched": _searched(),
+        "windows": windows, "recommended": study.recommended or {}, "applied": study.applied_at is not None,
+        "applied_at": study.applied_at, "applied_by": study.applied_by,
+    }
+
+
+def backtest_studies_list(*, limit: int = 20) -> list[dict[str, Any]]:
+    """The ``limit`` newest studies, each as ``backtest_study_summary``."""
+    return [backtest_study_summary(study=study) for study in backtest_studies_filtered()[:limit]]
+
+
+def backtest_study_detail(*, study_id: int) -> dict[str, Any]:
+    """One study as ``backtest_study_summary``; ``BacktestStudy.DoesNotExist`` when absent."""
+    return backtest_study_summary(study=BacktestStudy.objects.get(pk=study_id))
+
+
+def _searched() -> dict[str, list[float]]:
+    from trader.backtest.optimise import SPACE
+
+    leverage_low, leverage_high = SPACE["leverage_default"]
+    # leverage_60 is searched from the trial's default leverage up to the same maximum.
+    return {**{name: list(bounds) for name, bounds in SPACE.items()}, "leverage_60": [leverage_low, leverage_high]}
+
+
+def _aware(value: str | None) -> datetime | None:
+    """An ISO time (or date) as stored in a study's JSON, as an aware UTC datetime."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
