@@ -127,3 +127,64 @@ DONE_RUN = {**_RUN, "status": "done", "progress_pct": 100.0, "started_at": "2026
 DONE_EXAMPLE = OpenApiExample("Done", response_only=True, value=DONE_RUN)
 LIST_EXAMPLE = OpenApiExample("One run", response_only=True, value={
     "count": 1, "next": None, "previous": None, "results": [DONE_RUN]})
+
+
+class StudyWindowSerializer(serializers.Serializer):
+    """One walk-forward window: searched on train, its best parameters run once on the unseen test part."""
+
+    train_start = serializers.DateTimeField(allow_null=True)
+    train_end = serializers.DateTimeField(allow_null=True)
+    test_start = serializers.DateTimeField(allow_null=True)
+    test_end = serializers.DateTimeField(allow_null=True)
+    best_params = serializers.DictField(help_text="long_threshold, short_threshold, tp_pct, sl_pct (% of margin), "
+                                                  "leverage_default, leverage_60.")
+    train_score = serializers.FloatField(allow_null=True, help_text="The objective metric on the train window.")
+    test_metrics = FiguresField()
+
+
+class BacktestStudySerializer(serializers.Serializer):
+    """A stored Optuna walk-forward study (``trader.backtest.selectors.backtest_study_summary``)."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=BacktestStatus.values)
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+    strategy = serializers.CharField(allow_blank=True)
+    symbols = serializers.ListField(child=serializers.CharField())
+    start = serializers.DateTimeField(allow_null=True)
+    end = serializers.DateTimeField(allow_null=True, help_text="Exclusive.")
+    metric = serializers.CharField(allow_blank=True, help_text="The objective the search maximised.")
+    trials = serializers.IntegerField(allow_null=True, help_text="Optuna trials per window.")
+    seed = serializers.IntegerField(allow_null=True)
+    searched = serializers.DictField(child=serializers.ListField(child=serializers.FloatField()),
+                                     help_text="Each searched parameter's [low, high].")
+    windows = StudyWindowSerializer(many=True)
+    recommended = serializers.DictField(help_text="The last window's best parameters (what --apply writes).")
+    applied = serializers.BooleanField(help_text="Written into the live config (backtest_optimise --apply).")
+    applied_at = serializers.DateTimeField(allow_null=True)
+    applied_by = serializers.CharField(allow_blank=True)
+    page_url = serializers.SerializerMethodField(help_text="The study's page on the dashboard.")
+
+    def get_page_url(self, study: dict) -> str:
+        return reverse("dashboard:backtest-study", args=[study["id"]])
+
+
+_PARAMS = {"long_threshold": 52, "short_threshold": 61, "tp_pct": 9.5, "sl_pct": 4.0, "leverage_default": 3,
+           "leverage_60": 6}
+STUDY = {
+    "id": 4, "status": "done", "created_at": "2026-03-01T12:00:00Z", "finished_at": "2026-03-01T12:04:10Z",
+    "error": "", "strategy": "scanner", "symbols": ["SOLUSDT", "DOGEUSDT"], "start": "2024-01-01T00:00:00Z",
+    "end": "2024-07-01T00:00:00Z", "metric": "sharpe", "trials": 50, "seed": 42,
+    "searched": {"long_threshold": [30, 70], "short_threshold": [30, 70], "tp_pct": [2.0, 20.0],
+                 "sl_pct": [1.0, 10.0], "leverage_default": [1, 10], "leverage_60": [1, 10]},
+    "windows": [{"train_start": "2024-01-01T00:00:00Z", "train_end": "2024-03-01T12:00:00Z",
+                 "test_start": "2024-03-01T12:00:00Z", "test_end": "2024-05-01T00:00:00Z", "best_params": _PARAMS,
+                 "train_score": 2.41, "test_metrics": {"total_return_pct": 3.12, "max_drawdown_pct": 2.05,
+                                                       "trades": 18, "win_rate_pct": 55.56, "profit_factor": 1.34,
+                                                       "sharpe": 1.22, "average_trade": 17.3}}],
+    "recommended": _PARAMS, "applied": False, "applied_at": None, "applied_by": "", "page_url": "/backtests/studies/4",
+}
+STUDY_EXAMPLE = OpenApiExample("A finished study", response_only=True, value=STUDY)
+STUDY_LIST_EXAMPLE = OpenApiExample("One study", response_only=True, value={
+    "count": 1, "next": None, "previous": None, "results": [STUDY]})

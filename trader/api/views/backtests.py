@@ -1,5 +1,6 @@
 """POST /backtests (start a run as a Celery task), GET /backtests (paged), GET /backtests/{id} (status, progress,
-metrics). Progress also arrives live on the dashboard socket (``backtest.progress``)."""
+metrics); GET /backtests/studies (paged) and /backtests/studies/{id} (optimiser studies, read only).
+Progress of a run also arrives live on the dashboard socket (``backtest.progress``)."""
 
 from __future__ import annotations
 
@@ -17,17 +18,26 @@ from trader.api.serializers.backtests import (
     PENDING_EXAMPLE,
     START_EXAMPLE,
     START_SCANNER_EXAMPLE,
+    STUDY_EXAMPLE,
+    STUDY_LIST_EXAMPLE,
     BacktestListQuerySerializer,
     BacktestRunSerializer,
     BacktestStartSerializer,
+    BacktestStudySerializer,
 )
 from trader.api.serializers.common import responses
 from trader.api.views.base import Pages, actor_for, body, query_params
-from trader.backtest.selectors import backtest_run_get, backtest_runs_filtered
-from trader.models import BacktestRun
+from trader.backtest.selectors import (
+    backtest_run_get,
+    backtest_runs_filtered,
+    backtest_studies_filtered,
+    backtest_study_detail,
+    backtest_study_summary,
+)
+from trader.models import BacktestRun, BacktestStudy
 from trader.services.backtest import CandleSource, backtest_request_build, backtest_start
 
-RUN_ID_MAX = 2**63 - 1  # the id column's range: a larger id is no run, not a database error
+RUN_ID_MAX = 2**63 - 1  # the id columns' range: a larger id is no run or study, not a database error
 
 
 class BacktestsView(ListAPIView):
@@ -73,3 +83,35 @@ class BacktestView(APIView):
         except BacktestRun.DoesNotExist:
             raise NotFound(f"no backtest run {run_id}") from None
         return Response(BacktestRunSerializer(run).data)
+
+
+class BacktestStudiesView(ListAPIView):
+    serializer_class = BacktestStudySerializer
+    pagination_class = Pages
+
+    @extend_schema(tags=["backtests"], summary="Optimiser studies, newest first (paged)",
+                   description="Walk-forward studies stored by manage.py backtest_optimise --store: the searched "
+                               "ranges, each window's best parameters with train score and test metrics, the "
+                               "recommendation and whether it was applied (applying stays the audited command "
+                               "backtest_optimise --apply).",
+                   parameters=[BacktestListQuerySerializer],
+                   responses=responses(BacktestStudySerializer(many=True), errors=(400, 401, 404, 429)),
+                   examples=[STUDY_LIST_EXAMPLE])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        studies = backtest_studies_filtered(**query_params(BacktestListQuerySerializer, request))
+        page = self.paginate_queryset(studies)
+        summaries = [backtest_study_summary(study=study) for study in page]
+        return self.get_paginated_response(BacktestStudySerializer(summaries, many=True).data)
+
+
+class BacktestStudyView(APIView):
+    @extend_schema(tags=["backtests"], summary="One optimiser study: windows, best parameters, train vs test",
+                   responses=responses(BacktestStudySerializer, errors=(401, 404, 429)), examples=[STUDY_EXAMPLE])
+    def get(self, request: Request, study_id: int) -> Response:
+        try:
+            if study_id > RUN_ID_MAX:
+                raise BacktestStudy.DoesNotExist
+            study = backtest_study_detail(study_id=study_id)
+        except BacktestStudy.DoesNotExist:
+            raise NotFound(f"no optimiser study {study_id}") from None
+        return Response(BacktestStudySerializer(study).data)

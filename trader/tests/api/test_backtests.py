@@ -90,3 +90,30 @@ def test_an_unknown_run_is_404_in_the_api_shape(api):
     for path in ("/api/v1/backtests/999999", f"/api/v1/backtests/{2**70}"):
         response = api.get(path)
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_studies_are_listed_and_one_is_shown_with_its_windows(api):
+    from trader.tests.backtest.studies import backtest_study_stored
+
+    study = backtest_study_stored()
+    listed = api.get("/api/v1/backtests/studies").json()
+    assert listed["count"] == 1 and listed["results"][0]["id"] == study.pk
+    shown = api.get(f"/api/v1/backtests/studies/{study.pk}").json()
+    assert (shown["strategy"], shown["metric"], shown["applied"]) == ("scanner", "sharpe", False)
+    assert [window["test_metrics"]["total_return_pct"] for window in shown["windows"]] == [1.73, -0.86]
+    assert shown["windows"][0]["train_start"] == "2024-03-01T00:00:00Z"
+    assert shown["recommended"]["long_threshold"] == 53 and shown["page_url"] == f"/backtests/studies/{study.pk}"
+    assert "candles_dir" not in str(shown), "the server's paths stay on the server"
+    assert api.get("/api/v1/backtests/studies", {"status": "failed"}).json()["count"] == 0
+
+
+def test_an_unknown_study_is_404_and_studies_need_a_key_or_session(api, api_read, anon):
+    from trader.tests.backtest.studies import backtest_study_stored
+
+    study = backtest_study_stored()
+    missing = api.get(f"/api/v1/backtests/studies/{study.pk + 1}")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert api.get(f"/api/v1/backtests/studies/{2**63}").status_code == 404
+    assert api_read.get(f"/api/v1/backtests/studies/{study.pk}").json()["id"] == study.pk
+    assert anon.get("/api/v1/backtests/studies").status_code == 401
+    assert anon.get(f"/api/v1/backtests/studies/{study.pk}").status_code == 401
