@@ -14,8 +14,8 @@ from dashboard.fragments import page_context
 from dashboard.payload import live_payload
 from dashboard.settings_selectors import settings_overview
 from dashboard.symbol_selectors import TIMEFRAMES, symbol_detail
-from trader.backtest.selectors import backtest_run_detail
-from trader.models import BacktestRun
+from trader.backtest.selectors import backtest_run_detail, backtest_studies_list, backtest_study_detail
+from trader.models import BacktestRun, BacktestStudy
 from trader.services.backtest import CandleSource, backtest_strategy_names
 
 
@@ -57,10 +57,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def backtests(request: HttpRequest) -> HttpResponse:
-    """Backtests: a form that starts a run through the API (its progress arrives on the socket) and
-    the stored runs, newest first (a live region)."""
+    """Backtests: a form that starts a run through the API (its progress arrives on the socket), the
+    stored runs, newest first (a live region), and the optimiser studies, newest first."""
     return _live_page(request, page="backtests", template="dashboard/backtests.html",
-                      strategies=backtest_strategy_names(), sources=[source.value for source in CandleSource])
+                      strategies=backtest_strategy_names(), sources=[source.value for source in CandleSource],
+                      studies=backtest_studies_list())
 
 
 @login_required
@@ -71,3 +72,14 @@ def backtest(request: HttpRequest, run_id: int) -> HttpResponse:
     except BacktestRun.DoesNotExist:
         raise Http404(f"no backtest run {run_id}") from None
     return _live_page(request, page="backtest", template="dashboard/backtest.html", detail=detail)
+
+
+@login_required
+def backtest_study(request: HttpRequest, study_id: int) -> HttpResponse:
+    """One optimiser study: searched ranges, each walk-forward window's best parameters, train score
+    and test metrics, the recommendation and whether it was applied."""
+    try:
+        study = backtest_study_detail(study_id=study_id)
+    except BacktestStudy.DoesNotExist:
+        raise Http404(f"no optimiser study {study_id}") from None
+    return _live_page(request, page="backtest", template="dashboard/backtest_study.html", study=study)

@@ -122,3 +122,17 @@ def test_the_backtests_page_offers_the_start_form_and_its_runs_table_is_a_live_r
     run = backtest_run_stored()
     fragments = live_snapshot(page="backtests")["fragments"]
     assert f'data-run-id="{run.pk}" data-status="done"' in fragments["backtest-runs"]
+
+
+def test_the_backtests_page_lists_optimiser_studies_and_a_study_has_its_page(operator_client):
+    from trader.tests.backtest.studies import backtest_study_stored
+
+    study = backtest_study_stored()
+    listing = operator_client.get("/backtests").content.decode()
+    assert "Optimiser studies" in listing and f'href="/backtests/studies/{study.pk}"' in listing
+    assert "long_threshold 53" in listing and "1.73 / -0.86" in listing, "recommendation and test returns"
+    assert "backtest_optimise --apply" in listing
+    page = operator_client.get(f"/backtests/studies/{study.pk}").content.decode()
+    assert page.count("SOLUSDT, DOGEUSDT") == 1 and "2024-03-05 00:00 → 2024-03-09 00:00" in page
+    assert "backtest_optimise --apply " + str(study.pk) in page and "Not applied." in page
+    assert operator_client.get(f"/backtests/studies/{study.pk + 1}").status_code == 404
