@@ -6,6 +6,7 @@ import logging
 
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
 from dashboard import tooltips
 from dashboard.tests.browser.conftest import PHONE, off_loop
@@ -53,13 +54,15 @@ def test_tooltips_show_the_seed_texts_on_hover_and_on_tap(scanned_committed, log
         ("[data-tip^='Volume-Weighted']", tooltips.VWAP),
     ):
         btc.locator(selector).first.hover()
-        assert tooltip.is_visible() and tooltip.inner_text() == text
+        expect(tooltip).to_be_visible()  # waits (up to 5 s) for the tooltip's show
+        expect(tooltip).to_have_text(text)
     btc.locator(".score").first.hover()
-    assert tooltip.inner_text() == "Composite score (0-80). Signal threshold: 45"
+    expect(tooltip).to_have_text("Composite score (0-80). Signal threshold: 45")
     page.set_viewport_size(PHONE)
     page.mouse.move(0, 0)
     btc.locator(".badge-lev").tap()
-    assert tooltip.is_visible() and tooltip.inner_text() == tooltips.LEVERAGE
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_have_text(tooltips.LEVERAGE)
     assert logged_in_page.console_errors == []
 
 
