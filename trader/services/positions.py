@@ -70,15 +70,16 @@ def position_open(*, plan: EntryPlan, exchange: Exchange, mode: str, correlation
     except OrderRejected as error:
         OrderIntent.objects.filter(pk=intent.pk).update(state=OrderIntent.State.REJECTED, detail=str(error))
         raise
-    trade = intent_complete_open(intent=intent, order=order, entry_score=plan.score)
-    if candidate.strategy != trade.strategy:
-        Trade.objects.filter(pk=trade.pk).update(strategy=candidate.strategy)
-        trade.strategy = candidate.strategy
-    return trade
+    return intent_complete_open(intent=intent, order=order, entry_score=plan.score, mode=mode,
+                                strategy=candidate.strategy)
 
 
-def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int | None = None) -> Trade:
-    """Record the trade an open order filled (idempotent per intent)."""
+def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int | None = None,
+                         mode: str | None = None, strategy: str = "scanner") -> Trade:
+    """Record the trade an open order filled (idempotent per intent).
+
+    ``mode`` is the cycle's; a recovered intent (no cycle context) takes the mode in force.
+    """
     with transaction.atomic():
         intent = OrderIntent.objects.select_for_update().get(pk=intent.pk)
         if intent.trade_id:
@@ -87,9 +88,10 @@ def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int 
         size = order.filled_amount
         leverage = intent.leverage or 1
         trade = Trade.objects.create(
-            correlation_id=intent.correlation_id, symbol=intent.symbol, side=intent.side, mode=_mode_now(),
+            correlation_id=intent.correlation_id, symbol=intent.symbol, side=intent.side, mode=mode or _mode_now(),
             size=size, entry_price=price, leverage=leverage, margin=(price * size / leverage).quantize(Decimal("1e-8")),
             fees=order.fee, opened_at=order.created_at or timezone.now(), best_price=price, entry_score=entry_score,
+            strategy=strategy,
         )
         intent.state = OrderIntent.State.FILLED
         intent.exchange_order_id = order.order_id
