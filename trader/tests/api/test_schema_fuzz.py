@@ -23,6 +23,7 @@ from trader.api.keys import api_key_create
 HEALTH_PATH = "/api/v1/health"
 CONFIG_WRITE_PATHS = ("/api/v1/config", "/api/trader/config")
 BACKTEST_START_PATH = "/api/v1/backtests"
+REARM_PATH = "/api/v1/kill-switch/rearm"
 MAX_EXAMPLES = 8
 
 
@@ -67,6 +68,11 @@ def test_every_operation_answers_as_documented(case, fuzz_environment):
     if case.operation.path == BACKTEST_START_PATH and case.method.upper() == "POST":
         # A start is also refused for what no schema states: end before start, a symbol without
         # candles, ema_cross without tp_pct/sl_pct, two runs already active (409).
+        excluded.append(positive_data_acceptance)
+    if case.operation.path == REARM_PATH:
+        # ``equity`` is stored with 8 decimal places and more is refused (400); JSON Schema has no
+        # sound way to say "at most 8 decimals" of a float, so a schema-valid 8554.251107532073
+        # is rightly refused. Still checked: no 5xx, and every answer matches the schema.
         excluded.append(positive_data_acceptance)
     if case.operation.path == HEALTH_PATH:
         # /health answers 503 by design when a part (here: no Celery worker) is down.
