@@ -26,6 +26,7 @@ from coinex.simulator.rules import (
     CODE_ORDER_NOT_FOUND,
     DEFAULT_LEVERAGE,
     MAX_FINISHED_ORDERS_KEPT,
+    ZERO,
     direction_of,
     money,
     sign_of,
@@ -74,27 +75,26 @@ class SimulatedAccount(AccountView):
         factor = 1 + self.slippage_rate if side == OrderSide.BUY else 1 - self.slippage_rate
         return market.price_round(price * factor)
 
-    def _fill(self, order: SimOrder, *, price: Decimal, fee_rate: Decimal, extra_fee: Decimal = Decimal(0)) -> None:
+    def _fill(self, order: SimOrder, *, price: Decimal, fee_rate: Decimal, extra_fee: Decimal = ZERO) -> None:
         """Fill all of ``order`` at ``price``: validate the margin first, then mutate."""
         now = self.clock()
         amount = order.amount
         fee = money(price * amount * fee_rate) + extra_fee
         pos = self.state.positions.get(order.symbol)
         direction = direction_of(order.side)
-        leverage, margin_mode = self._leverage_of(order.symbol)
-        reduce = Decimal(0) if pos is None or pos.side == direction else min(amount, pos.amount)
-        opening = amount - reduce
-        if order.reduce_only:
-            opening = Decimal(0)
-        realized = money((price - pos.entry_price) * reduce * sign_of(pos.side)) if reduce else Decimal(0)
-        released = money(pos.margin * reduce / pos.amount) if reduce else Decimal(0)
-        margin_needed = money(price * opening / leverage)
+        reduce = ZERO if pos is None or pos.side == direction else min(amount, pos.amount)
+        opening = ZERO if order.reduce_only else amount - reduce
+        realized = money((price - pos.entry_price) * reduce * sign_of(pos.side)) if reduce else ZERO
+        released = money(pos.margin * reduce / pos.amount) if reduce else ZERO
+        if opening:
+            leverage, margin_mode = self._leverage_of(order.symbol)
+            margin_needed = money(price * opening / leverage)
         if opening and self.available() + order.frozen + released + realized < margin_needed + fee:
             raise OrderRejected(
                 f"insufficient balance: {margin_needed + fee} USDT needed for margin and fee",
                 code=CODE_INSUFFICIENT_BALANCE,
             )
-        order.frozen = Decimal(0)
+        order.frozen = ZERO
         if reduce:
             pos.amount -= reduce
             pos.margin -= released
@@ -108,7 +108,7 @@ class SimulatedAccount(AccountView):
                 self.state.positions[order.symbol] = SimPosition(
                     position_id=self.state.allocate_id(), symbol=order.symbol, side=direction, amount=opening,
                     entry_price=price, leverage=leverage, margin_mode=margin_mode, margin=margin_needed,
-                    realized_pnl=-fee if not reduce else Decimal(0), opened_at=now, updated_at=now,
+                    realized_pnl=-fee if not reduce else ZERO, opened_at=now, updated_at=now,
                 )
             else:
                 total = current.amount + opening
@@ -285,11 +285,10 @@ class SimulatedAccount(AccountView):
     def price_update(self, *, symbol: str, price: Decimal) -> list[SimOrder]:
         """Record a new mark price and fire what it triggers, in order: resting limit orders,
         liquidation, stop-loss (fixed or trailing), take-profit. Returns the orders filled."""
-        self.market(symbol)
+        market = self.market(symbol)
         self.state.prices[symbol] = price
         filled = []
-        market = self.markets[symbol]
-        for order in self.orders_pending(symbol=symbol):
+        for order in self.orders_pending(symbol=symbol) if self.state.orders else ():
             if order.type != OrderType.LIMIT:
                 continue
             crossed = (order.side == OrderSide.BUY and price <= order.price) or (

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from coinex.dto import OrderSide, PositionSide
 
 MONEY_STEP = Decimal("0.00000001")
+ZERO = Decimal(0)  # Decimals are immutable: one shared zero instead of a new one per use
 DEFAULT_MAINTENANCE_MARGIN_RATE = Decimal("0.005")
 DEFAULT_LEVERAGE = 3
 MAX_FINISHED_ORDERS_KEPT = 200  # enough history for lookups; keeps the stored JSON small

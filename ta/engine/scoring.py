@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 MAX_SCORE = 80
 LONG = "long"
@@ -144,9 +145,16 @@ def leverage_rules_parse(rules: Mapping[str, int]) -> tuple[list[tuple[float, in
     return sorted(brackets, reverse=True), default
 
 
+@lru_cache(maxsize=64)
+def _rules_parsed(items: tuple[tuple[str, int], ...]) -> tuple[tuple[tuple[float, int], ...], int]:
+    """``leverage_rules_parse`` of ``dict(items)``, remembered (the backtester asks per candidate)."""
+    brackets, default = leverage_rules_parse(dict(items))
+    return tuple(brackets), default
+
+
 def leverage_suggest(*, score: float, rules: Mapping[str, int], max_leverage: int) -> int:
     """Leverage for a signal of ``score``: the highest bracket ``"N+"`` with score >= N, else
     ``default``; never above ``max_leverage`` (the config's cap) nor below 1."""
-    brackets, default = leverage_rules_parse(rules)
+    brackets, default = _rules_parsed(tuple(rules.items()))
     leverage = next((value for threshold, value in brackets if score >= threshold), default)
     return max(1, min(int(leverage), int(max_leverage)))

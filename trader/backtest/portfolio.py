@@ -26,14 +26,15 @@ at the end are closed at the last close (reason ``end``).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
 
-from coinex.dto import MarginMode, OrderSide, OrderType
+from coinex.dto import FINAL_ORDER_STATUSES, MarginMode, OrderSide, OrderType, PositionSide
 from coinex.errors import OrderRejected
 from coinex.simulator.engine import SimulatedAccount
 from coinex.simulator.state import SimState
@@ -47,6 +48,7 @@ from trader.cycle.rules import Account, Candidate, EntryPlan, candidate_best_sid
 from trader.models import Side
 
 NS_PER_HOUR = 3_600 * 1_000_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FUNDING_EVERY_NS = 8 * NS_PER_HOUR
 REASON_END = "end"
 REASON_KILL_SWITCH = "kill_switch"
@@ -96,12 +98,17 @@ class RunResult:
 
 
 def _decimal(value: float) -> Decimal:
-    """A candle price as the Decimal of its shortest repr (the CSV's own digits)."""
-    return Decimal(repr(float(value)))
+    """A candle price as the Decimal of its shortest repr (the CSV's own digits); ``float.__repr__`` also
+    for a numpy float, whose own repr is ``np.float64(...)``."""
+    return Decimal(float.__repr__(value))
 
 
 def _when(ns: int) -> datetime:
-    return datetime.fromtimestamp(ns / 1e9, tz=UTC)
+    """Aware UTC time of epoch nanoseconds, exact to the microsecond (no float on the way)."""
+    seconds, rest = divmod(ns, 1_000_000_000)
+    if not rest:  # candle times: whole seconds, the fast constructor
+        return datetime.fromtimestamp(seconds, UTC)
+    return EPOCH + timedelta(microseconds=ns // 1_000)
 
 
 class PortfolioRun:
@@ -110,10 +117,12 @@ class PortfolioRun:
     @property
     def now(self) -> datetime:
         """The simulated clock: the close time of the current step."""
+        if self._now is None:  # built when first read: most simulated steps never read it
+            self._now = _when(self._now_ns)
         return self._now
 
     def _clock(self) -> datetime:
-        return self._now
+        return self.now
 
     @property
     def now_ns(self) -> int:
@@ -121,8 +130,8 @@ class PortfolioRun:
 
     @now_ns.setter
     def now_ns(self, value: int) -> None:
-        # The simulator reads the clock on every order and fill: build the datetime once per step.
-        self._now_ns, self._now = value, _when(value)
+        # The simulator reads the clock on every order and fill: the datetime is built once per step.
+        self._now_ns, self._now = value, None
 
     def __init__(self, *, histories: list[SymbolHistory], strategy: BacktestStrategy, settings: BacktestSettings,
                  start: datetime | None = None, end: datetime | None = None,
@@ -169,14 +178,19 @@ class PortfolioRun:
 
         Finished orders are dropped from the simulator: the backtest places market orders
         only, and the simulator scans its order book on every price update."""
-        orders = self.account.state.orders
-        for order_id in [i for i, o in orders.items() if o.status.is_final]:
+        state = self.account.state
+        orders = state.orders
+        for order_id in [i for i, o in orders.items() if o.status in FINAL_ORDER_STATUSES]:
             del orders[order_id]
-        self.wallet = float(self.account.state.wallet)
-        self.positions_f = [
-            (p.symbol, float(p.entry_price), float(p.amount) * (1.0 if p.side.value == "long" else -1.0),
-             float(p.margin)) for p in self.account.state.positions.values()
-        ]
+        self.wallet = float(state.wallet)
+        self.positions_f = positions_f = []
+        self.margin_f = 0.0
+        for p in state.positions.values():
+            margin = float(p.margin)
+            positions_f.append((p.symbol, float(p.entry_price),
+                                float(p.amount) * (1.0 if p.side == PositionSide.LONG else -1.0), margin))
+            self.margin_f += margin
+        self._levels_array = None  # rebuilt by _quiet_until when next asked
 
     def _open(self, plan: EntryPlan, price: Decimal) -> None:
         candidate = plan.candidate
@@ -223,6 +237,7 @@ class PortfolioRun:
         trade.cache["levels"] = (self.columns[trade.symbol], 1.0 if cache["long"] else 0.0, cache["stop"],
                                  cache["take"], cache["hold_low"], cache["hold_high"],
                                  np.nan if cache["best"] is None else cache["best"])
+        self._levels_array = None
 
     def _protective(self, column: int, step: int, trade: TradeResult) -> None:
         """Step 1 of the module docstring for one open position."""
@@ -270,11 +285,12 @@ class PortfolioRun:
         for symbol, trade in self.open.items():
             trade.funding += self.account.funding_apply(symbol=symbol, rate=rate)
 
-    def _entries(self, step: int, columns: np.ndarray) -> None:
+    def _entries(self, step: int, columns: list[int]) -> None:
         """Step 5: candidates strongest first through ``entry_plan``, as ``trader.cycle.run._entries``."""
         grid, entry = self.grid, self.settings.entry
         if len(self.open) >= entry.max_positions:
             return  # every plan would fail max_positions
+        now = self.now
         candidates = []
         for column in columns:
             close = grid.close[step, column]
@@ -283,16 +299,17 @@ class PortfolioRun:
                 candidates.append(Candidate(
                     symbol=grid.symbols[column], side=Side.LONG if long else Side.SHORT,
                     base_score=int(grid.long_score[step, column] if long else grid.short_score[step, column]),
-                    ta_bonus=0, scanned_at=self.now, price=_decimal(close), strategy=self.strategy.name,
+                    ta_bonus=0, scanned_at=now, price=_decimal(close), strategy=self.strategy.name,
                     signal_reason="signal"))
                 continue
             candidates.append(candidate_best_side(
                 symbol=grid.symbols[column], long_score=int(grid.long_score[step, column]),
                 short_score=int(grid.short_score[step, column]), long_bonus=int(grid.long_bonus[step, column]),
-                short_bonus=int(grid.short_bonus[step, column]), scanned_at=self.now,
+                short_bonus=int(grid.short_bonus[step, column]), scanned_at=now,
                 price=_decimal(close), settings=entry))
         # Same order as trader.cycle.signals.scan_candidates: counted score (bonus capped), strongest first.
-        candidates.sort(key=lambda c: score_counted(candidate=c, settings=entry)[0], reverse=True)
+        if len(candidates) > 1:
+            candidates.sort(key=lambda c: score_counted(candidate=c, settings=entry)[0], reverse=True)
         for symbol in self.open:
             close = grid.close[step, self.columns[symbol]]
             if close == close:
@@ -307,7 +324,7 @@ class PortfolioRun:
             if available_stale:  # refreshed only when another candidate is asked (as the cycle sees it)
                 account.available, available_stale = self.account.available(), False
             plan = entry_plan(candidate=candidate, settings=entry, account=account, markets=self.markets,
-                              now=self.now, max_signal_age_s=0)
+                              now=now, max_signal_age_s=0)
             if not plan.passed:
                 continue
             self._open(plan, candidate.price)
@@ -330,8 +347,9 @@ class PortfolioRun:
         grid, settings = self.grid, self.settings
         columns = self.columns
         passing = passing_steps(grid, settings, decides_entry=self.strategy.decides_entry)
-        steps_with_candidates = np.nonzero(passing.any(axis=1))[0]
-        candidate_steps = set(steps_with_candidates.tolist())
+        steps_with_candidates = np.nonzero(passing.any(axis=1))[0].tolist()
+        candidate_steps = set(steps_with_candidates)
+        times_ns = grid.times_ns.tolist()
         total = grid.times_ns.size
         equity = np.empty(total)
         exposure = np.empty(total)
@@ -349,7 +367,7 @@ class PortfolioRun:
                 if quiet_end > step:
                     if peak_mode:
                         reference = max(reference, float(equity[step:quiet_end].max()))
-                    exposure[step:quiet_end] = sum(margin for *_, margin in self.positions_f)
+                    exposure[step:quiet_end] = self.margin_f
                     if self.progress:
                         self.progress(quiet_end, total)
                     step = quiet_end
@@ -357,13 +375,14 @@ class PortfolioRun:
                         break
                     # ``step`` is the first step that is not quiet: asking again would scan it again and
                     # return it unchanged, so it is simulated at once.
-            open_ns = int(grid.times_ns[step])
+            open_ns = times_ns[step]
             close_ns = open_ns + self.step_ns
             self.now_ns = close_ns
-            for symbol in list(self.open):
-                self._protective(columns[symbol], step, self.open[symbol])
-            for symbol in list(self.open):
-                self._cycle_exit(columns[symbol], step, self.open[symbol])
+            if self.open:
+                for symbol in list(self.open):
+                    self._protective(columns[symbol], step, self.open[symbol])
+                for symbol in list(self.open):
+                    self._cycle_exit(columns[symbol], step, self.open[symbol])
             if settings.funding_rate_8h and self.open and close_ns % FUNDING_EVERY_NS < self.step_ns:
                 self._funding()
             value, margin = self._equity(step, columns)
@@ -374,7 +393,7 @@ class PortfolioRun:
                 self._close_all(step, columns, REASON_KILL_SWITCH)
                 value, margin = self._equity(step, columns)
             if kill_switch_at is None and step in candidate_steps:
-                self._entries(step, np.nonzero(passing[step])[0])
+                self._entries(step, np.flatnonzero(passing[step]).tolist())
                 value, margin = self._equity(step, columns)
             equity[step], exposure[step] = value, margin
             if self.progress and (step % PROGRESS_EVERY_STEPS == 0 or step == total - 1):
@@ -389,13 +408,13 @@ class PortfolioRun:
                          candles=int(np.count_nonzero(~np.isnan(grid.close))), kill_switch_at=kill_switch_at,
                          rejected_orders=self.rejected, strategy=self.strategy.name)
 
-    def _quiet_until(self, step: int, total: int, candidate_steps: np.ndarray, reference: float, peak_mode: bool,
+    def _quiet_until(self, step: int, total: int, candidate_steps: list[int], reference: float, peak_mode: bool,
                      kill_pct: float | None, may_enter: bool, equity: np.ndarray) -> int:
         """The first step from ``step`` on that is not quiet (see trader.backtest.quiet)."""
         limit = total
         if may_enter and len(self.open) < self.settings.entry.max_positions:
-            index = int(candidate_steps.searchsorted(step))
-            limit = int(candidate_steps[index]) if index < candidate_steps.size else total
+            index = bisect_left(candidate_steps, step)
+            limit = candidate_steps[index] if index < len(candidate_steps) else total
         if limit == step:
             return step
         if not self.open:  # flat: the equity is the wallet until the next candidate
@@ -404,10 +423,12 @@ class PortfolioRun:
                 return step
             equity[step:limit] = self.wallet
             return limit
-        amounts = {symbol: (entry, signed) for symbol, entry, signed, _margin in self.positions_f}
-        levels = np.array([trade.cache["levels"] + amounts[symbol] for symbol, trade in self.open.items()],
-                          dtype=np.float64).reshape(len(self.open), LEVEL_COLUMNS)
-        return quiet_until(grid=self.grid, first=step, limit=limit, levels=levels,
+        if self._levels_array is None:  # the open positions changed since the last stretch
+            amounts = {symbol: (entry, signed) for symbol, entry, signed, _margin in self.positions_f}
+            self._levels_array = np.array(
+                [trade.cache["levels"] + amounts[symbol] for symbol, trade in self.open.items()],
+                dtype=np.float64).reshape(len(self.open), LEVEL_COLUMNS)
+        return quiet_until(grid=self.grid, first=step, limit=limit, levels=self._levels_array,
                            trailing=self.settings.trailing_stop, wallet=self.wallet, reference=reference,
                            peak_mode=peak_mode, kill_switch_pct=kill_pct, equity_out=equity)
 

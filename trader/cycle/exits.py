@@ -12,8 +12,8 @@ trade that has gained at least the stop distance can no longer end in a loss.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from trader.models import CloseReason, Side
 
@@ -41,9 +41,9 @@ def best_price_update(*, side: str, best_price: Decimal | None, price: Decimal) 
     return max(best_price, price) if side == Side.LONG else min(best_price, price)
 
 
-@dataclass(frozen=True)
-class ProtectiveLevels:
-    """Prices at which the exchange should close the position."""
+class ProtectiveLevels(NamedTuple):
+    """Prices at which the exchange should close the position (immutable; a tuple, as the backtester
+    builds one per trade and per trailing move)."""
 
     stop_loss: Decimal
     take_profit: Decimal
@@ -67,9 +67,8 @@ def protective_levels(
     return ProtectiveLevels(stop_loss=stop, take_profit=take, trailing_active=trailing_active)
 
 
-@dataclass(frozen=True)
-class ExitDecision:
-    """Whether to close now, why, and the best price to remember."""
+class ExitDecision(NamedTuple):
+    """Whether to close now, why, and the best price to remember (immutable)."""
 
     reason: CloseReason | None
     detail: str

@@ -3,7 +3,9 @@
 Pure: every input is passed in (the config snapshot, the account, the markets), so the
 live cycle and the backtester decide identically and the decision log can show each
 rule's verdict. Rules are evaluated in a fixed order and all of them are recorded; the
-first one that fails is the reason given.
+first one that fails is the reason given. The results are named tuples: immutable like
+frozen dataclasses and several times cheaper to build (the backtester asks for a plan
+for every candidate).
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
+from operator import itemgetter
+from typing import NamedTuple
 
 from coinex.dto import Market
 from ta.engine.scoring import leverage_suggest
 from trader.models import Side
 
 HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One symbol's best side from the latest scan."""
+class Candidate(NamedTuple):
+    """One symbol's best side from the latest scan (immutable)."""
 
     symbol: str
     side: Side
@@ -61,8 +65,9 @@ class Account:
     open_symbols: set[str] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
+    """One rule's outcome (immutable)."""
+
     rule: str
     passed: bool
     detail: str
@@ -71,22 +76,34 @@ class Verdict:
         return {"rule": self.rule, "passed": self.passed, "detail": self.detail}
 
 
-@dataclass(frozen=True)
-class EntryPlan:
-    """The decision for one candidate: its scores, every verdict, and what to send."""
+# A rule's outcome with its detail not yet written: (rule, passed, template, values); the detail is
+# ``template.format(*values)``. A plain tuple: the backtester builds eleven for every candidate.
+Check = tuple[str, bool, str, tuple]
+
+
+class EntryPlan(NamedTuple):
+    """The decision for one candidate: its scores, every rule's check, and what to send (immutable).
+
+    The checks keep each detail as a template and its values: the decision log reads ``verdicts``
+    (details written then), while a backtest asks only ``passed`` for every candidate."""
 
     candidate: Candidate
     score: int
     ta_bonus_counted: int
     threshold: int
-    verdicts: tuple[Verdict, ...]
+    checks: tuple[Check, ...]
     leverage: int | None = None
     margin: Decimal | None = None
     amount: Decimal | None = None
 
     @property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        return tuple(Verdict(rule, passed, template.format(*values))
+                     for rule, passed, template, values in self.checks)
+
+    @property
     def passed(self) -> bool:
-        return all(v.passed for v in self.verdicts)
+        return all(map(_CHECK_PASSED, self.checks))
 
     @property
     def reason(self) -> str:
@@ -94,6 +111,9 @@ class EntryPlan:
         if failed is None:
             return f"entered {self.candidate.side} at score {self.score} >= {self.threshold}"
         return f"{failed.rule}: {failed.detail}"
+
+
+_CHECK_PASSED = itemgetter(1)  # Check.passed, read without a Python-level loop
 
 
 def score_counted(*, candidate: Candidate, settings: EntrySettings) -> tuple[int, int]:
@@ -119,48 +139,48 @@ def entry_plan(
     """Evaluate every entry rule for ``candidate``; sizing is filled in when it can be computed."""
     score, bonus = score_counted(candidate=candidate, settings=settings)
     threshold = threshold_for(candidate.side, settings)
-    verdicts: list[Verdict] = []
-
-    def check(rule: str, passed: bool, detail: str) -> None:
-        verdicts.append(Verdict(rule, passed, detail))
-
-    check("enabled", account.enabled, "trading is enabled" if account.enabled else "trading is disabled")
-    check("unlocked", account.lock is None, "no lock" if account.lock is None else f"locked: {account.lock}")
+    symbol = candidate.symbol
     if candidate.strategy == "scanner":
-        check("score", score >= threshold, f"score {score} vs threshold {threshold}")
+        decided = ("score", score >= threshold, "score {} vs threshold {}", (score, threshold))
     else:  # the strategy itself decided; its strength (0-100) is the score for leverage and the log
-        check("signal", True, f"{candidate.strategy}: {candidate.signal_reason}")
+        decided = ("signal", True, "{}: {}", (candidate.strategy, candidate.signal_reason))
     age_s = (now - candidate.scanned_at).total_seconds()
-    check("fresh_signal", age_s <= max_signal_age_s, f"scanned {age_s:.0f} s ago (limit {max_signal_age_s} s)")
-    whitelisted = not settings.coin_whitelist or candidate.symbol in settings.coin_whitelist
-    check("whitelist", whitelisted, "allowed" if whitelisted else "not in the whitelist")
-    blacklisted = candidate.symbol in settings.coin_blacklist
-    check("blacklist", not blacklisted, "blacklisted" if blacklisted else "not blacklisted")
-    in_position = candidate.symbol in account.open_symbols
-    check("no_open_position", not in_position, "already in a position" if in_position else "flat")
+    whitelisted = not settings.coin_whitelist or symbol in settings.coin_whitelist
+    blacklisted = symbol in settings.coin_blacklist
+    in_position = symbol in account.open_symbols
     open_count = len(account.open_symbols)
-    check("max_positions", open_count < settings.max_positions,
-          f"{open_count} open of at most {settings.max_positions}")
+    checks: list[Check] = [
+        ("enabled", account.enabled, "trading is enabled" if account.enabled else "trading is disabled", ()),
+        ("unlocked", account.lock is None, "no lock" if account.lock is None else "locked: {}", (account.lock,)),
+        decided,
+        ("fresh_signal", age_s <= max_signal_age_s, "scanned {:.0f} s ago (limit {} s)", (age_s, max_signal_age_s)),
+        ("whitelist", whitelisted, "allowed" if whitelisted else "not in the whitelist", ()),
+        ("blacklist", not blacklisted, "blacklisted" if blacklisted else "not blacklisted", ()),
+        ("no_open_position", not in_position, "already in a position" if in_position else "flat", ()),
+        ("max_positions", open_count < settings.max_positions, "{} open of at most {}",
+         (open_count, settings.max_positions)),
+    ]
 
-    market = markets.get(candidate.symbol)
-    leverage = margin = amount = None
+    market = markets.get(symbol)
     if market is None:
-        check("market", False, "not tradable on the exchange")
-        return EntryPlan(candidate, score, bonus, threshold, tuple(verdicts))
+        checks.append(("market", False, "not tradable on the exchange", ()))
+        return EntryPlan(candidate, score, bonus, threshold, tuple(checks))
     wanted = leverage_suggest(score=score, rules=settings.leverage_rules, max_leverage=settings.max_leverage)
     leverage = leverage_allowed(wanted=wanted, market=market)
-    check("leverage", leverage is not None,
-          f"{leverage}x (wanted {wanted}x)" if leverage else f"market allows none of <= {wanted}x")
+    checks.append(("leverage", leverage is not None,
+                   "{}x (wanted {}x)" if leverage else "market allows none of <= {1}x", (leverage, wanted)))
     if candidate.price is None or candidate.price <= 0:
-        check("price", False, "no current price")
-        return EntryPlan(candidate, score, bonus, threshold, tuple(verdicts), leverage)
-    margin = (account.equity * settings.position_size_pct / HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    check("balance", margin > 0 and margin <= account.available,
-          f"margin {margin} of available {account.available.quantize(Decimal('0.01'))}")
+        checks.append(("price", False, "no current price", ()))
+        return EntryPlan(candidate, score, bonus, threshold, tuple(checks), leverage)
+    margin = (account.equity * settings.position_size_pct / HUNDRED).quantize(CENT, rounding=ROUND_DOWN)
+    checks.append(("balance", margin > 0 and margin <= account.available, "margin {} of available {}",
+                   (margin, account.available.quantize(CENT))))
+    amount = None
     if leverage:
         amount = market.amount_round(margin * leverage / candidate.price)
-        check("min_amount", amount >= market.min_amount, f"amount {amount} vs minimum {market.min_amount}")
-    return EntryPlan(candidate, score, bonus, threshold, tuple(verdicts), leverage, margin, amount)
+        checks.append(("min_amount", amount >= market.min_amount, "amount {} vs minimum {}",
+                       (amount, market.min_amount)))
+    return EntryPlan(candidate, score, bonus, threshold, tuple(checks), leverage, margin, amount)
 
 
 def candidate_best_side(
