@@ -94,12 +94,19 @@ class Market:
 
     def amount_round(self, amount: Decimal) -> Decimal:
         """``amount`` rounded down to the market's precision (never more than asked for)."""
-        return amount.quantize(self.amount_step, rounding=ROUND_DOWN)
+        return amount.quantize(self.amount_step, ROUND_DOWN)
 
     def price_round(self, price: Decimal) -> Decimal:
-        """``price`` rounded to the nearest tick, with the market's price precision."""
+        """``price`` rounded to the nearest tick (half to even), with the market's price precision."""
+        if self.tick_is_price_step:  # the usual case: one quantize gives the same result
+            return price.quantize(self.price_step)
         ticks = (price / self.tick_size).to_integral_value()
         return (ticks * self.tick_size).quantize(self.price_step)
+
+    @cached_property
+    def tick_is_price_step(self) -> bool:
+        """True when the tick is 10 ** -price_precision (a tick of 0.5 or 5 is not)."""
+        return self.tick_size == self.price_step
 
 
 @dataclass(frozen=True)

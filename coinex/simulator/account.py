@@ -22,6 +22,7 @@ from coinex.simulator.rules import (
     CODE_ORDER_NOT_FOUND,
     CODE_UNKNOWN_MARKET,
     DEFAULT_MAINTENANCE_MARGIN_RATE,
+    ZERO,
     money,
     sign_of,
 )
@@ -74,11 +75,11 @@ class AccountView:
     def available(self) -> Decimal:
         """Cash free for new margin and fees."""
         # Plain loops, summed in the same order as before: this runs on every fill (backtests fill thousands).
-        locked = frozen = cross_losses = Decimal(0)
+        locked = frozen = cross_losses = ZERO
         for position in self.state.positions.values():
             locked += position.margin
             if position.margin_mode == MarginMode.CROSS:
-                cross_losses += min(Decimal(0), self.unrealized_pnl(position))
+                cross_losses += min(ZERO, self.unrealized_pnl(position))
         for order in self.state.orders.values():
             if order.status not in FINAL_ORDER_STATUSES:
                 frozen += order.frozen
@@ -90,18 +91,18 @@ class AccountView:
         if position.margin_mode == MarginMode.CROSS:
             # Free cash before any unrealized loss: counting this position's loss here too
             # would drag the estimate towards the current price as the price moves.
-            margin += max(Decimal(0), self.balance().available)
+            margin += max(ZERO, self.balance().available)
         notional = position.entry_price * position.amount
         mmr = self.maintenance_margin_rate
         if position.side == PositionSide.LONG:
             price = (notional - margin) / (position.amount * (1 - mmr))
         else:
             price = (notional + margin) / (position.amount * (1 + mmr))
-        return max(Decimal(0), price)
+        return max(ZERO, price)
 
     def balance(self) -> Balance:
         """The account as a :class:`Balance` (equity = wallet + unrealized PnL)."""
-        margin = frozen = upnl = Decimal(0)
+        margin = frozen = upnl = ZERO
         for position in self.state.positions.values():
             margin += position.margin
             upnl += self.unrealized_pnl(position)

@@ -26,7 +26,7 @@ CLIENT_ID_PREFIX_LIQUIDATION = "liq-"
 
 def money(value: Decimal) -> Decimal:
     """``value`` rounded to 8 decimal places (the ledger's precision)."""
-    return value.quantize(MONEY_STEP, rounding=ROUND_HALF_EVEN)
+    return value.quantize(MONEY_STEP, ROUND_HALF_EVEN)  # rounding passed by position: half the cost
 
 
 def direction_of(side: OrderSide) -> PositionSide:

@@ -12,7 +12,7 @@ from coinex.dto import MarginMode, OrderSide, OrderStatus, OrderType, PositionSi
 FIRST_ORDER_ID = 100_000_001
 
 
-@dataclass
+@dataclass(slots=True)  # slots: created and read on every fill of a backtest
 class SimPosition:
     """One net position; ``margin`` is the margin locked for it (isolated or cross)."""
 
@@ -33,7 +33,7 @@ class SimPosition:
     trail_extreme: Decimal | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class SimOrder:
     """One order; ``frozen`` is the margin reserved while a limit order rests."""
 

@@ -156,5 +156,9 @@ def leverage_suggest(*, score: float, rules: Mapping[str, int], max_leverage: in
     """Leverage for a signal of ``score``: the highest bracket ``"N+"`` with score >= N, else
     ``default``; never above ``max_leverage`` (the config's cap) nor below 1."""
     brackets, default = _rules_parsed(tuple(rules.items()))
-    leverage = next((value for threshold, value in brackets if score >= threshold), default)
+    leverage = default
+    for threshold, value in brackets:
+        if score >= threshold:
+            leverage = value
+            break
     return max(1, min(int(leverage), int(max_leverage)))

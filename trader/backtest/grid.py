@@ -38,7 +38,11 @@ def grid_build(histories: list[SymbolHistory], scores: list[SideScores], timefra
         frame = history.frames[timeframe]
         first, stop = step_bounds(frame, start=start, end=end)
         ranges.append((frame.index.as_unit("ns").asi8, frame, first, stop))
-    times = np.unique(np.concatenate([times_ns[first:stop] for times_ns, _frame, first, stop in ranges]))
+    segments = [times_ns[first:stop] for times_ns, _frame, first, stop in ranges]
+    if len(segments) == 1 and np.all(segments[0][1:] > segments[0][:-1]):
+        times = segments[0]  # one symbol, already sorted and unique: no sort needed
+    else:
+        times = np.unique(np.concatenate(segments))
     shape = (times.size, len(histories))
     arrays = {name: np.full(shape, np.nan) for name in ("open", "high", "low", "close")}
     ints = {name: np.zeros(shape, dtype=np.int64) for name in ("long_score", "short_score", "long_bonus",
@@ -46,7 +50,11 @@ def grid_build(histories: list[SymbolHistory], scores: list[SideScores], timefra
     valid = np.zeros(shape, dtype=bool)
     signal_side = np.zeros(shape, dtype=np.int8)
     for column, ((times_ns, frame, first, stop), score) in enumerate(zip(ranges, scores, strict=True)):
-        rows = np.searchsorted(times, times_ns[first:stop])
+        segment = times_ns[first:stop]
+        if segment.size == times.size and np.array_equal(segment, times):
+            rows = slice(None)  # the symbol has a candle at every step: a plain column write
+        else:
+            rows = np.searchsorted(times, segment)
         for name in arrays:
             arrays[name][rows, column] = frame[name].to_numpy(dtype=np.float64)[first:stop]
         for name in ints:

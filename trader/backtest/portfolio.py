@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import numpy as np
 
@@ -57,7 +58,7 @@ PROGRESS_EVERY_STEPS = 500
 Progress = Callable[[int, int], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class TradeResult:
     """One closed trade; prices are fills (after slippage), ``pnl`` is net of both fees and funding (USDT)."""
 
@@ -117,12 +118,13 @@ class PortfolioRun:
     @property
     def now(self) -> datetime:
         """The simulated clock: the close time of the current step."""
-        if self._now is None:  # built when first read: most simulated steps never read it
-            self._now = _when(self._now_ns)
-        return self._now
+        return self._clock()
 
-    def _clock(self) -> datetime:
-        return self.now
+    def _clock(self) -> datetime:  # the simulator's clock (read on every order and fill)
+        now = self._now
+        if now is None:  # built when first read in a step: most simulated steps never read it
+            now = self._now = _when(self._now_ns)
+        return now
 
     @property
     def now_ns(self) -> int:
@@ -347,8 +349,13 @@ class PortfolioRun:
         grid, settings = self.grid, self.settings
         columns = self.columns
         passing = passing_steps(grid, settings, decides_entry=self.strategy.decides_entry)
-        steps_with_candidates = np.nonzero(passing.any(axis=1))[0].tolist()
-        candidate_steps = set(steps_with_candidates)
+        # The passing columns of each candidate step: a slice of one flat list (rows come sorted).
+        passing_rows, passing_columns = np.nonzero(passing)
+        steps_with_candidates = np.unique(passing_rows)
+        bounds = [*np.searchsorted(passing_rows, steps_with_candidates).tolist(), passing_rows.size]
+        steps_with_candidates = steps_with_candidates.tolist()
+        candidate_columns = dict(zip(steps_with_candidates, pairwise(bounds), strict=True))
+        passing_columns = passing_columns.tolist()
         times_ns = grid.times_ns.tolist()
         total = grid.times_ns.size
         equity = np.empty(total)
@@ -392,8 +399,9 @@ class PortfolioRun:
                 kill_switch_at = self.now
                 self._close_all(step, columns, REASON_KILL_SWITCH)
                 value, margin = self._equity(step, columns)
-            if kill_switch_at is None and step in candidate_steps:
-                self._entries(step, np.flatnonzero(passing[step]).tolist())
+            if kill_switch_at is None and step in candidate_columns:
+                first, stop = candidate_columns[step]
+                self._entries(step, passing_columns[first:stop])
                 value, margin = self._equity(step, columns)
             equity[step], exposure[step] = value, margin
             if self.progress and (step % PROGRESS_EVERY_STEPS == 0 or step == total - 1):

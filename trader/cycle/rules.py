@@ -172,7 +172,7 @@ def entry_plan(
     if candidate.price is None or candidate.price <= 0:
         checks.append(("price", False, "no current price", ()))
         return EntryPlan(candidate, score, bonus, threshold, tuple(checks), leverage)
-    margin = (account.equity * settings.position_size_pct / HUNDRED).quantize(CENT, rounding=ROUND_DOWN)
+    margin = (account.equity * settings.position_size_pct / HUNDRED).quantize(CENT, ROUND_DOWN)
     checks.append(("balance", margin > 0 and margin <= account.available, "margin {} of available {}",
                    (margin, account.available.quantize(CENT))))
     amount = None
