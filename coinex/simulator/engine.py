@@ -72,6 +72,8 @@ class SimulatedAccount(AccountView):
 
     # --- fills -----------------------------------------------------------------------------
     def _taker_price(self, market: Market, side: OrderSide, price: Decimal) -> Decimal:
+        if not self.slippage_rate:
+            return market.price_round(price)  # price * 1: the same number
         factor = 1 + self.slippage_rate if side == OrderSide.BUY else 1 - self.slippage_rate
         return market.price_round(price * factor)
 
@@ -124,11 +126,10 @@ class SimulatedAccount(AccountView):
         order.realized_pnl = realized
         order.status = OrderStatus.FILLED
         order.updated_at = now
-        self._prune()
+        if len(self.state.orders) > MAX_FINISHED_ORDERS_KEPT:
+            self._prune()
 
     def _prune(self) -> None:
-        if len(self.state.orders) <= MAX_FINISHED_ORDERS_KEPT:
-            return  # too few orders for any to be dropped: no scan and no sort on every fill
         finished = [o for o in self.state.orders.values() if o.status.is_final]
         for order in sorted(finished, key=lambda o: o.order_id)[:-MAX_FINISHED_ORDERS_KEPT]:
             del self.state.orders[order.order_id]
@@ -136,8 +137,9 @@ class SimulatedAccount(AccountView):
     def _new_order(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal,
                    price: Decimal | None, client_id: str | None, reduce_only: bool = False) -> SimOrder:
         now = self.clock()
-        return SimOrder(order_id=self.state.allocate_id(), client_id=client_id, symbol=symbol, side=side, type=type,
-                        amount=amount, price=price, created_at=now, updated_at=now, reduce_only=reduce_only)
+        # Positional, in SimOrder's field order (order_id, client_id, symbol, side, type, amount, price,
+        # created_at, updated_at, reduce_only): a backtest creates two orders per trade.
+        return SimOrder(self.state.allocate_id(), client_id, symbol, side, type, amount, price, now, now, reduce_only)
 
     # --- writes ------------------------------------------------------------------------------
     def order_place(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal,

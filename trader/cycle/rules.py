@@ -118,8 +118,12 @@ _CHECK_PASSED = itemgetter(1)  # Check.passed, read without a Python-level loop
 
 def score_counted(*, candidate: Candidate, settings: EntrySettings) -> tuple[int, int]:
     """(score the rules compare, TA bonus counted): the bonus counts only when enabled, capped."""
-    bonus = min(candidate.ta_bonus, settings.ta_bonus_cap) if settings.use_ta_signals else 0
+    bonus = _bonus_counted(candidate.ta_bonus, settings)
     return candidate.base_score + bonus, bonus
+
+
+def _bonus_counted(ta_bonus: int, settings: EntrySettings) -> int:
+    return min(ta_bonus, settings.ta_bonus_cap) if settings.use_ta_signals else 0
 
 
 def threshold_for(side: Side, settings: EntrySettings) -> int:
@@ -187,9 +191,10 @@ def candidate_best_side(
     *, symbol: str, long_score: int, short_score: int, long_bonus: int, short_bonus: int,
     scanned_at: datetime, price: Decimal | None, settings: EntrySettings,
 ) -> Candidate:
-    """The side whose counted score stands furthest above (or least below) its threshold."""
-    long_candidate = Candidate(symbol, Side.LONG, long_score, long_bonus, scanned_at, price)
-    short_candidate = Candidate(symbol, Side.SHORT, short_score, short_bonus, scanned_at, price)
-    long_margin = score_counted(candidate=long_candidate, settings=settings)[0] - settings.long_threshold
-    short_margin = score_counted(candidate=short_candidate, settings=settings)[0] - settings.short_threshold
-    return long_candidate if long_margin >= short_margin else short_candidate
+    """The side whose counted score stands furthest above (or least below) its threshold (as
+    ``score_counted``; only the chosen side's candidate is built)."""
+    long_margin = long_score + _bonus_counted(long_bonus, settings) - settings.long_threshold
+    short_margin = short_score + _bonus_counted(short_bonus, settings) - settings.short_threshold
+    if long_margin >= short_margin:
+        return Candidate(symbol, Side.LONG, long_score, long_bonus, scanned_at, price)
+    return Candidate(symbol, Side.SHORT, short_score, short_bonus, scanned_at, price)
