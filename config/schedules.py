@@ -51,6 +51,13 @@ SCHEDULES: list[ScheduleSpec] = [
         every_s=300,
         description="One trading cycle (returns at once while paused). Interval follows scan_interval_minutes.",
     ),
+    ScheduleSpec(
+        name="backtests: mark lost runs failed",
+        task="analysis.backtests_expire",
+        every_s=300,
+        description="Backtest runs still running (or pending) past the task's time limit lost their worker: "
+        "mark them failed with the reason, so the page stops showing them as running.",
+    ),
 ]
 TRADER_CYCLE_SCHEDULE = "trader: cycle"
 

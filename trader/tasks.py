@@ -1,4 +1,5 @@
-"""Trader tasks (queue ``trader``): thin shells over the services."""
+"""Trader tasks: thin shells over the services. Each name's prefix is its queue (``trader``, or
+``analysis`` for the backtest upkeep); ``trader.backtest_run`` is sent to ``analysis`` explicitly."""
 
 from __future__ import annotations
 
@@ -41,3 +42,12 @@ def backtest_run(run_id: int) -> dict:
 
     run = backtest_run_execute(run_id=run_id)
     return {"run_id": run.pk, "status": run.status, "trades": run.metrics.get("trades")}
+
+
+# On the analysis queue, where the runs themselves go (the name's prefix routes it).
+@shared_task(name="analysis.backtests_expire", time_limit=60, soft_time_limit=50)
+def backtests_expire() -> list[int]:
+    """Mark failed the backtest runs whose worker was lost (see trader.services.backtest)."""
+    from trader.services.backtest import backtests_expire as expire
+
+    return expire()

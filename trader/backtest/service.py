@@ -7,6 +7,7 @@ settings) and the candles; ``backtest_store`` writes the run, its trades and equ
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from config.logging import Category
 from trader.backtest.data import SymbolHistory, history_from_database, history_from_folder
 from trader.backtest.ema_cross import EmaCrossStrategy, ema_cross_settings
 from trader.backtest.metrics import metrics_compute, trade_row
@@ -25,6 +27,8 @@ from trader.backtest.settings import BacktestSettings, settings_from_config
 from trader.backtest.strategy import BacktestStrategy, ScannerStrategy
 from trader.backtest.suite import SuiteStrategy
 from trader.models import BacktestRun, BacktestStatus, BacktestTrade
+
+logger = logging.getLogger(__name__)
 
 STRATEGY_NAMES = ("scanner", "ema_cross")
 ATTRIBUTION_FIGURES = ("total_return_pct", "max_drawdown_pct", "trades", "win_rate_pct", "profit_factor",
@@ -280,10 +284,16 @@ def backtest_progress_push(*, run: BacktestRun) -> bool:
 def backtest_run_execute(*, run_id: int) -> BacktestRun:
     """Run the stored request of run ``run_id``, saving its progress (every ~2 %) and pushing it live
     (every ~5 %, and at the start and the end); then its results. A failure is stored on the run
-    (status failed, the error) and pushed instead of raised."""
+    (status failed, the error) and pushed instead of raised. Only a pending run starts: one already
+    running, finished, or marked failed as lost (``trader.services.backtest.backtests_expire``) is
+    returned as it is."""
     run = BacktestRun.objects.get(pk=run_id)
-    BacktestRun.objects.filter(pk=run_id).update(status=BacktestStatus.RUNNING, started_at=timezone.now(),
-                                                 progress_pct=0.0)
+    started = BacktestRun.objects.filter(pk=run_id, status=BacktestStatus.PENDING).update(
+        status=BacktestStatus.RUNNING, started_at=timezone.now(), progress_pct=0.0)
+    if not started:
+        logger.warning("backtest run %s is %s, not pending: not run again", run_id, run.status,
+                       extra={"category": Category.SYSTEM})
+        return run
     run.refresh_from_db()
     backtest_progress_push(run=run)
     saved = [0.0]

@@ -41,6 +41,12 @@ BACKTEST_SPAN_DAYS_MAX = 366
 BACKTEST_ACTIVE_MAX = 2
 # A pending or running run older than the task's time limit is stale (its worker died), not active.
 BACKTEST_ACTIVE_WINDOW = timedelta(seconds=3_600)
+# trader.tasks.backtest_run's hard time limit (Celery kills the task then), and the grace after it
+# before a run still marked running is called lost.
+BACKTEST_TASK_TIME_LIMIT_S = 3_600
+BACKTEST_LOST_AFTER = timedelta(seconds=BACKTEST_TASK_TIME_LIMIT_S) + timedelta(minutes=5)
+BACKTEST_LOST_ERROR = ("lost: no result {minutes} min after it {what} (the worker stopped or restarted, or the "
+                       "queued task was dropped); start it again")
 # Overrides a person may set: BacktestSettings / EntrySettings fields (see trader.backtest.settings).
 OVERRIDE_FIELDS = ("long_threshold", "short_threshold", "max_positions", "max_leverage", "position_size_pct",
                    "use_ta_signals", "trailing_stop", "starting_balance")
@@ -145,6 +151,32 @@ def backtests_active_count() -> int:
     """Runs pending or running now (stale ones, older than the task's time limit, not counted)."""
     return BacktestRun.objects.filter(status__in=(BacktestStatus.PENDING, BacktestStatus.RUNNING),
                                       created_at__gte=timezone.now() - BACKTEST_ACTIVE_WINDOW).count()
+
+
+def backtests_expire(*, now: datetime | None = None) -> list[int]:
+    """Mark failed, with the reason, the runs no worker can still be on, and push each to the pages:
+    running since longer than the task's hard time limit (Celery kills a task then; a run that ends
+    on its own, even by the soft limit, is marked done or failed by its worker), or pending that long
+    (its queued task was lost). The run is not retried: a person starts it again. Returns the ids."""
+    from trader.backtest.service import backtest_progress_push
+
+    now = now or timezone.now()
+    cutoff = now - BACKTEST_LOST_AFTER
+    minutes = int(BACKTEST_LOST_AFTER.total_seconds() // 60)
+    lost = []
+    for status, since, what in ((BacktestStatus.RUNNING, "started_at__lt", "started"),
+                                (BacktestStatus.PENDING, "created_at__lt", "was queued")):
+        for run_id in BacktestRun.objects.filter(status=status, **{since: cutoff}).values_list("pk", flat=True):
+            # Conditional: a run its worker finishes meanwhile keeps its own outcome.
+            if BacktestRun.objects.filter(pk=run_id, status=status).update(
+                    status=BacktestStatus.FAILED, finished_at=now,
+                    error=BACKTEST_LOST_ERROR.format(minutes=minutes, what=what)):
+                lost.append(run_id)
+                backtest_progress_push(run=BacktestRun.objects.get(pk=run_id))
+    if lost:
+        logger.warning("backtest runs %s marked failed: lost (no result %s min after they started or were queued)",
+                       ", ".join(map(str, lost)), minutes, extra={"category": Category.SYSTEM})
+    return lost
 
 
 @transaction.atomic

@@ -78,3 +78,54 @@ def test_a_new_run_waits_while_the_queue_is_full():
     assert BacktestRun.objects.count() == BACKTEST_ACTIVE_MAX
     BacktestRun.objects.update(status=BacktestStatus.DONE)
     assert backtest_start(request=request_for(), actor=ACTOR).status == BacktestStatus.PENDING
+
+
+# --- runs whose worker was lost -------------------------------------------------------------------
+def _run(status, *, created_ago_min=0, started_ago_min=None):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    run = BacktestRun.objects.create(strategy="scanner", status=status)
+    started = None if started_ago_min is None else now - timedelta(minutes=started_ago_min)
+    BacktestRun.objects.filter(pk=run.pk).update(created_at=now - timedelta(minutes=created_ago_min),
+                                                 started_at=started)
+    return run.pk
+
+
+def test_runs_past_the_task_time_limit_are_marked_failed_as_lost_and_the_rest_untouched():
+    from trader.services.backtest import backtests_expire
+
+    lost_running = _run(BacktestStatus.RUNNING, created_ago_min=70, started_ago_min=66)
+    lost_pending = _run(BacktestStatus.PENDING, created_ago_min=66)
+    running = _run(BacktestStatus.RUNNING, created_ago_min=70, started_ago_min=20)  # queued long, running now
+    pending = _run(BacktestStatus.PENDING, created_ago_min=10)
+    done = _run(BacktestStatus.DONE, created_ago_min=600, started_ago_min=599)
+
+    assert sorted(backtests_expire()) == sorted([lost_running, lost_pending])
+    runs = {run.pk: run for run in BacktestRun.objects.all()}
+    assert runs[lost_running].status == runs[lost_pending].status == BacktestStatus.FAILED
+    assert runs[lost_running].error.startswith("lost: no result 65 min after it started")
+    assert runs[lost_pending].error.startswith("lost: no result 65 min after it was queued")
+    assert runs[lost_running].finished_at is not None
+    assert (runs[running].status, runs[pending].status, runs[done].status) == (
+        BacktestStatus.RUNNING, BacktestStatus.PENDING, BacktestStatus.DONE)
+    assert backtests_expire() == []  # once
+
+
+def test_a_run_marked_lost_is_not_started_when_its_task_arrives_late():
+    from trader.backtest.service import backtest_run_execute
+
+    run_id = _run(BacktestStatus.FAILED, created_ago_min=70)
+    BacktestRun.objects.filter(pk=run_id).update(error="lost: ...")
+    run = backtest_run_execute(run_id=run_id)
+    assert (run.status, run.error, run.started_at) == (BacktestStatus.FAILED, "lost: ...", None)
+
+
+def test_the_lost_cutoff_follows_the_task_hard_time_limit():
+    from trader.services.backtest import BACKTEST_LOST_AFTER, BACKTEST_TASK_TIME_LIMIT_S
+    from trader.tasks import backtest_run
+
+    assert backtest_run.time_limit == BACKTEST_TASK_TIME_LIMIT_S
+    assert BACKTEST_LOST_AFTER.total_seconds() > backtest_run.time_limit
