@@ -2,7 +2,8 @@
 
 - Pending order intents (a crash between order and record) are resolved by client id.
 - A recorded open trade whose position is gone is closed in the records, with the
-  reason the price tells (its stop-loss or take-profit fired on the exchange) or
+  reason the price tells (its stop-loss or take-profit fired on the exchange, or, from the
+  exchange's own fill at or beyond the liquidation price last seen, a liquidation) or
   ``reconcile``.
 - A position on the exchange the bot did not open is flagged and alerted, never
   adopted silently.
@@ -57,12 +58,18 @@ def intents_resolve(*, exchange: Exchange, report: ReconcileReport) -> None:
             report.actions.append(f"order {intent.client_id} for {intent.symbol} was not placed")
 
 
-def _reason_from_price(trade: Trade, price: Decimal) -> CloseReason:
+def _reason_from_price(trade: Trade, price: Decimal, *, fill_tick: Decimal | None = None) -> CloseReason:
     """Which protective order closed ``trade`` at ``price``; ``reconcile`` when neither explains it.
 
-    A stop beyond the entry on the profitable side is the trailing stop.
+    A stop beyond the entry on the profitable side is the trailing stop. With ``fill_tick`` (``price``
+    is the exchange's own fill; the market's tick), a fill at or beyond the liquidation price last
+    seen, within one tick (the exchange shows that price rounded), is a liquidation.
     """
     long = trade.side == Side.LONG
+    liquidation = trade.liquidation_price
+    if fill_tick is not None and liquidation is not None and (
+            price <= liquidation + fill_tick if long else price >= liquidation - fill_tick):
+        return CloseReason.LIQUIDATION
     stop, take = trade.stop_loss_price, trade.take_profit_price
     if stop is not None and (price <= stop if long else price >= stop):
         trailed = stop > trade.entry_price if long else stop < trade.entry_price
@@ -100,7 +107,7 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
         if order is not None and order.average_price:
             # What really happened: the fill price and fee of the exchange's own close.
             exit_price, close_fee = order.average_price, order.fee
-            reason = _reason_from_price(trade, exit_price)
+            reason = _reason_from_price(trade, exit_price, fill_tick=_tick_size(exchange, trade.symbol))
             closed_at = order.updated_at
         else:
             try:
@@ -124,6 +131,13 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
                        "opened by the bot; it is left alone and counts against max_positions")
             report.actions.append(f"flagged unknown position {symbol}")
             alert_send(kind=AlertKind.UNKNOWN_POSITION, message=message)
+
+
+def _tick_size(exchange: Exchange, symbol: str) -> Decimal:
+    try:
+        return exchange.market(symbol=symbol).tick_size
+    except ExchangeError:
+        return Decimal(0)
 
 
 def _taker_fee_rate(exchange: Exchange, symbol: str) -> Decimal:

@@ -55,6 +55,7 @@ from trader.services.positions import (
     position_open,
     positions_close_all,
     protective_orders_set,
+    trades_liquidation_track,
 )
 from trader.services.status import lock_trip, status_get
 
@@ -188,6 +189,7 @@ def _cycle_body(*, state: CycleState, config: TraderConfig, exchange: Exchange, 
     intents_resolve(exchange=exchange, report=report)
     positions_reconcile(exchange=exchange, positions=positions, report=report)
     state.actions.extend(report.actions)
+    trades_liquidation_track(positions=positions)
 
     _exits_and_watchdog(state=state, config=config, exchange=exchange, positions=positions)
 
@@ -197,7 +199,10 @@ def _cycle_body(*, state: CycleState, config: TraderConfig, exchange: Exchange, 
 
     positions = exchange.positions()
     _entries(state=state, config=config, exchange=exchange, positions=positions, now=now)
-    _publish_account(exchange.balance(), exchange.positions())
+    balance = exchange.balance()
+    positions = exchange.positions()
+    trades_liquidation_track(positions=positions)  # the trades opened just now too
+    _publish_account(balance, positions)
 
 
 def _equity_track(equity: Decimal) -> TraderStatus:

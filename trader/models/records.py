@@ -75,6 +75,9 @@ class Trade(models.Model):
     take_profit_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
     best_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True,
                                      help_text="Best price since entry (trailing stop).")
+    liquidation_price = models.DecimalField(
+        max_digits=28, decimal_places=12, null=True, blank=True,
+        help_text="The exchange's liquidation price of the position, as last seen by a cycle.")
     entry_score = models.PositiveSmallIntegerField(null=True, blank=True)
     strategy = models.CharField(max_length=30, default="scanner", help_text="The strategy that opened it.")
     adopted = models.BooleanField(default=False, help_text="Found on the exchange, not opened by the bot.")

@@ -199,6 +199,18 @@ class CloseOutcome:
                 "pnl": str(self.pnl) if self.pnl is not None else None}
 
 
+def trades_liquidation_track(*, positions: list[Position]) -> int:
+    """Store each open trade's liquidation price as the exchange reports it now (how reconciliation tells a
+    liquidation from a stop-loss once the position is gone). Returns how many trades changed."""
+    by_symbol = {p.symbol: p.liquidation_price for p in positions}
+    changed = 0
+    for trade in Trade.objects.filter(closed_at__isnull=True, symbol__in=by_symbol):
+        price = by_symbol[trade.symbol]
+        if price is not None and price != trade.liquidation_price:
+            changed += Trade.objects.filter(pk=trade.pk).update(liquidation_price=price)
+    return changed
+
+
 def positions_close_all(*, exchange: Exchange, reason: CloseReason,
                         positions: list[Position] | None = None) -> list[CloseOutcome]:
     """Close every open position on the exchange, one by one; one failure never stops the rest."""

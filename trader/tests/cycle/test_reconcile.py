@@ -65,6 +65,23 @@ def test_a_position_stopped_out_on_the_exchange_is_recorded_as_a_stop_loss(marke
     assert any("gone from the exchange" in action for action in log.actions)
 
 
+def test_a_position_liquidated_on_the_exchange_is_recorded_as_a_liquidation(market, paper, dry_run):
+    market.scan("BTCUSDT", long=70, price="50000")
+    cycle_run(exchange=paper)
+    trade = Trade.objects.get()
+    liquidation = paper.position(symbol="BTCUSDT").liquidation_price
+    assert trade.liquidation_price == liquidation and liquidation < trade.stop_loss_price
+    market.clear_scans()
+    crash = (liquidation * D("0.98")).quantize(D("0.1"))  # gaps through the stop and the liquidation price
+    market.price("BTCUSDT", str(crash))
+    log = cycle_run(exchange=paper)
+    trade.refresh_from_db()
+    assert trade.close_reason == CloseReason.LIQUIDATION, "not a stop loss: the margin is gone"
+    assert abs(trade.exit_price - liquidation) <= D("0.1"), "filled at the liquidation price, not the crash price"
+    assert trade.pnl < -trade.margin * D("0.95")
+    assert any("recorded as liquidation" in action for action in log.actions)
+
+
 def test_a_recorded_position_closed_elsewhere_is_closed_in_the_records_as_reconcile(market, paper, dry_run):
     market.scan("BTCUSDT", long=70, price="50000")
     cycle_run(exchange=paper)
