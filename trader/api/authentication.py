@@ -16,6 +16,7 @@ from rest_framework.request import Request
 
 from trader.api.keys import api_key_authenticate
 from trader.models import ApiKey
+from trader.services.actor import API_KEY_LABEL_PREFIX
 
 API_KEY_HEADER = "X-API-Key"
 API_KEY_META = "HTTP_X_API_KEY"
@@ -34,7 +35,7 @@ class ApiKeyPrincipal:
     pk: None = None
 
     def get_username(self) -> str:
-        return f"api-key:{self.api_key.name}"
+        return f"{API_KEY_LABEL_PREFIX}{self.api_key.name}"
 
     def __str__(self) -> str:
         return self.get_username()

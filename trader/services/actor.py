@@ -7,6 +7,8 @@ from typing import Any
 
 from trader.models import AuditVia
 
+API_KEY_LABEL_PREFIX = "api-key:"
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -17,6 +19,14 @@ class Actor:
     user_id: int | None = None
     authenticated: bool = False
 
+    @property
+    def described(self) -> str:
+        """The actor in log lines and messages: the label, but an API key as ``API key 'ops'``. The log
+        filter masks whatever looks like ``api-key:<value>`` (a secret's shape), which would hide whose
+        key acted; the audit keeps the label."""
+        name = self.label.removeprefix(API_KEY_LABEL_PREFIX)
+        return f"API key '{name}'" if self.via == AuditVia.API and name != self.label else self.label
+
     @classmethod
     def for_user(cls, user: Any, *, via: AuditVia) -> Actor:
         """A logged-in user acting through the admin, a page or the API (session)."""
@@ -25,7 +35,7 @@ class Actor:
     @classmethod
     def for_api_key(cls, *, name: str) -> Actor:
         """A request authenticated by an API key."""
-        return cls(via=AuditVia.API, label=f"api-key:{name}", authenticated=True)
+        return cls(via=AuditVia.API, label=f"{API_KEY_LABEL_PREFIX}{name}", authenticated=True)
 
     @classmethod
     def for_command(cls, *, name: str) -> Actor:

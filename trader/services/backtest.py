@@ -191,5 +191,5 @@ def backtest_start(*, request: BacktestRequest, actor: Actor) -> BacktestRun:
     audit_record(actor=actor, action="backtest.start", new=request.as_json(),
                  detail=f"run {run.pk}: {request.strategy} on {', '.join(request.symbols)} "
                         f"{request.start:%Y-%m-%d} to {request.end:%Y-%m-%d}")
-    logger.info("backtest run %s queued by %s", run.pk, actor.label, extra={"category": Category.SYSTEM})
+    logger.info("backtest run %s queued by %s", run.pk, actor.described, extra={"category": Category.SYSTEM})
     return run

@@ -60,7 +60,7 @@ def emergency_stop(*, actor: Actor, exchange: Exchange | None = None) -> list[Cl
     """
     with transaction.atomic():
         audit_record(actor=actor, action="emergency_stop")
-    lock_trip(kind=LockKind.EMERGENCY_STOP, reason=f"emergency stop by {actor.label}", actor=actor)
+    lock_trip(kind=LockKind.EMERGENCY_STOP, reason=f"emergency stop by {actor.described}", actor=actor)
     try:
         exchange = exchange or exchange_current()
     except (ControlRefused, ExchangeError) as error:
@@ -73,10 +73,10 @@ def emergency_stop(*, actor: Actor, exchange: Exchange | None = None) -> list[Cl
             outcomes = [CloseOutcome("*", False, f"positions could not be listed: {error}")]
     closed = sum(outcome.closed for outcome in outcomes)
     summary = f"closed {closed} of {len(outcomes)} position(s)"
-    logger.critical("emergency stop by %s: %s", actor.label, summary, extra={"category": Category.TRADE})
+    logger.critical("emergency stop by %s: %s", actor.described, summary, extra={"category": Category.TRADE})
     failed = [f"{o.symbol}: {o.detail}" for o in outcomes if not o.closed]
     alert_send(kind=AlertKind.EMERGENCY_STOP,
-               message=f"by {actor.label}; {summary}" + (f"; FAILED: {'; '.join(failed)}" if failed else ""))
+               message=f"by {actor.described}; {summary}" + (f"; FAILED: {'; '.join(failed)}" if failed else ""))
     trader_event_publish(kind="emergency_stop", payload={"by": actor.label,
                                                          "outcomes": [o.as_dict() for o in outcomes]})
     return outcomes

@@ -90,7 +90,7 @@ def trader_mode_set(
         status.started_at = timezone.now()
     status.save()
     audit_record(actor=actor, action="mode.set", field="mode", old=previous, new=mode)
-    logger.warning("trading mode %s -> %s by %s", previous, mode, actor.label, extra={"category": Category.TRADE})
+    logger.warning("trading mode %s -> %s by %s", previous, mode, actor.described, extra={"category": Category.TRADE})
     _announce_after_commit()
     return status
 
@@ -190,7 +190,7 @@ def _unlock(status: TraderStatus, *, actor: Actor, action: str) -> TraderStatus:
     status.consecutive_failures = 0
     status.save()
     audit_record(actor=actor, action=action, field="lock_kind", old=previous, new="", detail=reason)
-    logger.warning("trader lock (%s) cleared by %s", previous, actor.label, extra={"category": Category.TRADE})
+    logger.warning("trader lock (%s) cleared by %s", previous, actor.described, extra={"category": Category.TRADE})
     transaction.on_commit(lambda: lockfile_sync(status=status))
     _announce_after_commit()
     return status

@@ -68,3 +68,16 @@ def test_emergency_stop_reports_a_position_that_could_not_be_closed(two_position
     assert outcomes["BTCUSDT"].closed and not outcomes["ETHUSDT"].closed
     assert "gateway 502" in outcomes["ETHUSDT"].detail
     assert paper.position(symbol="ETHUSDT").amount > D(0)
+
+
+def test_log_lines_name_the_api_key_that_acted_although_the_log_filter_masks_key_shaped_values():
+    from config.logging import redact_text
+    from trader.models import AuditVia
+    from trader.services.actor import Actor
+
+    key = Actor.for_api_key(name="ops")
+    assert key.label == "api-key:ops"  # the audit's form
+    assert redact_text(f"by {key.label}") == "by api-key:***"  # why log lines do not use it
+    assert redact_text(f"emergency stop by {key.described}") == "emergency stop by API key 'ops'"
+    user = Actor(via=AuditVia.API, label="alice")
+    assert user.described == "alice"
