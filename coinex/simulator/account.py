@@ -186,6 +186,8 @@ class AccountView:
 
     def orders_pending(self, *, symbol: str | None = None) -> list[SimOrder]:
         """Resting orders, oldest first."""
+        if not self.state.orders:
+            return []  # the usual case in a backtest, asked on every price update
         pending = [o for o in self.state.orders.values()
                    if o.status not in FINAL_ORDER_STATUSES and (symbol is None or o.symbol == symbol)]
         return sorted(pending, key=lambda o: o.order_id)

@@ -290,7 +290,7 @@ class SimulatedAccount(AccountView):
         market = self.market(symbol)
         self.state.prices[symbol] = price
         filled = []
-        for order in self.orders_pending(symbol=symbol) if self.state.orders else ():
+        for order in self.orders_pending(symbol=symbol):
             if order.type != OrderType.LIMIT:
                 continue
             crossed = (order.side == OrderSide.BUY and price <= order.price) or (

@@ -35,7 +35,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from coinex.dto import FINAL_ORDER_STATUSES, MarginMode, OrderSide, OrderType, PositionSide
+from coinex.dto import MarginMode, OrderSide, OrderType, PositionSide
 from coinex.errors import OrderRejected
 from coinex.simulator.engine import SimulatedAccount
 from coinex.simulator.state import SimState
@@ -182,7 +182,7 @@ class PortfolioRun:
         only, and the simulator scans its order book on every price update."""
         state = self.account.state
         orders = state.orders
-        for order_id in [i for i, o in orders.items() if o.status in FINAL_ORDER_STATUSES]:
+        for order_id in [i for i, o in orders.items() if o.status.is_final]:
             del orders[order_id]
         self.wallet = float(state.wallet)
         self.positions_f = positions_f = []
@@ -336,13 +336,12 @@ class PortfolioRun:
 
     def _equity(self, step: int, columns: dict[str, int]) -> tuple[float, float]:
         """(equity at the closes, margin in positions) in USDT, as floats for the curve."""
-        equity, margin = self.wallet, 0.0
-        for symbol, entry, signed_amount, position_margin in self.positions_f:
+        equity = self.wallet
+        for symbol, entry, signed_amount, _margin in self.positions_f:
             close = self.grid.close[step, columns[symbol]]
             if close == close:  # not NaN: a symbol without a candle keeps its entry as mark
                 equity += (close - entry) * signed_amount
-            margin += position_margin
-        return equity, margin
+        return equity, self.margin_f
 
     def run(self) -> RunResult:
         """Simulate every step; returns the trades and the equity curve."""
@@ -385,11 +384,10 @@ class PortfolioRun:
             open_ns = times_ns[step]
             close_ns = open_ns + self.step_ns
             self.now_ns = close_ns
-            if self.open:
-                for symbol in list(self.open):
-                    self._protective(columns[symbol], step, self.open[symbol])
-                for symbol in list(self.open):
-                    self._cycle_exit(columns[symbol], step, self.open[symbol])
+            for symbol in list(self.open):
+                self._protective(columns[symbol], step, self.open[symbol])
+            for symbol in list(self.open):
+                self._cycle_exit(columns[symbol], step, self.open[symbol])
             if settings.funding_rate_8h and self.open and close_ns % FUNDING_EVERY_NS < self.step_ns:
                 self._funding()
             value, margin = self._equity(step, columns)

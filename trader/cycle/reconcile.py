@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from coinex.dto import Order, OrderSide, Position
+from coinex.dto import Market, Order, OrderSide, Position
 from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from config.logging import Category
@@ -107,7 +107,8 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
         if order is not None and order.average_price:
             # What really happened: the fill price and fee of the exchange's own close.
             exit_price, close_fee = order.average_price, order.fee
-            reason = _reason_from_price(trade, exit_price, fill_tick=_tick_size(exchange, trade.symbol))
+            market = _market(exchange, trade.symbol)
+            reason = _reason_from_price(trade, exit_price, fill_tick=market.tick_size if market else Decimal(0))
             closed_at = order.updated_at
         else:
             try:
@@ -117,7 +118,8 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
             reason = _reason_from_price(trade, price)
             exit_price = {CloseReason.STOP_LOSS: trade.stop_loss_price, CloseReason.TRAILING: trade.stop_loss_price,
                           CloseReason.TAKE_PROFIT: trade.take_profit_price}.get(reason) or price
-            close_fee = exit_price * trade.size * _taker_fee_rate(exchange, trade.symbol)
+            market = _market(exchange, trade.symbol)
+            close_fee = exit_price * trade.size * (market.taker_fee_rate if market else DEFAULT_TAKER_FEE_RATE)
             closed_at = timezone.now()
         trade_close_record(trade=trade, exit_price=exit_price, close_fee=close_fee, reason=reason, closed_at=closed_at)
         source = "the exchange's fill" if order is not None else "an estimate (no fill reported)"
@@ -133,15 +135,9 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
             alert_send(kind=AlertKind.UNKNOWN_POSITION, message=message)
 
 
-def _tick_size(exchange: Exchange, symbol: str) -> Decimal:
+def _market(exchange: Exchange, symbol: str) -> Market | None:
+    """The market's rules, or None when the exchange cannot say now (the caller falls back)."""
     try:
-        return exchange.market(symbol=symbol).tick_size
+        return exchange.market(symbol=symbol)
     except ExchangeError:
-        return Decimal(0)
-
-
-def _taker_fee_rate(exchange: Exchange, symbol: str) -> Decimal:
-    try:
-        return exchange.market(symbol=symbol).taker_fee_rate
-    except ExchangeError:
-        return DEFAULT_TAKER_FEE_RATE
+        return None
