@@ -120,10 +120,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_parsed("REDIS_URL", default="redis://127.0.0.1:6379/0", parse=redis_url, what="Redis URL")
 REDIS_SOCKET_TIMEOUT_S = env_float("REDIS_SOCKET_TIMEOUT_S", default=2.0, minimum=0.1, maximum=60)
 
+# channels-redis waits for a socket's next message with BZPOPMIN for up to 5 s; redis-py 8 made
+# socket_timeout default to 5 s, which killed every idle socket (channels_redis#422). The read
+# timeout must outlast that wait: 15 s still notices a dead Redis. Messages a socket has not taken
+# within CHANNEL_EXPIRY_S, or beyond CHANNEL_CAPACITY queued, are dropped by channels-redis without
+# telling the sender: every live message carries a sequence number, so the page sees the gap and
+# asks for a fresh snapshot (docs/DASHBOARD.md "Live push").
+CHANNEL_BLOCKING_READ_S = 5
+CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", default=200, minimum=10)
+CHANNEL_EXPIRY_S = env_int("CHANNEL_EXPIRY_S", default=30, minimum=5)
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": "channels"},
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": CHANNEL_BLOCKING_READ_S * 3,
+                       "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_S}],
+            "prefix": "channels",
+            "capacity": CHANNEL_CAPACITY,
+            "expiry": CHANNEL_EXPIRY_S,
+        },
     },
 }
 

@@ -1,5 +1,5 @@
 """The live regions of each page as HTML, rendered from the payload by the same partial
-templates as the first load; the socket's snapshot carries them so the page swaps them in."""
+templates as the first load; ``dashboard.live`` renders them once per event for every socket."""
 
 from __future__ import annotations
 
@@ -48,11 +48,3 @@ def page_fragments(*, page: str, payload: dict[str, Any]) -> dict[str, str]:
     regions = dict(COMMON_REGIONS)
     regions.update({"scanner": SCANNER_REGIONS, "trader": TRADER_REGIONS, "backtests": BACKTESTS_REGIONS}.get(page, {}))
     return {element_id: render_to_string(template, context) for element_id, template in regions.items()}
-
-
-def live_snapshot(*, page: str) -> dict[str, Any]:
-    """What the socket sends on request: the live payload and ``page``'s regions as HTML."""
-    from dashboard.payload import live_payload
-
-    payload = live_payload()
-    return {"data": payload, "fragments": page_fragments(page=page if page in PAGES else "", payload=payload)}

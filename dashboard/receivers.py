@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import DatabaseError
 
+from config.bus.push import push_event
+from config.bus.schema import Event, Group
 from config.logging import Category
 from dashboard.services.signal_history import signal_history_record
 from ta.models import ScanResult, ScanStatus
@@ -28,3 +30,8 @@ def scan_result_saved(sender: type[ScanResult], instance: ScanResult, **kwargs: 
     except DatabaseError as error:  # the scan result is stored; a missed history update only ages the signal
         logger.error("signal history not updated for %s: %s", instance.symbol_id, error,
                      extra={"category": Category.SCAN})
+
+
+def candles_changed(sender: Any, symbols: list[str], **kwargs: Any) -> None:
+    """New candles move prices and the data age: the open pages get the changed prices pushed."""
+    push_event(group=Group.DASHBOARD, event=Event.COIN_DATA, payload={"symbols": list(symbols)})

@@ -74,9 +74,35 @@ KEY_DASHBOARD_ERRORS = "dashboard:errors"  # list of JSON entries, newest first
 DASHBOARD_ERRORS_MAX = 200
 
 
+# --- Live page push (dashboard.live; not part of the seed's schema) -------------------
+LIVE_SNAPSHOT_TTL_S = 300  # a page's cached full rendering; relative times in it age, so it is renewed
+LIVE_HASHES_TTL_S = 86400  # what each page was last sent, to push only what changed
+KEY_LIVE_RENDER_LOCK = "dashboard:live:render-lock"  # one producer renders and sends at a time
+
+
+def key_live_seq(page: str) -> str:
+    """Sequence number of the last message sent to ``page``'s live group (INCR)."""
+    return f"dashboard:live:seq:{page}"
+
+
+def key_live_snapshot(page: str) -> str:
+    """``page``'s full live rendering as JSON (seq, time, fragments, payload); TTL ``LIVE_SNAPSHOT_TTL_S``."""
+    return f"dashboard:live:snapshot:{page}"
+
+
+def key_live_hashes(page: str) -> str:
+    """Hash of region or card id -> digest of what ``page``'s sockets were last sent."""
+    return f"dashboard:live:hashes:{page}"
+
+
+def group_live_page(page: str) -> str:
+    """The Channels group every socket showing ``page`` joins (one group per page)."""
+    return f"live.{page}"
+
+
 # --- Channels groups and event types (browser pushes) --------------------------------
 class Group(StrEnum):
-    """Channels groups the dashboard consumers join."""
+    """Where a producer's event belongs (``push_event``); dashboard.live maps it to pages."""
 
     DASHBOARD = "dashboard"
     TRADER = "trader"
@@ -96,3 +122,5 @@ class Event(StrEnum):
     ECHO = "system.echo"
     BACKTEST_PROGRESS = "backtest.progress"  # a started run's status and percent (trader.backtest.service)
     SNAPSHOT = "dashboard.snapshot"  # the full live payload, sent to one socket that asked for it
+    DELTA = "live.delta"  # what changed on a page since the previous message (dashboard.live)
+    PONG = "live.pong"  # the answer to the page's heartbeat, with the page's current sequence number

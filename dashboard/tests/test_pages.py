@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -113,14 +114,14 @@ def test_backtest_runs_are_listed_and_shown_with_their_trades(operator_client):
     assert operator_client.get("/backtests/999999").status_code == 404
 
 
-def test_the_backtests_page_offers_the_start_form_and_its_runs_table_is_a_live_region(operator_client):
-    from dashboard.fragments import live_snapshot
+def test_the_backtests_page_offers_the_start_form_and_its_runs_table_is_a_live_region(operator_client, redis_conn):
+    from dashboard.live import live_snapshot_text
     from dashboard.tests.conftest import backtest_run_stored
 
     page = operator_client.get("/backtests").content.decode()
     assert 'id="backtest-form"' in page and '<option value="ema_cross">' in page and '<option value="files">' in page
     run = backtest_run_stored()
-    fragments = live_snapshot(page="backtests")["fragments"]
+    fragments = json.loads(live_snapshot_text(page="backtests"))["fragments"]
     assert f'data-run-id="{run.pk}" data-status="done"' in fragments["backtest-runs"]
 
 

@@ -1,15 +1,24 @@
-/* The page's one WebSocket (ws/live/): reconnects with backoff, asks for a snapshot on
- * every (re)connect and after every pushed event, swaps the page's live regions in, and
- * drives the header light, the error-log panel and the tooltips. No polling. */
+/* The page's one WebSocket (ws/live/?page=<page>): reconnects with backoff, asks for the
+ * page's snapshot on every (re)connect, then applies the deltas the server pushes (changed
+ * regions, changed coin cards, price ticks). Every message carries the page's sequence
+ * number: a gap (a message lost, or missed while reconnecting) makes the page ask for a
+ * fresh snapshot, and so does a heartbeat answer showing a newer number. It also drives
+ * the header light, the data-age pill, the error-log panel and the tooltips. No polling. */
 (function () {
   "use strict";
   const page = document.body.dataset.page || "";
   const csrfInput = document.querySelector("input[name=csrfmiddlewaretoken]");
   const listeners = [];
   const wsLight = document.getElementById("ws-status");
+  const HEARTBEAT_MS = 25000;
+  const SILENCE_LIMIT_MS = 2 * HEARTBEAT_MS + 5000;
   let socket = null;
   let attempts = 0;
   let snapshotTimer = null;
+  let heartbeatTimer = null;
+  let lastSeq = null;
+  let seenWhileWaiting = 0;
+  let lastHeard = 0;
   let newestError = null;
   let clientErrors = [];
 
@@ -19,13 +28,13 @@
     wsLight.dataset.state = state;
   }
 
+  function send(request) {
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({request: request})); }
+  }
+
   function requestSnapshot() {
     clearTimeout(snapshotTimer);
-    snapshotTimer = setTimeout(function () {
-      if (socket && socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify({request: "snapshot", page: page}));
-      }
-    }, 150);
+    snapshotTimer = setTimeout(function () { send("snapshot"); }, 150);
   }
 
   /* --- error log panel -------------------------------------------------------- */
@@ -87,47 +96,122 @@
     clientErrorsRender();
   }
 
-  /* --- snapshot ---------------------------------------------------------------- */
+  /* --- snapshot and deltas ---------------------------------------------------------- */
+  function notify(data, message) {
+    serverErrorsSeen();
+    listeners.forEach(function (listener) { listener(data, message); });
+    document.dispatchEvent(new CustomEvent("platform:snapshot", {detail: data}));
+  }
+
   function applySnapshot(message) {
     const fragments = message.fragments || {};
     Object.keys(fragments).forEach(function (id) {
       const region = document.getElementById(id);
       if (region) { region.innerHTML = fragments[id]; }
     });
-    serverErrorsSeen();
-    listeners.forEach(function (listener) { listener(message.data, message); });
-    document.dispatchEvent(new CustomEvent("platform:snapshot", {detail: message.data}));
+    lastSeq = message.seq;
+    if (seenWhileWaiting > lastSeq) { requestSnapshot(); }  // something newer passed while it was on its way
+    seenWhileWaiting = 0;
+    notify(message.data, message);
+  }
+
+  function applyDelta(message) {
+    const fragments = message.fragments || {};
+    Object.keys(fragments).forEach(function (id) {
+      const region = document.getElementById(id);
+      if (region) { region.innerHTML = fragments[id]; }
+    });
+    const board = document.getElementById("coin-cards");
+    if (board) {
+      Object.keys(message.cards || {}).forEach(function (symbol) {
+        const card = board.querySelector(".card[data-symbol='" + symbol + "']");
+        if (!card) { return; }
+        const fresh = document.createElement("template");
+        fresh.innerHTML = message.cards[symbol].trim();
+        const replacement = fresh.content.firstElementChild;
+        replacement.hidden = card.hidden;
+        card.replaceWith(replacement);
+      });
+      Object.keys(message.prices || {}).forEach(function (symbol) {
+        const card = board.querySelector(".card[data-symbol='" + symbol + "']");
+        if (!card) { return; }
+        const tick = message.prices[symbol];
+        const price = card.querySelector("[data-role=price]");
+        const change = card.querySelector("[data-role=change]");
+        if (price) { price.textContent = tick.price; }
+        if (change && tick.change !== undefined) {
+          change.textContent = tick.change;
+          change.className = "change " + tick.direction;
+          card.dataset.change = tick.change_pct;
+        }
+      });
+    }
+    notify(message.data, message);
+  }
+
+  /* Is ``message`` the next one? A gap asks for a fresh snapshot; an old one is ignored. */
+  function inSequence(message) {
+    if (typeof message.seq !== "number") { return true; }
+    if (lastSeq === null) { seenWhileWaiting = Math.max(seenWhileWaiting, message.seq); return false; }
+    if (message.seq <= lastSeq) { return false; }  // the snapshot it has already holds it
+    if (message.seq > lastSeq + 1) { requestSnapshot(); return false; }
+    lastSeq = message.seq;
+    return true;
   }
 
   function onMessage(raw) {
+    lastHeard = Date.now();
     let message;
     try { message = JSON.parse(raw.data); } catch (error) { clientError("WS_ERROR", "unreadable message"); return; }
     if (message.event === "dashboard.snapshot") { applySnapshot(message); return; }
-    // error.entry: the server's error log has a new entry; the snapshot requested below
-    // brings it, and serverErrorsSeen() opens the panel and counts it on the badge.
+    if (message.event === "live.pong") {
+      if (lastSeq !== null && message.seq > lastSeq) { requestSnapshot(); }
+      return;
+    }
+    if (!inSequence(message)) { return; }
+    if (message.event === "live.delta") { applyDelta(message); }
     document.dispatchEvent(new CustomEvent("platform:event", {detail: message}));
-    // A scan pushes one ta.signal per coin and then scan.update with all of them: refresh once, on the latter.
-    // A backtest's progress moves its bar (backtests.js); only its end changes what the snapshot shows.
-    const progressOnly = message.event === "backtest.progress" && !["done", "failed"].includes((message.data || {}).status);
-    if (message.event !== "ta.signal" && !progressOnly) { requestSnapshot(); }
+  }
+
+  /* --- the data-age pill counts from the newest candle the page has received --------- */
+  function dataAgeTick() {
+    const pill = document.getElementById("data-age");
+    if (!pill || !pill.dataset.since) { return; }
+    const age = Math.max(0, Math.round((Date.now() - Date.parse(pill.dataset.since)) / 1000));
+    if (Number.isNaN(age)) { return; }
+    pill.textContent = "data " + (age < 120 ? age + "s" : Math.floor(age / 60) + "m");
+    pill.className = "light light-" + (age > 120 ? "red" : "green");
+  }
+  setInterval(dataAgeTick, 1000);
+
+  function heartbeat() {
+    if (!socket || socket.readyState !== WebSocket.OPEN) { return; }
+    if (Date.now() - lastHeard > SILENCE_LIMIT_MS) { socket.close(4000, "no answer to the heartbeat"); return; }
+    send("ping");
   }
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     setWsState(attempts ? "reconnecting" : "connecting", attempts ? "reconnecting" : "connecting");
-    socket = new WebSocket(scheme + location.host + "/ws/live/");
+    socket = new WebSocket(scheme + location.host + "/ws/live/?page=" + encodeURIComponent(page));
     socket.addEventListener("open", function () {
       attempts = 0;
+      lastSeq = null;
+      lastHeard = Date.now();
       setWsState("live", "live");
-      socket.send(JSON.stringify({request: "snapshot", page: page}));
+      send("snapshot");
+      clearInterval(heartbeatTimer);
+      heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
     });
     socket.addEventListener("message", onMessage);
     socket.addEventListener("close", function (event) {
+      clearInterval(heartbeatTimer);
       attempts += 1;
       const delay = Math.min(30000, 1000 * Math.pow(2, Math.min(attempts - 1, 5))) * (0.8 + Math.random() * 0.4);
       setWsState("reconnecting", "reconnecting");
       if (attempts === 1 && event.code !== 1000) {
-        clientError("WS_ERROR", "live connection lost (code " + event.code + "); reconnecting");
+        const why = event.code === 1013 ? "the server cannot serve live updates right now" : "live connection lost";
+        clientError("WS_ERROR", why + " (code " + event.code + "); reconnecting");
       }
       setTimeout(connect, delay);
     });

@@ -1,0 +1,279 @@
+"""Render once, broadcast: the producer side of the live push (DESIGN.md "Live push").
+
+A producer (the scan, the candle fetch, the trader cycle, the error log) calls
+``config.bus.push.push_event``; in its process ``live_publish`` then
+
+1. builds the live payload once and renders every region of each page the event
+   concerns once (the same partial templates as the first page load),
+2. compares each region, and each coin card on its own, with what that page's sockets
+   were last sent (digests in Redis),
+3. stores the full rendering as the page's snapshot (one per page, shared by every
+   socket: a (re)connecting page gets it without any rendering), and
+4. sends each page group one ``live.delta`` with only what changed: whole regions, the
+   changed cards, and the price alone when only a card's price moved.
+
+Every message to a page group carries the group's sequence number and the time it was
+produced; a page that sees a gap asks for the snapshot. Producers take one Redis lock
+while they render and send, so sequence numbers, snapshots and digests move together.
+The consumers (``dashboard.consumers``) only forward the finished text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import timezone
+
+from config.bus.client import json_dumps, redis_client
+from config.bus.push import groups_forward, live_publisher_register
+from config.bus.schema import (
+    KEY_LIVE_RENDER_LOCK,
+    LIVE_HASHES_TTL_S,
+    LIVE_SNAPSHOT_TTL_S,
+    Event,
+    Group,
+    group_live_page,
+    key_live_hashes,
+    key_live_seq,
+    key_live_snapshot,
+)
+from config.logging import Category
+
+logger = logging.getLogger(__name__)
+
+PAGE_OTHER = "other"
+LIVE_PAGES = ("scanner", "trader", "symbol", "settings", "backtests", "backtest", PAGE_OTHER)
+RENDER_LOCK_TIMEOUT_S = 30
+RENDER_LOCK_WAIT_S = 20
+
+CARDS_REGION = "coin-cards"
+_CARD = re.compile(r'<article class="card[^"]*" data-symbol="(?P<symbol>[A-Z0-9]+)".*?</article>', re.S)
+# What a price tick changes in a card: the price, the 24 h change and the sort key behind it.
+_VOLATILE = re.compile(r'(data-change="|data-role="(?:price|change)"[^>]*>)[^"<]*')
+_PRICE = re.compile(r'data-role="price"[^>]*>(?P<text>[^<]*)<')
+_CHANGE = re.compile(
+    r'data-change="(?P<pct>[^"]*)".*?data-role="change" class="change (?P<dir>up|down)"[^>]*>(?P<text>[^<]*)<', re.S)
+
+# Events whose payload the pages show as it is (no region of theirs renders it).
+FORWARDED = {Event.ECHO: LIVE_PAGES, Event.BACKTEST_PROGRESS: ("backtests", "backtest")}
+BACKTEST_FINAL = frozenset({"done", "failed", "cancelled"})
+
+
+def live_page(page: str) -> str:
+    """The live group name of a page as the browser names it (unknown pages share ``other``)."""
+    return page if page in LIVE_PAGES else PAGE_OTHER
+
+
+def pages_rendered_for(*, event: Event, payload: Any) -> tuple[str, ...] | None:
+    """The pages whose own regions ``event`` can change; ``()`` when only the regions every page
+    shares (header, error log) can; None when it changes nothing rendered (a single coin's TA
+    result ahead of the scan's end, a backtest's progress, an echo)."""
+    if event in (Event.SCAN, Event.COIN_DATA):
+        return ("scanner",)
+    if event in (Event.TRADER_STATUS, Event.TRADER_EVENT, Event.POSITIONS):
+        config_changed = isinstance(payload, dict) and "config" in payload  # thresholds show on the cards
+        return ("trader", "scanner") if config_changed else ("trader",)
+    if event == Event.BACKTEST_PROGRESS:
+        final = isinstance(payload, dict) and payload.get("status") in BACKTEST_FINAL
+        return ("backtests",) if final else None
+    if event == Event.ERROR:
+        return ()
+    return None
+
+
+def page_render(*, page: str, payload: dict[str, Any]) -> dict[str, str]:
+    """``{element id: html}`` of every live region of ``page`` (its own and the common ones)."""
+    from dashboard.fragments import page_fragments
+
+    return page_fragments(page=page if page != PAGE_OTHER else "", payload=payload)
+
+
+def snapshot_build(*, page: str, seq: int, payload: dict[str, Any], fragments: dict[str, str]) -> str:
+    """The snapshot message of ``page`` as JSON text (what a (re)connecting socket receives)."""
+    return json_dumps({"event": str(Event.SNAPSHOT), "seq": seq, "at": timezone.now().isoformat(), "page": page,
+                   "data": payload, "fragments": fragments})
+
+
+def live_snapshot_text(*, page: str) -> str:
+    """``page``'s snapshot as JSON text: the cached rendering, or one rendered now and cached.
+
+    Rendered here only when no producer has cached one yet (a fresh start, or a quiet
+    platform past ``LIVE_SNAPSHOT_TTL_S``); stored only if no producer sent anything meanwhile.
+    """
+    page = live_page(page)
+    client = redis_client()
+    cached = client.get(key_live_snapshot(page))
+    if cached:
+        return cached
+    seq = int(client.get(key_live_seq(page)) or 0)
+    from dashboard.payload import live_payload
+
+    payload = live_payload()
+    text = snapshot_build(page=page, seq=seq, payload=payload, fragments=page_render(page=page, payload=payload))
+    if int(client.get(key_live_seq(page)) or 0) == seq:
+        client.set(key_live_snapshot(page), text, ex=LIVE_SNAPSHOT_TTL_S)
+    return text
+
+
+def live_snapshot_cached(*, page: str) -> str | None:
+    """``page``'s cached snapshot text, None when there is none (no rendering here)."""
+    return redis_client().get(key_live_snapshot(live_page(page)))
+
+
+def live_seq(*, page: str) -> int:
+    """The sequence number of the last message sent to ``page``'s group (0 before any)."""
+    return int(redis_client().get(key_live_seq(live_page(page))) or 0)
+
+
+def live_publish(*, group: Group, event: Event, payload: Any) -> None:
+    """Render what ``event`` changed once and send each page group only that (see the module doc).
+
+    Raises ``OSError``/``redis.RedisError`` when Redis is down (``push_event`` logs the outage).
+    """
+    client = redis_client()
+    with client.lock(KEY_LIVE_RENDER_LOCK, timeout=RENDER_LOCK_TIMEOUT_S, blocking_timeout=RENDER_LOCK_WAIT_S):
+        messages = _messages(client, event=event, payload=payload)
+        if messages:
+            groups_forward(messages=[(group_live_page(page), text) for page, text in messages])
+
+
+def _messages(client, *, event: Event, payload: Any) -> list[tuple[str, str]]:
+    """``(page, message text)`` for every page that has something to receive."""
+    from dashboard.payload import live_payload
+
+    messages: list[tuple[str, str]] = []
+    for page in FORWARDED.get(event, ()):
+        seq = client.incr(key_live_seq(page))
+        messages.append((page, json_dumps({"event": str(event), "seq": seq, "at": timezone.now().isoformat(),
+                                       "data": payload})))
+    pages = pages_rendered_for(event=event, payload=payload)
+    if pages is None:
+        return messages
+    live = live_payload()
+    rendered = set(pages)
+    common: dict[str, str] | None = None
+    for page in LIVE_PAGES:
+        if page in rendered:
+            fragments = page_render(page=page, payload=live)
+        else:
+            if common is None:
+                common = _common_render(payload=live)
+            fragments = common
+        delta = _delta(client, page=page, fragments=fragments, complete=page in rendered)
+        if delta is None:
+            continue
+        seq = client.incr(key_live_seq(page))
+        at = timezone.now().isoformat()
+        _snapshot_store(client, page=page, seq=seq, payload=live, fragments=fragments, complete=page in rendered)
+        messages.append((page, json_dumps({"event": str(Event.DELTA), "seq": seq, "at": at, "cause": str(event),
+                                       "data": {"header": live["header"], "generatedAt": live["generatedAt"]},
+                                       **delta})))
+    return messages
+
+
+def _snapshot_store(client, *, page: str, seq: int, payload: dict[str, Any], fragments: dict[str, str],
+                    complete: bool) -> None:
+    """Keep ``page``'s cached snapshot current: replaced by a complete rendering, patched with the
+    common regions otherwise (left absent when there is none to patch: rendered on the next request)."""
+    key = key_live_snapshot(page)
+    if not complete:
+        cached = client.get(key)
+        if not cached:
+            return
+        fragments = {**json.loads(cached)["fragments"], **fragments}
+    client.set(key, snapshot_build(page=page, seq=seq, payload=payload, fragments=fragments), ex=LIVE_SNAPSHOT_TTL_S)
+
+
+def _common_render(*, payload: dict[str, Any]) -> dict[str, str]:
+    from django.template.loader import render_to_string
+
+    from dashboard.fragments import COMMON_REGIONS, page_context
+
+    context = page_context(page="", payload=payload)
+    return {element_id: render_to_string(template, context) for element_id, template in COMMON_REGIONS.items()}
+
+
+def _delta(client, *, page: str, fragments: dict[str, str], complete: bool) -> dict[str, Any] | None:
+    """What changed on ``page`` against the digests of what it was last sent (updated here); None if nothing."""
+    key = key_live_hashes(page)
+    sent = client.hgetall(key)
+    new: dict[str, str] = {}
+    regions: dict[str, str] = {}
+    cards: dict[str, str] = {}
+    prices: dict[str, dict[str, str]] = {}
+    for element_id, html in fragments.items():
+        if element_id == CARDS_REGION:
+            card_html = {match["symbol"]: match[0] for match in _CARD.finditer(html)}
+            order = _digest(",".join(card_html))
+            new[f"{CARDS_REGION}:order"] = order
+            if sent.get(f"{CARDS_REGION}:order") != order:
+                regions[element_id] = html  # a coin came or went: the whole board
+            for symbol, card in card_html.items():
+                stable, full = _digest(_VOLATILE.sub(r"\1", card)), _digest(card)
+                new[f"card:{symbol}"], new[f"price:{symbol}"] = stable, full
+                if element_id in regions:
+                    continue
+                if sent.get(f"card:{symbol}") != stable:
+                    cards[symbol] = card
+                elif sent.get(f"price:{symbol}") != full:
+                    prices[symbol] = _price_tick(card)
+            continue
+        new[element_id] = _digest(html)
+        if sent.get(element_id) != new[element_id]:
+            regions[element_id] = html
+    if complete:
+        stale = set(sent) - set(new)
+        if stale:
+            client.hdel(key, *stale)
+    client.hset(key, mapping=new)
+    client.expire(key, LIVE_HASHES_TTL_S)
+    if not (regions or cards or prices):
+        return None
+    return {"fragments": regions, "cards": cards, "prices": prices}
+
+
+def _price_tick(card: str) -> dict[str, str]:
+    """The price, 24 h change text, its direction and sort value of one rendered card."""
+    price, change = _PRICE.search(card), _CHANGE.search(card)
+    tick = {"price": price["text"] if price else ""}
+    if change:
+        tick.update(change=change["text"], direction=change["dir"], change_pct=change["pct"])
+    return tick
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def live_hashes_forget(pages: Iterable[str] = LIVE_PAGES) -> None:
+    """Forget what every page was sent (the next event sends whole regions); for tests and resets."""
+    client = redis_client()
+    client.delete(*(key_live_hashes(page) for page in pages), *(key_live_snapshot(page) for page in pages))
+
+
+def live_install() -> None:
+    """Make ``push_event`` render through this module (called once per process at start-up)."""
+    live_publisher_register(_publish_safely)
+
+
+def _publish_safely(*, group: Group, event: Event, payload: Any) -> None:
+    """``live_publish``; a failure of the rendering never fails the producer (a trade, a scan)."""
+    import redis
+    from django.db import DatabaseError
+    from redis.exceptions import LockError
+
+    try:
+        live_publish(group=group, event=event, payload=payload)
+    except (OSError, redis.RedisError) as error:
+        if isinstance(error, LockError):
+            logger.warning("live push of %s skipped: render lock not free (%s)", event, error,
+                           extra={"category": Category.SYSTEM})
+            return
+        raise
+    except DatabaseError as error:
+        logger.warning("live push of %s skipped: %s", event, error, extra={"category": Category.SYSTEM})
