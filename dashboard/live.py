@@ -53,15 +53,13 @@ RENDER_LOCK_WAIT_S = 20
 
 CARDS_REGION = "coin-cards"
 _CARD = re.compile(r'<article class="card[^"]*" data-symbol="(?P<symbol>[A-Z0-9]+)".*?</article>', re.S)
-# What a price tick changes in a card: the price, the 24 h change and the sort key behind it.
-_VOLATILE = re.compile(r'(data-change="|data-role="(?:price|change)"[^>]*>)[^"<]*')
-_PRICE = re.compile(r'data-role="price"[^>]*>(?P<text>[^<]*)<')
-_CHANGE = re.compile(
-    r'data-change="(?P<pct>[^"]*)".*?data-role="change" class="change (?P<dir>up|down)"[^>]*>(?P<text>[^<]*)<', re.S)
+# What moves on a card from one fetch or scan to the next: the texts marked ``data-v`` and the sort
+# keys. A card whose markup is otherwise unchanged is sent as those values alone (~10 short strings).
+_VALUE_TEXT = re.compile(r'(data-v="(?P<name>[a-z-]+)"[^>]*>)(?P<text>[^<]*)')
+_VALUE_ATTR = re.compile(r'(data-(?P<name>score|change|long|short)=")(?P<text>[^"]*)')
 
 # Events whose payload the pages show as it is (no region of theirs renders it).
 FORWARDED = {Event.ECHO: LIVE_PAGES, Event.BACKTEST_PROGRESS: ("backtests", "backtest")}
-BACKTEST_FINAL = frozenset({"done", "failed", "cancelled"})
 
 
 def live_page(page: str) -> str:
@@ -72,16 +70,15 @@ def live_page(page: str) -> str:
 def pages_rendered_for(*, event: Event, payload: Any) -> tuple[str, ...] | None:
     """The pages whose own regions ``event`` can change; ``()`` when only the regions every page
     shares (header, error log) can; None when it changes nothing rendered (a single coin's TA
-    result ahead of the scan's end, a backtest's progress, an echo)."""
-    if event in (Event.SCAN, Event.COIN_DATA):
+    result ahead of the scan's end, an echo)."""
+    if event in (Event.SCAN, Event.REGIMES):
         return ("scanner",)
     if event in (Event.TRADER_STATUS, Event.TRADER_EVENT, Event.POSITIONS):
         config_changed = isinstance(payload, dict) and "config" in payload  # thresholds show on the cards
         return ("trader", "scanner") if config_changed else ("trader",)
-    if event == Event.BACKTEST_PROGRESS:
-        final = isinstance(payload, dict) and payload.get("status") in BACKTEST_FINAL
-        return ("backtests",) if final else None
-    if event == Event.ERROR:
+    if event == Event.BACKTEST_PROGRESS:  # at most ~20 a run: the runs table shows each run's progress
+        return ("backtests",)
+    if event in (Event.ERROR, Event.COIN_DATA):  # new candles: the data age (cards change with the scan after)
         return ()
     return None
 
@@ -128,6 +125,16 @@ def live_snapshot_cached(*, page: str) -> str | None:
 def live_seq(*, page: str) -> int:
     """The sequence number of the last message sent to ``page``'s group (0 before any)."""
     return int(redis_client().get(key_live_seq(live_page(page))) or 0)
+
+
+def live_seq_or_none(*, page: str) -> int | None:
+    """``live_seq``, or None when Redis cannot say (the page then takes the first snapshot it gets)."""
+    import redis
+
+    try:
+        return live_seq(page=page)
+    except (OSError, redis.RedisError):
+        return None
 
 
 def live_publish(*, group: Group, event: Event, payload: Any) -> None:
@@ -205,7 +212,7 @@ def _delta(client, *, page: str, fragments: dict[str, str], complete: bool) -> d
     new: dict[str, str] = {}
     regions: dict[str, str] = {}
     cards: dict[str, str] = {}
-    prices: dict[str, dict[str, str]] = {}
+    values: dict[str, dict[str, dict[str, str]]] = {}
     for element_id, html in fragments.items():
         if element_id == CARDS_REGION:
             card_html = {match["symbol"]: match[0] for match in _CARD.finditer(html)}
@@ -214,14 +221,15 @@ def _delta(client, *, page: str, fragments: dict[str, str], complete: bool) -> d
             if sent.get(f"{CARDS_REGION}:order") != order:
                 regions[element_id] = html  # a coin came or went: the whole board
             for symbol, card in card_html.items():
-                stable, full = _digest(_VOLATILE.sub(r"\1", card)), _digest(card)
-                new[f"card:{symbol}"], new[f"price:{symbol}"] = stable, full
+                stable = _digest(_VALUE_ATTR.sub(r"\1", _VALUE_TEXT.sub(r"\1", card)))
+                full = _digest(card)
+                new[f"card:{symbol}"], new[f"values:{symbol}"] = stable, full
                 if element_id in regions:
                     continue
                 if sent.get(f"card:{symbol}") != stable:
                     cards[symbol] = card
-                elif sent.get(f"price:{symbol}") != full:
-                    prices[symbol] = _price_tick(card)
+                elif sent.get(f"values:{symbol}") != full:
+                    values[symbol] = _card_values(card)
             continue
         new[element_id] = _digest(html)
         if sent.get(element_id) != new[element_id]:
@@ -232,18 +240,15 @@ def _delta(client, *, page: str, fragments: dict[str, str], complete: bool) -> d
             client.hdel(key, *stale)
     client.hset(key, mapping=new)
     client.expire(key, LIVE_HASHES_TTL_S)
-    if not (regions or cards or prices):
+    if not (regions or cards or values):
         return None
-    return {"fragments": regions, "cards": cards, "prices": prices}
+    return {"fragments": regions, "cards": cards, "values": values}
 
 
-def _price_tick(card: str) -> dict[str, str]:
-    """The price, 24 h change text, its direction and sort value of one rendered card."""
-    price, change = _PRICE.search(card), _CHANGE.search(card)
-    tick = {"price": price["text"] if price else ""}
-    if change:
-        tick.update(change=change["text"], direction=change["dir"], change_pct=change["pct"])
-    return tick
+def _card_values(card: str) -> dict[str, dict[str, str]]:
+    """A rendered card's moving values: ``{"v": {data-v name: html text}, "a": {sort key: value}}``."""
+    return {"v": {match["name"]: match["text"] for match in _VALUE_TEXT.finditer(card)},
+            "a": {match["name"]: match["text"] for match in _VALUE_ATTR.finditer(card)}}
 
 
 def _digest(text: str) -> str:

@@ -115,6 +115,7 @@ class Event(StrEnum):
     COIN_DATA = "coin.data"
     TA_SIGNAL = "ta.signal"
     SCAN = "scan.update"
+    REGIMES = "structure.update"  # the structure engine stored new regimes (shown on the scanner's cards)
     POSITIONS = "positions.update"
     TRADER_STATUS = "trader.status"
     TRADER_EVENT = "trader.event"

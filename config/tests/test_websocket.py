@@ -28,7 +28,8 @@ def test_logged_in_socket_receives_a_pushed_event(asgi_server):
         token = secrets.token_hex(6)
         assert push_event(group=Group.SYSTEM, event=Event.ECHO, payload={"token": token}) is True
         message = json.loads(socket.recv(timeout=10))
-    assert message == {"event": "system.echo", "data": {"token": token}}
+    assert message["event"] == "system.echo" and message["data"] == {"token": token}
+    assert isinstance(message["seq"], int), "every live message carries its page's sequence number"
 
 
 def test_anonymous_socket_is_refused(asgi_server):

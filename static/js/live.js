@@ -1,6 +1,6 @@
 /* The page's one WebSocket (ws/live/?page=<page>): reconnects with backoff, asks for the
  * page's snapshot on every (re)connect, then applies the deltas the server pushes (changed
- * regions, changed coin cards, price ticks). Every message carries the page's sequence
+ * regions, changed coin cards, or only a card's moving values). Every message carries the page's sequence
  * number: a gap (a message lost, or missed while reconnecting) makes the page ask for a
  * fresh snapshot, and so does a heartbeat answer showing a newer number. It also drives
  * the header light, the data-age pill, the error-log panel and the tooltips. No polling. */
@@ -104,6 +104,17 @@
   }
 
   function applySnapshot(message) {
+    // The page as first served already shows everything up to its own sequence number, and
+    // is fresher than a cached snapshot of the same number: keep it, only take the number.
+    const servedSeq = document.body.dataset.liveSeq;
+    document.body.dataset.liveSeq = "";
+    if (servedSeq !== "" && servedSeq !== undefined && message.seq <= Number(servedSeq)) {
+      lastSeq = message.seq;
+      if (seenWhileWaiting > lastSeq) { requestSnapshot(); }
+      seenWhileWaiting = 0;
+      notify(message.data, message);
+      return;
+    }
     const fragments = message.fragments || {};
     Object.keys(fragments).forEach(function (id) {
       const region = document.getElementById(id);
@@ -132,18 +143,15 @@
         replacement.hidden = card.hidden;
         card.replaceWith(replacement);
       });
-      Object.keys(message.prices || {}).forEach(function (symbol) {
+      Object.keys(message.values || {}).forEach(function (symbol) {
         const card = board.querySelector(".card[data-symbol='" + symbol + "']");
         if (!card) { return; }
-        const tick = message.prices[symbol];
-        const price = card.querySelector("[data-role=price]");
-        const change = card.querySelector("[data-role=change]");
-        if (price) { price.textContent = tick.price; }
-        if (change && tick.change !== undefined) {
-          change.textContent = tick.change;
-          change.className = "change " + tick.direction;
-          card.dataset.change = tick.change_pct;
-        }
+        const values = message.values[symbol];
+        Object.keys(values.v).forEach(function (name) {
+          const leaf = card.querySelector("[data-v='" + name + "']");
+          if (leaf) { leaf.innerHTML = values.v[name]; }  // server-escaped text of a leaf element
+        });
+        Object.keys(values.a).forEach(function (name) { card.dataset[name] = values.a[name]; });
       });
     }
     notify(message.data, message);

@@ -28,6 +28,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from config.bus.push import push_event
+from config.bus.schema import Event, Group
 from config.logging import Category
 from ta.engine.structure.analysis import StructureAnalysis, structure_analyse
 from ta.engine.structure.fibonacci import FibConfig, FibSetup
@@ -234,5 +236,7 @@ def structure_scan(*, symbols: list[str] | None = None, timeframes: list[str] | 
                 report.insufficient[name] = analysis.reason
             if row is not None:
                 report.signals.append(name)
+    if report.stored:
+        push_event(group=Group.DASHBOARD, event=Event.REGIMES, payload={"series": report.stored})
     report.duration_s = time.perf_counter() - started
     return report
