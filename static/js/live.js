@@ -42,17 +42,29 @@
   const panelLog = document.getElementById("error-log");
   const badge = document.getElementById("error-badge");
 
+  const jump = document.getElementById("error-jump");
+  const jumpCount = document.getElementById("error-jump-count");
+
   function panelOpen(open) {
     panelLog.hidden = !open;
     panelToggle.setAttribute("aria-expanded", String(open));
-    if (open === false) { badge.hidden = true; badge.textContent = "0"; }
+    if (open === false) {
+      badge.hidden = true; badge.textContent = "0";
+      jump.hidden = true; jumpCount.textContent = "0";
+    }
   }
   panelToggle.addEventListener("click", function () { panelOpen(panelLog.hidden); });
+  jump.addEventListener("click", function () {
+    panelOpen(true);
+    document.getElementById("error-panel").scrollIntoView({block: "end"});
+  });
 
   function announceNewErrors(count) {
     if (count <= 0) { return; }
     badge.textContent = String(Number(badge.textContent || "0") + count);
     badge.hidden = false;
+    jumpCount.textContent = badge.textContent;
+    jump.hidden = false;
     panelOpen(true);
   }
 
