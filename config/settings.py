@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "trader.api.middleware.BodySizeLimitMiddleware",  # 413 before anything reads an oversized body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -208,7 +209,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["trader.api.throttling.PerKeyRateThrottle"],
     "EXCEPTION_HANDLER": "trader.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["trader.api.parsers.JSONParser"],  # deep nesting is a 400, not a 500
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CoinEx Trading Platform API",
