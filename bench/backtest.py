@@ -56,7 +56,7 @@ def reference(klines: Path, repeat: int, tp_pct: Decimal, sl_pct: Decimal) -> No
     from trader.backtest.data import SymbolHistory
     from trader.backtest.ema_cross import EmaCrossStrategy, ema_cross_settings
     from trader.backtest.metrics import metrics_compute
-    from trader.backtest.peer import peer_run
+    from trader.testing.backtest_peer import peer_run
     from trader.backtest.portfolio import backtest_run
 
     frame = candles_read_csv(str(klines / "BTCUSDT-5m.csv.gz"))
