@@ -74,7 +74,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         from trader.backtest.data import HistoryMissing, folder_symbols
-        from trader.backtest.service import BacktestRequest, backtest_execute, backtest_store
+        from trader.backtest.service import (
+            BacktestRequest,
+            backtest_execute,
+            backtest_request_validate,
+            backtest_store,
+        )
 
         candles_dir = Path(str(options["candles"])) if options["candles"] else None
         if candles_dir is not None and not candles_dir.is_dir():
@@ -98,6 +103,10 @@ class Command(BaseCommand):
             attribution=bool(options["attribution"]),
             compare=tuple(name.strip() for name in str(options["compare"]).split(",") if name.strip()),
         )
+        try:  # every argument, before any candle is read
+            backtest_request_validate(request)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         bar = None
         progress = None
         if not options["no_progress"]:
