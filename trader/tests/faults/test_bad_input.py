@@ -166,3 +166,36 @@ def test_an_error_never_echoes_a_large_value_back(api, path, payload):
     error = _assert_small_error(response, 400)
     assert len(response.content) < ECHO_ERROR_BYTES or len(error["fields"]) <= 11
     assert not AuditEntry.objects.exists()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_through_uvicorn_a_chunked_garbage_body_and_a_20_mb_body_act_on_nothing(asgi_server):
+    """As production serves it: a body sent in chunks without a Content-Length (which DRF alone
+    reads as empty) still reaches the no-body check, and the size cap counts what arrived."""
+    import httpx
+
+    from trader.api.keys import api_key_create
+
+    headers = {"X-API-Key": api_key_create(name="faults", read_only=False).plain_key}
+    url = f"{asgi_server.base_url}/api"
+
+    def chunks(*parts: bytes):
+        yield from parts
+
+    with httpx.Client(timeout=30, headers=headers) as client:
+        assert client.get(f"{url}/v1/status").json()["enabled"] is True
+        garbage = client.post(f"{url}/v1/status/disable", content=chunks(b'{"force":', b" true}"),
+                              headers={"Content-Type": "application/json"})
+        assert garbage.status_code == 400 and garbage.json()["error"]["code"] == "invalid"
+        binary = client.post(f"{url}/v1/status/disable", content=chunks(b"\x00\xff", b"\x89PNG"),
+                             headers={"Content-Type": "application/octet-stream"})
+        assert binary.status_code == 415
+        big = client.post(f"{url}/trader/control", content=chunks(*[b"x" * (1024 * 1024)] * 20),
+                          headers={"Content-Type": "application/json"})
+        assert big.status_code == 413 and big.json()["error"]["code"] == "payload_too_large"
+        deep = client.post(f"{url}/trader/control", content="[" * DEEP + "]" * DEEP,
+                           headers={"Content-Type": "application/json"})
+        assert deep.status_code == 400
+        assert client.get(f"{url}/v1/status").json()["enabled"] is True
+        assert client.post(f"{url}/v1/status/disable").json()["enabled"] is False  # no body: it acts
