@@ -1,4 +1,5 @@
-# The two commands of the README: `make demo` runs the platform, `make test` the suite.
+# The two commands of the README: `make demo` runs the platform (run-time requirements only),
+# `make test` the suite (bin/test installs requirements-dev.txt too).
 .PHONY: demo test bootstrap lint bench
 
 demo: bootstrap
@@ -10,5 +11,6 @@ test:
 bootstrap:
 	bin/bootstrap
 
-lint: bootstrap
+lint:
+	bin/bootstrap --dev
 	.venv/bin/ruff check .

@@ -56,8 +56,8 @@ def reference(klines: Path, repeat: int, tp_pct: Decimal, sl_pct: Decimal) -> No
     from trader.backtest.data import SymbolHistory
     from trader.backtest.ema_cross import EmaCrossStrategy, ema_cross_settings
     from trader.backtest.metrics import metrics_compute
-    from trader.backtest.peer import peer_run
     from trader.backtest.portfolio import backtest_run
+    from trader.testing.backtest_peer import peer_run
 
     frame = candles_read_csv(str(klines / "BTCUSDT-5m.csv.gz"))
     settings = ema_cross_settings(tp_pct=tp_pct, sl_pct=sl_pct, fee_pct=FEE_PCT)

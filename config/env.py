@@ -125,6 +125,18 @@ def redis_url(url: str) -> str:
     return url
 
 
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """``Header-Name: value`` as Django's ``SECURE_PROXY_SSL_HEADER`` (``HTTP_HEADER_NAME``, value);
+    ``off`` for None (no proxy: only the connection itself says whether it is HTTPS)."""
+    if value.lower() in ("off", "none", "false"):
+        return None
+    name, separator, expected = value.partition(":")
+    name, expected = name.strip(), expected.strip()
+    if not separator or not name or not expected or not name.replace("-", "").replace("_", "").isalnum():
+        raise ValueError("expected 'Header-Name: value' such as 'X-Forwarded-Proto: https', or off")
+    return f"HTTP_{name.upper().replace('-', '_')}", expected
+
+
 # Every variable the platform reads (documented in .env.example). Later apps add theirs.
 KNOWN_ENV_VARS = (
     "APP_ENV",
@@ -142,6 +154,11 @@ KNOWN_ENV_VARS = (
     "CELERY_TASK_SOFT_TIME_LIMIT_S",
     "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
+    "SECURE_PROXY_SSL_HEADER",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
     "API_DOCS_PUBLIC",
     "LOG_DIR",
     "LOG_LEVEL",
@@ -189,5 +206,5 @@ KNOWN_ENV_VARS = (
 # Prefixes of variables that look like ours; an unknown one under them is probably a typo.
 PLATFORM_ENV_PREFIXES = (
     "COINEX_", "TELEGRAM_", "BINANCE_", "MARKET_DATA_", "REDIS_", "DATABASE_", "CELERY_", "HEALTH_", "LOG_", "APP_",
-    "TA_",
+    "TA_", "SECURE_",
 )

@@ -21,6 +21,7 @@ from config.env import (
     env_list,
     env_parsed,
     env_str,
+    proxy_ssl_header,
     redis_url,
 )
 
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "trader.api.middleware.BodySizeLimitMiddleware",  # 413 before anything reads an oversized body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -190,10 +192,23 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 
 # --- Security in production -----------------------------------------------------------
+# Production is served over HTTPS, usually by a TLS proxy in front (README "Behind a TLS
+# proxy"): secure cookies, plain-HTTP requests redirected, HSTS. Each is settable, so that
+# `check --deploy` is clean with the defaults and an operator can still turn one off.
 if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_PROXY_SSL_HEADER = env_parsed(
+        "SECURE_PROXY_SSL_HEADER", default="X-Forwarded-Proto: https", parse=proxy_ssl_header, what="header"
+    )
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # The containers' own health checks call http://127.0.0.1:8891/health without the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]
+    # Short by default (cookiecutter-django's advice): raise it once HTTPS is known to work,
+    # since a browser keeps refusing plain HTTP for this long.
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=60, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # --- REST API and OpenAPI ---------------------------------------------------------------
@@ -209,7 +224,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["trader.api.throttling.PerKeyRateThrottle"],
     "EXCEPTION_HANDLER": "trader.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["trader.api.parsers.JSONParser"],  # deep nesting is a 400, not a 500
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "CoinEx Trading Platform API",
@@ -225,6 +240,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TraderModeEnum": "trader.models.status.TraderMode",
         "TradingModeEnum": ["dry-run", "live"],
+        # "status" is a backtest's state here and a connection test's result there: name both.
+        "BacktestStatusEnum": "trader.models.backtest.BacktestStatus",
+        "ConnectionTestStatusEnum": "coinex.credentials.ConnectionStatus",
     },
 }
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", default=True)

@@ -176,9 +176,11 @@ def _log_status_change(analysis: SymbolAnalysis, previous: tuple[str, str] | Non
                extra={"category": Category.SCAN, "symbol": analysis.symbol, "status": analysis.status})
 
 
-def analysis_scan(*, symbols: list[str] | None = None) -> ScanReport:
+def analysis_scan(*, symbols: list[str] | None = None,
+                  on_symbol: Callable[[str, int], None] | None = None) -> ScanReport:
     """Analyse ``symbols`` (default: every enabled symbol; disabled or unknown ones are skipped),
     store and publish each result, then publish the whole scan on ``signals:scan``.
+    ``on_symbol(symbol, total)`` is called after each symbol (a progress bar's hook).
 
     Never raises for one symbol's data or failure: that symbol gets an
     ``insufficient_data`` or ``error`` ScanResult and a SCAN log entry.
@@ -216,6 +218,8 @@ def analysis_scan(*, symbols: list[str] | None = None) -> ScanReport:
             report.errors[symbol] = analysis.reason
         else:
             report.insufficient[symbol] = analysis.reason
+        if on_symbol is not None:
+            on_symbol(symbol, len(targets))
     if targets:
         scan_snapshot_publish(computed_at=datetime.now(tz=UTC))
     report.duration_s = time.perf_counter() - started

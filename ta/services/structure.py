@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -208,9 +209,10 @@ class StructureReport:
 
 
 def structure_scan(*, symbols: list[str] | None = None, timeframes: list[str] | None = None,
-                   limit: int | None = None) -> StructureReport:
+                   limit: int | None = None, on_symbol: Callable[[str, int], None] | None = None) -> StructureReport:
     """Run and store the structure of ``symbols`` (default every enabled one; others skipped) on
-    ``timeframes`` (default 5m, 1h, 4h; unknown ones skipped). Never raises for one series."""
+    ``timeframes`` (default 5m, 1h, 4h; unknown ones skipped). Never raises for one series.
+    ``on_symbol(symbol, total)`` is called after each symbol's timeframes (a progress bar's hook)."""
     started = time.perf_counter()
     enabled = symbols_enabled()
     targets = enabled if symbols is None else [symbol for symbol in enabled if symbol in set(symbols)]
@@ -236,6 +238,8 @@ def structure_scan(*, symbols: list[str] | None = None, timeframes: list[str] | 
                 report.insufficient[name] = analysis.reason
             if row is not None:
                 report.signals.append(name)
+        if on_symbol is not None:
+            on_symbol(symbol, len(targets))
     if report.stored:
         push_event(group=Group.DASHBOARD, event=Event.REGIMES, payload={"series": report.stored})
     report.duration_s = time.perf_counter() - started

@@ -38,9 +38,35 @@ _DOMAIN_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
 )
 
 
+# An error never echoes a large input back: each text is cut to this many characters, and at
+# most this many fields (and messages per field) are named.
+# (At most ~7 KB whatever the request held.)
+MAX_MESSAGE_CHARS = 200
+MAX_FIELD_NAME_CHARS = 80
+MAX_FIELDS = 10
+MAX_MESSAGES_PER_FIELD = 3
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
+def _bounded_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    bounded: dict[str, Any] = {}
+    for name, messages in list(fields.items())[:MAX_FIELDS]:
+        items = messages if isinstance(messages, list) else [messages]
+        bounded[_cut(str(name), MAX_FIELD_NAME_CHARS)] = [
+            _cut(str(message), MAX_MESSAGE_CHARS) for message in items[:MAX_MESSAGES_PER_FIELD]]
+    if len(fields) > MAX_FIELDS:
+        bounded["..."] = [f"and {len(fields) - MAX_FIELDS} more fields"]
+    return bounded
+
+
 def error_body(*, status_code: int, code: str, message: str, fields: dict[str, Any] | None = None) -> dict:
-    """The error JSON every endpoint answers with."""
-    return {"error": {"status": status_code, "code": code, "message": message, "fields": fields}}
+    """The error JSON every endpoint answers with; texts and the field list are bounded (see
+    ``MAX_MESSAGE_CHARS``), so a huge bad value is never sent back."""
+    return {"error": {"status": status_code, "code": code, "message": _cut(str(message), MAX_MESSAGE_CHARS),
+                      "fields": None if fields is None else _bounded_fields(fields)}}
 
 
 def _field_messages(detail: Any) -> dict[str, Any] | None:

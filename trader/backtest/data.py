@@ -61,6 +61,29 @@ def history_from_database(*, symbols: list[str], timeframes: tuple[str, ...]) ->
     return histories
 
 
+def history_missing(*, symbols: list[str], timeframes: tuple[str, ...], candles_dir: Path | None,
+                    start: datetime | None = None, end: datetime | None = None) -> list[str]:
+    """What a run would not find, checked cheaply before loading anything: ``no BTCUSDT-1h.csv(.gz) in
+    DIR`` for a missing file, ``no 1h candles of BTCUSDT in the database`` (within [start, end) when
+    both are given) for an empty series. Empty when everything is there."""
+    missing = []
+    for symbol in symbols:
+        for timeframe in timeframes:
+            if candles_dir is not None:
+                if csv_path_find(candles_dir, symbol=symbol, timeframe=timeframe) is None:
+                    missing.append(f"no {symbol}-{timeframe}.csv(.gz) in {candles_dir}")
+                continue
+            from ta.models import Candle
+
+            stored = Candle.objects.filter(symbol__symbol=symbol, timeframe=timeframe)
+            if start is not None and end is not None:
+                stored = stored.filter(open_time__gte=start, open_time__lt=end)
+            if not stored.exists():
+                period = " for that period" if start is not None and end is not None else ""
+                missing.append(f"no {timeframe} candles of {symbol} in the database{period}")
+    return missing
+
+
 def folder_symbols(directory: Path, *, timeframe: str) -> list[str]:
     """Symbols that have a ``timeframe`` file in ``directory``, sorted."""
     names = sorted(p.name for p in directory.iterdir())

@@ -23,7 +23,12 @@ from django.utils import timezone
 from trader.backtest.data import SymbolHistory
 from trader.backtest.metrics import metrics_compute
 from trader.backtest.portfolio import Progress, backtest_run
-from trader.backtest.service import ATTRIBUTION_FIGURES, BacktestRequest, histories_load, settings_build, strategy_build
+from trader.backtest.service import (
+    ATTRIBUTION_FIGURES,
+    BacktestRequest,
+    backtest_request_validate,
+    histories_load,
+)
 from trader.backtest.settings import BacktestSettings
 from trader.backtest.strategy import BacktestStrategy, SideScores
 from trader.models import BacktestStatus, BacktestStudy
@@ -94,17 +99,38 @@ def _score(metrics: dict[str, Any], metric: str) -> float:
     return UNDEFINED_SCORE if value is None else float(value)
 
 
+def optimise_request_validate(request: OptimiseRequest) -> tuple[BacktestStrategy, BacktestSettings]:
+    """Every check of a study before any candle is loaded (``backtest_request_validate`` for the base
+    request, plus the study's own: metric, folds, trials, a period, a strategy whose thresholds and
+    TP/SL the search may set). Returns the strategy and settings; ValueError listing every problem."""
+    problems = []
+    if request.metric not in METRICS:
+        problems.append(f"--metric {request.metric!r} is not one of {', '.join(METRICS)}")
+    if request.folds < 1:
+        problems.append(f"--folds must be at least 1 (got {request.folds})")
+    if request.trials < 1:
+        problems.append(f"--trials must be at least 1 (got {request.trials})")
+    if request.base.start is None or request.base.end is None:
+        problems.append("an optimisation needs --from and --to (the walk-forward windows)")
+    if request.base.strategy == "ema_cross":
+        problems.append("ema_cross cannot be optimised: its TP/SL are price moves given by hand (backtest "
+                        "--strategy ema_cross); optimise scanner or a suite strategy")
+    try:
+        built = backtest_request_validate(request.base)
+    except ValueError as error:
+        problems.append(str(error))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return built
+
+
 def optimise(*, request: OptimiseRequest, progress: Progress | None = None) -> dict[str, Any]:
     """Run the study; returns ``{"folds": [...], "recommended": params}`` (JSON-safe)."""
     import optuna
 
-    if request.metric not in METRICS:
-        raise ValueError(f"metric must be one of {', '.join(METRICS)}")
-    if request.base.start is None or request.base.end is None:
-        raise ValueError("an optimisation needs --from and --to (the walk-forward windows)")
+    base_strategy, settings = optimise_request_validate(request)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    strategy = _CachedScores(strategy_build(request.base))
-    settings = settings_build(request.base)
+    strategy = _CachedScores(base_strategy)
     histories = histories_load(request.base, strategy)
     windows = walk_forward_windows(request.base.start, request.base.end, request.folds)
     folds = []

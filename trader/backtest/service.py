@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.logging import Category
-from trader.backtest.data import SymbolHistory, history_from_database, history_from_folder
+from trader.backtest.data import SymbolHistory, history_from_database, history_from_folder, history_missing
 from trader.backtest.ema_cross import EmaCrossStrategy, ema_cross_settings
 from trader.backtest.metrics import metrics_compute, trade_row
 from trader.backtest.portfolio import Progress, RunResult, backtest_run
@@ -31,6 +31,8 @@ from trader.models import BacktestRun, BacktestStatus, BacktestTrade
 logger = logging.getLogger(__name__)
 
 STRATEGY_NAMES = ("scanner", "ema_cross")
+EMA_CROSS_NOT_COMPARABLE = ("ema_cross cannot be used with --compare: it needs its own TP/SL (price-move %); "
+                            "use --strategy ema_cross --tp-pct X --sl-pct Y")
 ATTRIBUTION_FIGURES = ("total_return_pct", "max_drawdown_pct", "trades", "win_rate_pct", "profit_factor",
                        "sharpe", "average_trade")
 
@@ -125,6 +127,8 @@ def strategy_named(name: str, *, request: BacktestRequest) -> BacktestStrategy:
 
     if name == "scanner":
         return ScannerStrategy()
+    if name == "ema_cross":
+        raise ValueError(EMA_CROSS_NOT_COMPARABLE)
     if name not in strategy_names():
         known = ", ".join(dict.fromkeys([*STRATEGY_NAMES, *strategy_names()]))
         raise ValueError(f"unknown strategy {name!r}; known: {known}")
@@ -166,12 +170,66 @@ def _summary(metrics: dict[str, Any]) -> dict[str, Any]:
     return {name: metrics[name] for name in ATTRIBUTION_FIGURES}
 
 
+def backtest_request_validate(request: BacktestRequest) -> tuple[BacktestStrategy, BacktestSettings]:
+    """Check everything a run needs before any candle is loaded or any step computed: the strategy
+    and its timeframe, each ``compare`` name, the dates, the settings and overrides, and that every
+    symbol has the candles of every timeframe each strategy reads. Returns the main strategy and
+    settings; raises ``ValueError`` listing every problem (``; ``-separated), so a five-minute
+    run never stops at its end on a mistake that was visible at its start."""
+    from django.core.exceptions import ValidationError
+
+    from ta.timeframes import TIMEFRAME_DURATIONS
+    from trader.models.config import validate_leverage_rules
+
+    problems: list[str] = []
+    strategy = settings = None
+    if request.timeframe not in TIMEFRAME_DURATIONS:
+        problems.append(f"unknown timeframe {request.timeframe!r}; one of {', '.join(TIMEFRAME_DURATIONS)}")
+    else:
+        try:
+            strategy = strategy_build(request)
+        except ValueError as error:
+            problems.append(str(error))
+    compared: list[BacktestStrategy] = []
+    for name in request.compare:
+        if name == request.strategy:
+            problems.append(f"--compare names the main strategy {name!r} again")
+            continue
+        try:
+            compared.append(strategy_named(name, request=request))
+        except ValueError as error:
+            problems.append(str(error).replace("unknown strategy", "--compare: unknown strategy", 1))
+    if request.compare and request.strategy == "ema_cross":
+        problems.append("--compare runs the others with the live config's TP/SL: use it with --strategy scanner "
+                        "or a suite strategy, not ema_cross")
+    if request.start is not None and request.end is not None and request.end <= request.start:
+        problems.append(f"--to ({request.end:%Y-%m-%d}) must be after --from ({request.start:%Y-%m-%d})")
+    if "leverage_rules" in request.overrides:
+        try:
+            validate_leverage_rules(request.overrides["leverage_rules"])
+        except ValidationError as error:
+            problems.extend(f"--leverage-rules: {message}" for message in error.messages)
+    try:
+        settings = settings_build(request)
+    except (ValueError, TypeError) as error:
+        problems.append(str(error))
+    if not request.symbols:
+        problems.append("no symbols to backtest")
+    timeframes = dict.fromkeys(tf for s in [strategy, *compared] if s is not None for tf in s.timeframes)
+    if timeframes and request.symbols:
+        problems.extend(history_missing(symbols=list(request.symbols), timeframes=tuple(timeframes),
+                                        candles_dir=request.candles_dir, start=request.start, end=request.end))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return strategy, settings
+
+
 def backtest_execute(*, request: BacktestRequest, progress: Progress | None = None) -> BacktestReport:
     """Run ``request``; with ``attribution`` the same run also without and with the TA bonus counted.
 
-    Raises ValueError for a bad request and ``HistoryMissing`` for absent candles."""
-    strategy = strategy_build(request)
-    settings = settings_build(request)
+    Raises ValueError for a bad request (``backtest_request_validate``, before any work) and
+    ``HistoryMissing`` for candles that vanished since."""
+    strategy, settings = backtest_request_validate(request)
     histories = histories_load(request, strategy)
     result = backtest_run(histories=histories, strategy=strategy, settings=settings, start=request.start,
                           end=request.end, progress=progress)

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-LEVERAGE_RULE_KEY = re.compile(r"^(?P<min_score>\d{1,3})\+$")
+# ASCII digits only (\d also takes "٦٠", which int() reads as 60); \Z, not $, refuses "60+\n".
+LEVERAGE_RULE_KEY = re.compile(r"^(?P<min_score>[0-9]{1,3})\+\Z")
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9]{2,20}USDT$")
 MAX_EXCHANGE_LEVERAGE = 125
 MAX_TA_BONUS = 45  # ribbon 10 + squeeze 15 + divergence 20: the most the TA bonus can add

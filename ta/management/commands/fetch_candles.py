@@ -10,7 +10,7 @@ from ta.models import Candle, Symbol
 from ta.services.feed_state import feed_source_switch
 from ta.services.fetch import market_fetch
 from ta.sources import SOURCE_NAMES, source_from_settings
-from ta.sources.base import SourceError
+from ta.sources.base import CandleSource, SourceError
 from ta.timeframes import PLATFORM_TIMEFRAMES, TIMEFRAME_DURATIONS
 
 PROGRESS_MIN_CANDLES = 5000  # a progress bar only for long backfills
@@ -41,20 +41,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, source: str | None, symbols: list[str] | None, timeframes: list[str],
                backfill: int | None, no_progress: bool, switch_source: bool, no_input: bool, **options):
-        unknown = [tf for tf in timeframes if tf not in TIMEFRAME_DURATIONS]
-        if unknown:
-            raise CommandError(f"unknown timeframe(s): {', '.join(unknown)}")
-        if backfill is not None and backfill < 1:
-            raise CommandError("--backfill must be at least 1")
-        if symbols is not None:
-            known = Symbol.objects.filter(symbol__in=symbols).values_list("symbol", flat=True)
-            missing = sorted(set(symbols) - set(known))
-            if missing:
-                raise CommandError(f"unknown symbol(s): {', '.join(missing)} (add them in the admin)")
-        try:
-            candle_source = source_from_settings(source)
-        except SourceError as error:
-            raise CommandError(str(error)) from None
+        symbols = [symbol.upper() for symbol in symbols] if symbols is not None else None
+        candle_source = self._validated(source=source, symbols=symbols, timeframes=timeframes, backfill=backfill)
         if switch_source:
             self._switch(candle_source.name, ask=not no_input)
         series_count = len(timeframes) * (len(symbols) if symbols else Symbol.objects.filter(enabled=True).count())
@@ -84,6 +72,37 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(line))
         if report.stopped or (report.series and all(o.error for o in report.series)):
             raise CommandError("fetching failed (see above)")
+
+    @staticmethod
+    def _validated(*, source: str | None, symbols: list[str] | None, timeframes: list[str],
+                   backfill: int | None) -> CandleSource:
+        """Every argument checked before anything is fetched or deleted; CommandError naming each
+        problem and what is allowed. Returns the candle source."""
+        problems = []
+        unknown = [tf for tf in timeframes if tf not in TIMEFRAME_DURATIONS]
+        if unknown:
+            problems.append(f"unknown timeframe(s): {', '.join(unknown)} (one of {', '.join(TIMEFRAME_DURATIONS)})")
+        elif not timeframes:
+            problems.append(f"--timeframes names no timeframe (e.g. {','.join(PLATFORM_TIMEFRAMES)})")
+        if backfill is not None and backfill < 1:
+            problems.append("--backfill must be at least 1")
+        if symbols is not None:
+            known = Symbol.objects.filter(symbol__in=symbols).values_list("symbol", flat=True)
+            missing = sorted(set(symbols) - set(known))
+            if missing:
+                problems.append(f"unknown symbol(s): {', '.join(missing)} (add them in the admin)")
+            elif not symbols:
+                problems.append("--symbols names no symbol (e.g. BTCUSDT,ETHUSDT)")
+        elif not Symbol.objects.filter(enabled=True).exists():
+            problems.append("no coin is enabled: enable some in the admin, or name them with --symbols")
+        candle_source = None
+        try:
+            candle_source = source_from_settings(source)
+        except SourceError as error:
+            problems.append(str(error))
+        if problems:
+            raise CommandError("; ".join(problems))
+        return candle_source
 
     def _switch(self, source: str, *, ask: bool) -> None:
         count = Candle.objects.count()

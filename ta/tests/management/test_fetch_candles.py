@@ -51,10 +51,30 @@ def test_switch_source_deletes_the_old_sources_candles_first(monkeypatch):
     ("args", "message"),
     [
         (("--symbols", "NOPEUSDT"), "unknown symbol(s): NOPEUSDT"),
-        (("--timeframes", "7m"), "unknown timeframe(s): 7m"),
+        (("--timeframes", "7m"), "unknown timeframe(s): 7m (one of 1m, 3m, 5m"),
+        (("--timeframes", ""), "--timeframes names no timeframe (e.g. 5m,1h,4h)"),
+        (("--symbols", " , "), "--symbols names no symbol"),
         (("--backfill", "0"), "--backfill must be at least 1"),
     ],
 )
 def test_bad_arguments_are_refused_with_the_reason(args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(")", r"\)")):
         run("--source", "simulated", *args)
+
+
+def test_every_bad_argument_is_named_at_once_before_anything_is_fetched():
+    with pytest.raises(CommandError) as refusal:
+        run("--source", "simulated", "--symbols", "btcusdt,NOPEUSDT", "--timeframes", "5m,2m", "--backfill", "-5",
+            "--switch-source", "--no-input")
+    message = str(refusal.value)
+    assert "unknown timeframe(s): 2m" in message and "--backfill must be at least 1" in message
+    assert "unknown symbol(s): NOPEUSDT" in message  # btcusdt is read as BTCUSDT
+    assert not Candle.objects.exists()
+
+
+def test_without_an_enabled_coin_it_says_what_to_do():
+    from ta.models import Symbol
+
+    Symbol.objects.update(enabled=False)
+    with pytest.raises(CommandError, match="no coin is enabled: enable some in the admin, or name them"):
+        run("--source", "simulated")

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
 from coinex.credentials import ConnectionStatus
-from trader.api.serializers.common import StrictJsonMixin
+from trader.api.serializers.common import ClosedBodyMixin, StrictJsonMixin
 
 
 def money(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:
@@ -81,7 +81,7 @@ CREDENTIALS_EXAMPLE = OpenApiExample("Stored credentials", response_only=True, v
 CREDENTIAL_PATTERN = r"^[!-~]{1,200}$"  # printable ASCII, no spaces: what CoinEx issues (hex) and more
 
 
-class CredentialsUpdateSerializer(StrictJsonMixin, serializers.Serializer):
+class CredentialsUpdateSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
     access_id = serializers.RegexField(CREDENTIAL_PATTERN, max_length=200, write_only=True,
                                        help_text="The CoinEx access id (printable ASCII, no spaces).")
     secret_key = serializers.RegexField(CREDENTIAL_PATTERN, max_length=200, write_only=True,

@@ -5,27 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.urls import reverse
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
-from trader.api.serializers.common import StrictJsonMixin
+from trader.api.serializers.common import ClosedBodyMixin, StrictJsonMixin
 from trader.api.serializers.records import PagedQuerySerializer, SymbolField
 from trader.models import BacktestRun, BacktestStatus
 from trader.models.config import MAX_EXCHANGE_LEVERAGE
 from trader.services.backtest import BACKTEST_SYMBOLS_MAX, CandleSource, backtest_strategy_names
-
-
-class ClosedBodyMixin:
-    """A request body that refuses a field it does not know (a misspelt override would otherwise
-    run a different backtest than the one asked for)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
-        return super().to_internal_value(data)
 
 
 def _pct(*, low: str, high: str, places: int = 2, **kwargs) -> serializers.DecimalField:
@@ -66,19 +53,6 @@ class BacktestStartSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Seri
     fee_pct = _pct(low="0", high="5", places=3, help_text="Taker fee per fill, % (default the market's, 0.05).")
     overrides = BacktestOverridesSerializer(required=False)
     attribution = serializers.BooleanField(default=False, help_text="Also run without and with the TA bonus.")
-
-
-class ClosedBodySchema(OpenApiSerializerExtension):
-    """Documents that these bodies refuse unknown fields (``additionalProperties: false``)."""
-
-    target_class = ClosedBodyMixin
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema, direction):
-        schema = auto_schema._map_basic_serializer(self.target, direction)
-        if direction == "request":
-            schema["additionalProperties"] = False
-        return schema
 
 
 @extend_schema_field({"type": "object", "additionalProperties": True,

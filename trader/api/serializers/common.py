@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
@@ -127,3 +128,29 @@ class StrictJsonMixin:
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+
+class ClosedBodyMixin:
+    """A request body that refuses a field it does not know: a misspelt field would otherwise be
+    ignored and a different action run than the one asked for (``{"action": "stop", "mode": ...}``
+    is fine, ``{"action": "stop", "force": true}`` is not)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class ClosedBodySchema(OpenApiSerializerExtension):
+    """Documents that these bodies refuse unknown fields (``additionalProperties: false``)."""
+
+    target_class = ClosedBodyMixin
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
 from trader.api.serializers.account import AccountSerializer, PositionSerializer
-from trader.api.serializers.common import CloseOutcomeSerializer, StrictJsonMixin
+from trader.api.serializers.common import ClosedBodyMixin, CloseOutcomeSerializer, StrictJsonMixin
 from trader.api.serializers.config import ConfigSerializer
 from trader.api.serializers.records import (
     CycleSerializer,
@@ -33,7 +33,7 @@ class TraderOverviewSerializer(serializers.Serializer):
     exchange = ExchangeStateSerializer()
 
 
-class ControlSerializer(StrictJsonMixin, serializers.Serializer):
+class ControlSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
     action = serializers.ChoiceField(choices=[a.value for a in ControlAction])
     mode = serializers.ChoiceField(
         choices=[TraderMode.DRY_RUN, TraderMode.LIVE], required=False,
@@ -64,7 +64,7 @@ class ControlResultSerializer(serializers.Serializer):
     outcomes = CloseOutcomeSerializer(many=True, required=False, help_text="emergency-stop only.")
 
 
-class ClosePositionSerializer(StrictJsonMixin, serializers.Serializer):
+class ClosePositionSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
     symbol = SymbolField()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
-from trader.api.serializers.common import StrictJsonMixin
+from trader.api.serializers.common import ClosedBodyMixin, StrictJsonMixin
 from trader.models import LockKind, TraderMode
 
 
@@ -46,7 +46,7 @@ STATUS_EXAMPLE = OpenApiExample("Dry-run, enabled", response_only=True, value={
 })
 
 
-class ModeSetSerializer(StrictJsonMixin, serializers.Serializer):
+class ModeSetSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
     mode = serializers.ChoiceField(choices=TraderMode.values)
     confirm_live = serializers.BooleanField(
         default=False, help_text="Must be true to switch to live (real orders on CoinEx); ignored otherwise.")
@@ -59,7 +59,7 @@ MODE_EXAMPLES = [
 ]
 
 
-class KillSwitchRearmSerializer(StrictJsonMixin, serializers.Serializer):
+class KillSwitchRearmSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
     equity = serializers.DecimalField(
         max_digits=20, decimal_places=8, min_value=0, required=False, allow_null=True, coerce_to_string=False,
         help_text="New drawdown reference (USDT); omitted: the exchange's current equity.")

@@ -24,7 +24,7 @@ from trader.api.serializers.account import (
 from trader.api.serializers.common import OUTCOMES_EXAMPLE, CloseOutcomeSerializer, CloseOutcomesSerializer, responses
 from trader.api.serializers.control import CLOSE_EXAMPLE, ClosePositionSerializer
 from trader.api.services import credentials_update
-from trader.api.views.base import actor_for, body, validated
+from trader.api.views.base import NoBodyAPIView, actor_for, body, validated
 from trader.models.config import SYMBOL_PATTERN
 from trader.services.control import position_close_manual, positions_close_all_manual
 
@@ -58,7 +58,7 @@ class AccountConfigView(APIView):
         return Response(CredentialsSummarySerializer(credentials_summary()).data)
 
 
-class ConnectionTestView(APIView):
+class ConnectionTestView(NoBodyAPIView):
     @extend_schema(tags=["account"], summary="Test the credentials against CoinEx's balance endpoint",
                    description="Answers 200 with ok, auth_failed, unreachable or not_configured.", request=None,
                    responses=responses(ConnectionTestSerializer, errors=(401, 403, 429)),
@@ -76,7 +76,7 @@ class PositionsView(APIView):
         return Response(PositionSerializer(positions_current(), many=True).data)
 
 
-class PositionCloseView(APIView):
+class PositionCloseView(NoBodyAPIView):
     @extend_schema(tags=["positions"], summary="Close one position at market (audited)", request=None,
                    parameters=[OpenApiParameter("market", str, OpenApiParameter.PATH, pattern=SYMBOL_PATTERN.pattern,
                                                 description="Exchange symbol, e.g. BTCUSDT.")],
@@ -88,7 +88,7 @@ class PositionCloseView(APIView):
         return Response(CloseOutcomeSerializer(outcome.as_dict()).data)
 
 
-class PositionsCloseAllView(APIView):
+class PositionsCloseAllView(NoBodyAPIView):
     @extend_schema(tags=["positions"], summary="Close every open position at market (audited)", request=None,
                    responses=responses(CloseOutcomesSerializer, errors=EXCHANGE_WRITE_ERRORS),
                    examples=[OUTCOMES_EXAMPLE])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from trader.api.authentication import ApiKeyPrincipal
 from trader.models import AuditVia
@@ -52,6 +55,41 @@ def query_params(serializer_class: type[serializers.Serializer], request: Reques
 def body(serializer_class: type[serializers.Serializer], request: Request, *, partial: bool = False) -> dict[str, Any]:
     """The validated JSON body (a 400 naming each bad field otherwise)."""
     return validated(serializer_class, request.data, partial=partial)
+
+
+NO_BODY_MESSAGE = "this action takes no body: send none, or {}"
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def body_empty_require(request: Request) -> None:
+    """Refuse a request that carries input an action without parameters would ignore: nothing,
+    whitespace or the JSON ``{}`` pass; another media type is a 415, anything else a 400.
+
+    The raw bytes are read (not DRF's ``request.data``, which reads a body sent without a
+    Content-Length as empty), so a garbage body can never reach the action.
+    """
+    raw = request._request.body.strip()
+    if not raw:
+        return
+    if request.content_type.split(";")[0].strip().lower() != "application/json":
+        raise UnsupportedMediaType(request.content_type[:100] or "(none)")
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ParseError(f"JSON parse error; {NO_BODY_MESSAGE}") from None
+    if parsed != {}:
+        raise serializers.ValidationError({"non_field_errors": [NO_BODY_MESSAGE]})
+
+
+class NoBodyAPIView(APIView):
+    """A view whose writes take no parameters (enable, disable, reset, close all, emergency
+    stop...): ``body_empty_require`` runs after authentication, permissions and throttling and
+    before the handler, so a garbage request is refused before anything is done."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method in BODY_METHODS:
+            body_empty_require(request)
 
 
 class Pages(PageNumberPagination):

@@ -16,7 +16,7 @@ from trader.api.serializers.config import (
     ConfigSerializer,
     HistoryQuerySerializer,
 )
-from trader.api.views.base import actor_for, body, query_params
+from trader.api.views.base import NoBodyAPIView, actor_for, body, query_params
 from trader.selectors import config_history
 from trader.services.config import config_as_dict, config_get, config_reset, config_update
 
@@ -43,7 +43,7 @@ class ConfigView(APIView):
         return config_changed_response(request)
 
 
-class ConfigResetView(APIView):
+class ConfigResetView(NoBodyAPIView):
     @extend_schema(tags=["config"], summary="Reset every field to its default (audited)", request=None,
                    responses=responses(ConfigSerializer, errors=(401, 403, 429)), examples=[CONFIG_EXAMPLE])
     def post(self, request: Request) -> Response:

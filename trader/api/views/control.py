@@ -24,7 +24,7 @@ from trader.api.serializers.control import (
     TraderOverviewSerializer,
 )
 from trader.api.services import ControlAction, trader_control
-from trader.api.views.base import actor_for, body, query_params
+from trader.api.views.base import NoBodyAPIView, actor_for, body, query_params
 from trader.services.control import position_close_manual, positions_close_all_manual
 
 WRITE_ERRORS = (400, 401, 403, 409, 429, 503)
@@ -64,7 +64,7 @@ class TraderClosePositionView(APIView):
         return Response(CloseOutcomeSerializer(outcome.as_dict()).data)
 
 
-class TraderCloseAllView(APIView):
+class TraderCloseAllView(NoBodyAPIView):
     @extend_schema(tags=["control-suite"], summary="Close every position (same as POST /api/v1/positions/close-all)",
                    request=None, responses=responses(CloseOutcomesSerializer, errors=(401, 403, 409, 429, 503)),
                    examples=[OUTCOMES_EXAMPLE])

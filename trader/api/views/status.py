@@ -18,7 +18,7 @@ from trader.api.serializers.status import (
     StatusSerializer,
 )
 from trader.api.services import kill_switch_rearm_at
-from trader.api.views.base import actor_for, body
+from trader.api.views.base import NoBodyAPIView, actor_for, body
 from trader.services.control import emergency_stop
 from trader.services.status import lock_clear, trader_enabled_set, trader_mode_set
 
@@ -36,7 +36,7 @@ class StatusView(APIView):
         return status_response()
 
 
-class StatusEnableView(APIView):
+class StatusEnableView(NoBodyAPIView):
     @extend_schema(tags=["status"], summary="Enable trading (409 while locked: clear the lock first)", request=None,
                    responses=responses(StatusSerializer, errors=CONTROL_ERRORS), examples=[STATUS_EXAMPLE])
     def post(self, request: Request) -> Response:
@@ -44,7 +44,7 @@ class StatusEnableView(APIView):
         return status_response()
 
 
-class StatusDisableView(APIView):
+class StatusDisableView(NoBodyAPIView):
     @extend_schema(tags=["status"], summary="Disable trading gracefully: no new orders, positions stay open",
                    request=None, responses=responses(StatusSerializer, errors=CONTROL_ERRORS),
                    examples=[STATUS_EXAMPLE])
@@ -65,7 +65,7 @@ class StatusModeView(APIView):
         return status_response()
 
 
-class LockfileView(APIView):
+class LockfileView(NoBodyAPIView):
     @extend_schema(tags=["status"], summary="Clear the lock (circuit breaker or emergency stop) and its lockfile",
                    description="A latched kill switch is refused (409): re-arm it with POST /kill-switch/rearm.",
                    responses=responses(StatusSerializer, errors=CONTROL_ERRORS), examples=[STATUS_EXAMPLE])
@@ -85,7 +85,7 @@ class KillSwitchRearmView(APIView):
         return status_response()
 
 
-class EmergencyStopView(APIView):
+class EmergencyStopView(NoBodyAPIView):
     @extend_schema(tags=["status"], summary="Emergency stop: lock the bot, then close every position",
                    description="The lock is taken before any close; it stays until cleared. Each close's outcome "
                                "is reported (a failed close does not stop the others).", request=None,

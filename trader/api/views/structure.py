@@ -131,7 +131,9 @@ REGIME_EXAMPLE = {
 
 
 class RegimesView(APIView):
+    # A list, though its schema is a plain array: name it so, apart from /regimes/{symbol}'s retrieve.
     @extend_schema(tags=["signals"], summary="The market regime of every enabled coin", parameters=[TimeframeQuery],
+                   operation_id="api_v1_regimes_list",
                    responses=responses({"type": "array", "items": {"type": "object"}}, errors=(400, 401, 429)),
                    examples=[OpenApiExample("Regimes", value=[REGIME_EXAMPLE], response_only=True)])
     def get(self, request: Request) -> Response:

@@ -55,11 +55,11 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="end", help="End (exclusive, UTC), e.g. 2024-06-01.")
         parser.add_argument("--timeframe", default="5m", help="Step candles (scanner: 5m only).")
         parser.add_argument("--candles", help="Folder of <SYMBOL>-<tf>.csv[.gz] files instead of the database.")
-        parser.add_argument("--tp-pct", help="Take profit: price move % (ema_cross) or % of margin (scanner).")
-        parser.add_argument("--sl-pct", help="Stop loss, positive: price move % (ema_cross) or % of margin.")
-        parser.add_argument("--fee-pct", help="Taker fee per fill in % (default: the market's, 0.05).")
-        parser.add_argument("--slippage-pct", help="Market fills move this % against the taker (default 0).")
-        parser.add_argument("--funding-pct", help="Funding rate per 8 h in %, longs pay (default 0).")
+        parser.add_argument("--tp-pct", help="Take profit: price move %% (ema_cross) or %% of margin (scanner).")
+        parser.add_argument("--sl-pct", help="Stop loss, positive: price move %% (ema_cross) or %% of margin.")
+        parser.add_argument("--fee-pct", help="Taker fee per fill in %% (default: the market's, 0.05).")
+        parser.add_argument("--slippage-pct", help="Market fills move this %% against the taker (default 0).")
+        parser.add_argument("--funding-pct", help="Funding rate per 8 h in %%, longs pay (default 0).")
         parser.add_argument("--balance", help="Starting balance in USDT (default 10000).")
         for name in SETTING_FLAGS:
             parser.add_argument(f"--{name.replace('_', '-')}", dest=name, help=f"Override the config's {name}.")
@@ -74,7 +74,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         from trader.backtest.data import HistoryMissing, folder_symbols
-        from trader.backtest.service import BacktestRequest, backtest_execute, backtest_store
+        from trader.backtest.service import (
+            BacktestRequest,
+            backtest_execute,
+            backtest_request_validate,
+            backtest_store,
+        )
 
         candles_dir = Path(str(options["candles"])) if options["candles"] else None
         if candles_dir is not None and not candles_dir.is_dir():
@@ -98,6 +103,10 @@ class Command(BaseCommand):
             attribution=bool(options["attribution"]),
             compare=tuple(name.strip() for name in str(options["compare"]).split(",") if name.strip()),
         )
+        try:  # every argument, before any candle is read
+            backtest_request_validate(request)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         bar = None
         progress = None
         if not options["no_progress"]:

@@ -24,7 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--strategy", default="scanner", help="scanner (default) or a suite strategy.")
         parser.add_argument("--folds", type=int, default=3, help="Walk-forward folds (windows = folds + 1).")
         parser.add_argument("--trials", type=int, default=30, help="Optuna trials per fold.")
-        parser.add_argument("--metric", default="sharpe", help="sharpe, sortino, total_return_pct, profit_factor.")
+        parser.add_argument("--metric", default="sharpe", help="sharpe (default), sortino, total_return_pct or "
+                                                               "profit_factor.")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--store", action="store_true", help="Save the study.")
         parser.add_argument("--json", action="store_true")
@@ -35,11 +36,26 @@ class Command(BaseCommand):
         from django.core.exceptions import ValidationError
 
         from trader.backtest.data import HistoryMissing
-        from trader.backtest.optimise import OptimiseRequest, optimise, study_apply, study_store
+        from trader.backtest.optimise import (
+            OptimiseRequest,
+            optimise,
+            optimise_request_validate,
+            study_apply,
+            study_store,
+        )
         from trader.backtest.service import BacktestRequest
         from trader.services.actor import Actor
 
         if options["apply"]:
+            others = [flag for flag, name in (("--symbols", "symbols"), ("--from", "start"), ("--to", "end"),
+                                              ("--candles", "candles"), ("--store", "store")) if options[name]]
+            if others:
+                raise CommandError(f"--apply takes no other arguments (got {', '.join(others)}): it applies a "
+                                   "stored study")
+            from trader.models import BacktestStudy
+
+            if not BacktestStudy.objects.filter(pk=options["apply"]).exists():
+                raise CommandError(f"no stored study {options['apply']} (see /backtests or --store)")
             try:
                 study = study_apply(study_id=int(options["apply"]), actor=Actor.for_command(name="backtest_optimise"))
             except ValidationError as error:
@@ -47,13 +63,21 @@ class Command(BaseCommand):
             self.stdout.write(f"applied study {study.pk}: {study.recommended}")
             return
         symbols = tuple(s.strip().upper() for s in str(options["symbols"]).split(",") if s.strip())
-        if not symbols or not options["start"] or not options["end"]:
-            raise CommandError("--symbols, --from and --to are required")
+        required = [flag for flag, given in (("--symbols", symbols), ("--from", options["start"]),
+                                             ("--to", options["end"])) if not given]
+        if required:
+            raise CommandError(f"{', '.join(required)} required (or --apply STUDY_ID alone)")
+        candles_dir = Path(str(options["candles"])) if options["candles"] else None
+        if candles_dir is not None and not candles_dir.is_dir():
+            raise CommandError(f"--candles {candles_dir} is not a folder")
         base = BacktestRequest(strategy=str(options["strategy"]), symbols=symbols, start=_date(str(options["start"])),
-                               end=_date(str(options["end"])),
-                               candles_dir=Path(str(options["candles"])) if options["candles"] else None)
+                               end=_date(str(options["end"])), candles_dir=candles_dir)
         request = OptimiseRequest(base=base, folds=int(options["folds"]), trials=int(options["trials"]),
                                   metric=str(options["metric"]), seed=int(options["seed"]))
+        try:  # every argument, before any candle is read
+            optimise_request_validate(request)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         from tqdm import tqdm
 
         with tqdm(total=0, unit="run", desc="optimise", file=sys.stderr, leave=False) as bar:

@@ -8,8 +8,8 @@ import numpy as np
 
 from trader.backtest.data import SymbolHistory
 from trader.backtest.ema_cross import EmaCrossStrategy, ema_cross_settings
-from trader.backtest.peer import peer_run
 from trader.backtest.portfolio import backtest_run
+from trader.testing.backtest_peer import peer_run
 
 TP_PCT, SL_PCT, FEE_PCT = Decimal("0.3"), Decimal("0.2"), Decimal("0.05")
 
