@@ -3,9 +3,9 @@
 A page connects to ``/ws/live/?page=<name>`` and joins its page's group. Producers send
 finished message text to that group (``dashboard.live``); the consumer forwards it as it
 is. The page asks for ``{"request": "snapshot"}`` on (re)connect and after a gap in the
-sequence numbers, and is answered with the page's cached snapshot (one rendering shared
-by every socket of the page); ``{"request": "ping"}`` is answered with ``live.pong`` and
-the page's current sequence number, so a page whose last message was lost notices.
+sequence numbers (or a new epoch: Redis restarted), and is answered with the page's cached
+snapshot (one rendering shared by every socket of the page); ``{"request": "ping"}`` is answered with ``live.pong`` and
+the page's current epoch and sequence number, so a page whose last message was lost notices.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from config.bus.client import outage
 from config.bus.schema import Event, group_live_page
-from dashboard.live import live_page, live_seq, live_snapshot_cached, live_snapshot_text
+from dashboard.live import live_page, live_position, live_snapshot_cached, live_snapshot_text
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def _join(self) -> None:
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined_at = time.monotonic()
+        self.joined_epoch, _ = await sync_to_async(live_position, thread_sensitive=False)(page=self.page)
 
     async def disconnect(self, code: int) -> None:
         if getattr(self, "group", None):
@@ -85,10 +86,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if request == REQUEST_SNAPSHOT:
             await self.send(text_data=await self._snapshot())
         elif request == REQUEST_PING:
-            if time.monotonic() - self.joined_at > GROUP_REJOIN_S:
-                await self._join()
-            seq = await sync_to_async(live_seq, thread_sensitive=False)(page=self.page)
-            await self.send(text_data=json.dumps({"event": str(Event.PONG), "seq": seq,
+            epoch, seq = await sync_to_async(live_position, thread_sensitive=False)(page=self.page)
+            if epoch != self.joined_epoch or time.monotonic() - self.joined_at > GROUP_REJOIN_S:
+                await self._join()  # Redis lost its state (the group too), or the membership is getting old
+            await self.send(text_data=json.dumps({"event": str(Event.PONG), "epoch": epoch, "seq": seq,
                                                   "at": timezone.now().isoformat()}))
 
     async def _snapshot(self) -> str:

@@ -24,6 +24,7 @@ import hashlib
 import json
 import logging
 import re
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +33,7 @@ from django.utils import timezone
 from config.bus.client import json_dumps, redis_client
 from config.bus.push import groups_forward, live_publisher_register
 from config.bus.schema import (
+    KEY_LIVE_EPOCH,
     KEY_LIVE_RENDER_LOCK,
     LIVE_HASHES_TTL_S,
     LIVE_SNAPSHOT_TTL_S,
@@ -90,10 +92,20 @@ def page_render(*, page: str, payload: dict[str, Any]) -> dict[str, str]:
     return page_fragments(page=page if page != PAGE_OTHER else "", payload=payload)
 
 
-def snapshot_build(*, page: str, seq: int, payload: dict[str, Any], fragments: dict[str, str]) -> str:
+def live_epoch(client=None) -> str:
+    """The token of the current run of sequence numbers (made on first use; gone with a Redis restart)."""
+    client = client or redis_client()
+    epoch = client.get(KEY_LIVE_EPOCH)
+    if epoch is None:
+        client.set(KEY_LIVE_EPOCH, secrets.token_hex(4), nx=True)
+        epoch = client.get(KEY_LIVE_EPOCH)
+    return epoch
+
+
+def snapshot_build(*, page: str, epoch: str, seq: int, payload: dict[str, Any], fragments: dict[str, str]) -> str:
     """The snapshot message of ``page`` as JSON text (what a (re)connecting socket receives)."""
-    return json_dumps({"event": str(Event.SNAPSHOT), "seq": seq, "at": timezone.now().isoformat(), "page": page,
-                   "data": payload, "fragments": fragments})
+    return json_dumps({"event": str(Event.SNAPSHOT), "epoch": epoch, "seq": seq, "at": timezone.now().isoformat(),
+                       "page": page, "data": payload, "fragments": fragments})
 
 
 def live_snapshot_text(*, page: str) -> str:
@@ -107,11 +119,12 @@ def live_snapshot_text(*, page: str) -> str:
     cached = client.get(key_live_snapshot(page))
     if cached:
         return cached
-    seq = int(client.get(key_live_seq(page)) or 0)
+    epoch, seq = live_epoch(client), int(client.get(key_live_seq(page)) or 0)
     from dashboard.payload import live_payload
 
     payload = live_payload()
-    text = snapshot_build(page=page, seq=seq, payload=payload, fragments=page_render(page=page, payload=payload))
+    text = snapshot_build(page=page, epoch=epoch, seq=seq, payload=payload,
+                          fragments=page_render(page=page, payload=payload))
     if int(client.get(key_live_seq(page)) or 0) == seq:
         client.set(key_live_snapshot(page), text, ex=LIVE_SNAPSHOT_TTL_S)
     return text
@@ -122,17 +135,18 @@ def live_snapshot_cached(*, page: str) -> str | None:
     return redis_client().get(key_live_snapshot(live_page(page)))
 
 
-def live_seq(*, page: str) -> int:
-    """The sequence number of the last message sent to ``page``'s group (0 before any)."""
-    return int(redis_client().get(key_live_seq(live_page(page))) or 0)
+def live_position(*, page: str) -> tuple[str, int]:
+    """``(epoch, sequence number of the last message sent to page's group)``; 0 before any."""
+    client = redis_client()
+    return live_epoch(client), int(client.get(key_live_seq(live_page(page))) or 0)
 
 
-def live_seq_or_none(*, page: str) -> int | None:
-    """``live_seq``, or None when Redis cannot say (the page then takes the first snapshot it gets)."""
+def live_position_or_none(*, page: str) -> tuple[str, int] | None:
+    """``live_position``, or None when Redis cannot say (the page then takes the first snapshot it gets)."""
     import redis
 
     try:
-        return live_seq(page=page)
+        return live_position(page=page)
     except (OSError, redis.RedisError):
         return None
 
@@ -154,10 +168,11 @@ def _messages(client, *, event: Event, payload: Any) -> list[tuple[str, str]]:
     from dashboard.payload import live_payload
 
     messages: list[tuple[str, str]] = []
+    epoch = live_epoch(client)
     for page in FORWARDED.get(event, ()):
         seq = client.incr(key_live_seq(page))
-        messages.append((page, json_dumps({"event": str(event), "seq": seq, "at": timezone.now().isoformat(),
-                                       "data": payload})))
+        messages.append((page, json_dumps({"event": str(event), "epoch": epoch, "seq": seq,
+                                           "at": timezone.now().isoformat(), "data": payload})))
     pages = pages_rendered_for(event=event, payload=payload)
     if pages is None:
         return messages
@@ -176,15 +191,17 @@ def _messages(client, *, event: Event, payload: Any) -> list[tuple[str, str]]:
             continue
         seq = client.incr(key_live_seq(page))
         at = timezone.now().isoformat()
-        _snapshot_store(client, page=page, seq=seq, payload=live, fragments=fragments, complete=page in rendered)
-        messages.append((page, json_dumps({"event": str(Event.DELTA), "seq": seq, "at": at, "cause": str(event),
+        _snapshot_store(client, page=page, epoch=epoch, seq=seq, payload=live, fragments=fragments,
+                        complete=page in rendered)
+        messages.append((page, json_dumps({"event": str(Event.DELTA), "epoch": epoch, "seq": seq, "at": at,
+                                           "cause": str(event),
                                        "data": {"header": live["header"], "generatedAt": live["generatedAt"]},
                                        **delta})))
     return messages
 
 
-def _snapshot_store(client, *, page: str, seq: int, payload: dict[str, Any], fragments: dict[str, str],
-                    complete: bool) -> None:
+def _snapshot_store(client, *, page: str, epoch: str, seq: int, payload: dict[str, Any],
+                    fragments: dict[str, str], complete: bool) -> None:
     """Keep ``page``'s cached snapshot current: replaced by a complete rendering, patched with the
     common regions otherwise (left absent when there is none to patch: rendered on the next request)."""
     key = key_live_snapshot(page)
@@ -193,7 +210,8 @@ def _snapshot_store(client, *, page: str, seq: int, payload: dict[str, Any], fra
         if not cached:
             return
         fragments = {**json.loads(cached)["fragments"], **fragments}
-    client.set(key, snapshot_build(page=page, seq=seq, payload=payload, fragments=fragments), ex=LIVE_SNAPSHOT_TTL_S)
+    client.set(key, snapshot_build(page=page, epoch=epoch, seq=seq, payload=payload, fragments=fragments),
+               ex=LIVE_SNAPSHOT_TTL_S)
 
 
 def _common_render(*, payload: dict[str, Any]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard.fragments import page_context
-from dashboard.live import live_seq_or_none
+from dashboard.live import live_position_or_none
 from dashboard.payload import live_payload
 from dashboard.settings_selectors import settings_overview
 from dashboard.symbol_selectors import TIMEFRAMES, symbol_detail
@@ -21,9 +21,9 @@ from trader.services.backtest import CandleSource, backtest_strategy_names
 
 
 def _live_page(request: HttpRequest, *, page: str, template: str, **extra) -> HttpResponse:
-    seq = live_seq_or_none(page=page)  # read before rendering: the page holds at least what this message held
+    position = live_position_or_none(page=page)  # read before rendering: the page holds at least what this held
     context = page_context(page=page, payload=live_payload())
-    context["live_seq"] = "" if seq is None else seq
+    context["live_epoch"], context["live_seq"] = position or ("", "")
     context.update(extra)
     return render(request, template, context)
 

@@ -78,6 +78,9 @@ DASHBOARD_ERRORS_MAX = 200
 LIVE_SNAPSHOT_TTL_S = 300  # a page's cached full rendering; relative times in it age, so it is renewed
 LIVE_HASHES_TTL_S = 86400  # what each page was last sent, to push only what changed
 KEY_LIVE_RENDER_LOCK = "dashboard:live:render-lock"  # one producer renders and sends at a time
+# A token naming the current run of the sequence numbers: a Redis restart or flush starts them
+# again from 1, and the new token tells every open page to take a fresh snapshot.
+KEY_LIVE_EPOCH = "dashboard:live:epoch"
 
 
 def key_live_seq(page: str) -> str:

@@ -181,3 +181,16 @@ def test_with_the_channel_layer_down_a_handshake_is_closed_with_1013_and_logged_
     log = log_path.read_text(errors="replace")
     assert "Traceback" not in log
     assert log.count("Redis unreachable") == 1, log[-2000:]
+
+
+def test_after_redis_lost_its_state_a_ping_shows_the_new_epoch_and_the_socket_receives_again(
+        transactional_db, operator_user, asgi_server, redis_conn):
+    with _open(asgi_server, operator_user, "settings") as socket:
+        before = _snapshot(socket)
+        redis_conn.flushdb()  # what a Redis restart without persistence leaves: no counters, no groups
+        socket.send(json.dumps({"request": "ping"}))
+        pong = _receive(socket, "live.pong")
+        logging.getLogger("trader.cycle").error("after the reset")
+        delta = _receive(socket, "live.delta")
+    assert pong["epoch"] != before["epoch"], "the page learns that the numbers began again"
+    assert delta["epoch"] == pong["epoch"] and "after the reset" in delta["fragments"]["error-log"]

@@ -104,5 +104,5 @@ def test_the_snapshot_is_rendered_once_and_kept_current_by_the_producer(scanned_
     monkeypatch.setattr(live, "page_render", lambda **kwargs: renders.append(kwargs["page"]) or {})
     again = json.loads(live.live_snapshot_text(page="scanner"))
     assert renders == [] and again == first, "served from the cache"
-    assert first["seq"] == live.live_seq(page="scanner")
+    assert (first["epoch"], first["seq"]) == live.live_position(page="scanner")
     assert 'data-symbol="BTCUSDT"' in first["fragments"]["coin-cards"]

@@ -2,7 +2,8 @@
  * page's snapshot on every (re)connect, then applies the deltas the server pushes (changed
  * regions, changed coin cards, or only a card's moving values). Every message carries the page's sequence
  * number: a gap (a message lost, or missed while reconnecting) makes the page ask for a
- * fresh snapshot, and so does a heartbeat answer showing a newer number. It also drives
+ * fresh snapshot, and so does a heartbeat answer showing a newer number or a new epoch
+ * (Redis restarted: the numbers began again). It also drives
  * the header light, the data-age pill, the error-log panel and the tooltips. No polling. */
 (function () {
   "use strict";
@@ -17,6 +18,7 @@
   let snapshotTimer = null;
   let heartbeatTimer = null;
   let lastSeq = null;
+  let epoch = null;
   let seenWhileWaiting = 0;
   let lastHeard = 0;
   let newestError = null;
@@ -119,8 +121,10 @@
     // The page as first served already shows everything up to its own sequence number, and
     // is fresher than a cached snapshot of the same number: keep it, only take the number.
     const servedSeq = document.body.dataset.liveSeq;
+    const servedEpoch = document.body.dataset.liveEpoch;
     document.body.dataset.liveSeq = "";
-    if (servedSeq !== "" && servedSeq !== undefined && message.seq <= Number(servedSeq)) {
+    epoch = message.epoch;
+    if (servedSeq && servedEpoch === message.epoch && message.seq <= Number(servedSeq)) {
       lastSeq = message.seq;
       if (seenWhileWaiting > lastSeq) { requestSnapshot(); }
       seenWhileWaiting = 0;
@@ -172,6 +176,7 @@
   /* Is ``message`` the next one? A gap asks for a fresh snapshot; an old one is ignored. */
   function inSequence(message) {
     if (typeof message.seq !== "number") { return true; }
+    if (lastSeq !== null && message.epoch !== epoch) { requestSnapshot(); return false; }  // Redis started again
     if (lastSeq === null) { seenWhileWaiting = Math.max(seenWhileWaiting, message.seq); return false; }
     if (message.seq <= lastSeq) { return false; }  // the snapshot it has already holds it
     if (message.seq > lastSeq + 1) { requestSnapshot(); return false; }
@@ -185,7 +190,7 @@
     try { message = JSON.parse(raw.data); } catch (error) { clientError("WS_ERROR", "unreadable message"); return; }
     if (message.event === "dashboard.snapshot") { applySnapshot(message); return; }
     if (message.event === "live.pong") {
-      if (lastSeq !== null && message.seq > lastSeq) { requestSnapshot(); }
+      if (lastSeq !== null && (message.epoch !== epoch || message.seq > lastSeq)) { requestSnapshot(); }
       return;
     }
     if (!inSequence(message)) { return; }
