@@ -47,6 +47,7 @@ class SingletonAdmin(admin.ModelAdmin):
 class TraderConfigAdmin(SingletonAdmin):
     readonly_fields = ("updated_at",)
     fieldsets = (
+        ("Venue", {"fields": ("venue",)}),
         ("Position sizing", {"fields": ("position_size_pct", "max_positions", "max_leverage", "leverage_rules")}),
         ("Exits", {"fields": ("tp_pct", "sl_pct", "trailing_stop")}),
         ("Safety", {"fields": ("kill_switch_drawdown_pct", "kill_switch_reference", "circuit_breaker_threshold")}),
