@@ -26,7 +26,7 @@ from coinex.factory import venue_available, venue_unavailable_reason
 from config.logging import Category
 from trader.models import AuditEntry, LockKind, TraderMode, TraderStatus
 from trader.services.actor import Actor
-from trader.services.audit import audit_record
+from trader.services.audit import audit_record, audit_value
 
 logger = logging.getLogger(__name__)
 
@@ -273,11 +273,12 @@ def kill_switch_rearm(*, actor: Actor, equity: Decimal | None = None, exchange: 
         raise ControlRefused("the trader is paused: switch to the mode whose book to re-arm (the kill-switch lock "
                              "keeps it from trading) so its equity can be read from the exchange")
     reported = (exchange or book_exchange(book=book)).balance().equity
+    shown = audit_value(reported)  # 4000, not 4000.00000000
     if reported <= 0:
-        raise ControlRefused(f"the exchange reports an equity of {reported} USDT for {book}: there is nothing the "
+        raise ControlRefused(f"the exchange reports an equity of {shown} USDT for {book}: there is nothing the "
                              "kill switch could protect; not re-armed")
     if equity is not None and abs(equity - reported) / reported * HUNDRED > REARM_EQUITY_TOLERANCE_PCT:
-        raise ControlRefused(f"equity {equity} is not plausible: the exchange reports {reported} USDT for {book} "
+        raise ControlRefused(f"equity {equity} is not plausible: the exchange reports {shown} USDT for {book} "
                              f"(more than {REARM_EQUITY_TOLERANCE_PCT}% apart); omit it to use the exchange's figure")
     with transaction.atomic():
         status = _status_for_update()
@@ -286,11 +287,11 @@ def kill_switch_rearm(*, actor: Actor, equity: Decimal | None = None, exchange: 
         ledger = ledger_get(book=book)
         audit_record(actor=actor, action="kill_switch.rebase", field="starting_balance",
                      old=ledger.starting_balance, new=reported,
-                     detail=f"{book}: reference reset to the equity the exchange reports ({reported} USDT)")
+                     detail=f"{book}: reference reset to the equity the exchange reports ({shown} USDT)")
         ledger.starting_balance = ledger.equity_peak = reported
         ledger.save(update_fields=["starting_balance", "equity_peak", "updated_at"])
         return _unlock(status, actor=actor, action="kill_switch.rearm",
-                       detail=f"re-armed by {actor.described} at reference {reported} USDT ({book}, equity read "
+                       detail=f"re-armed by {actor.described} at reference {shown} USDT ({book}, equity read "
                               f"from the exchange); was: {status.lock_reason}")
 
 
