@@ -141,7 +141,11 @@ def test_live_to_dry_run_and_back_with_positions_open_touches_only_the_active_bo
     assert open_symbols(PAPER) == {"BTCUSDT"}  # its own paper position
     assert not status_get().is_locked, "the kill switch compared paper equity with the live reference"
 
-    # dry-run -> live, leaving the paper position: the live book takes its own positions back.
+    # dry-run -> live: refused without a choice too; leaving the paper position, the live book takes its own back.
+    refused = switch(api, django_capture_on_commit_callbacks, mode="live", confirm_live=True)
+    assert refused.status_code == 409 and "dry-run/coinex: 1 open position(s) (BTCUSDT long)" in refused.json()[
+        "error"]["message"]
+    assert status_get().mode == "dry-run"
     answer = switch(api, django_capture_on_commit_callbacks, mode="live", confirm_live=True, open_positions="leave")
     assert answer.status_code == 200, answer.json()
     assert [(u["symbol"], u["mode"]) for u in answer.json()["unmanaged_positions"]] == [("BTCUSDT", "dry-run")]
