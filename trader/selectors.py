@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -13,11 +14,16 @@ def _money(value) -> str | None:
     return str(value) if value is not None else None
 
 
+def _plain(value: Decimal) -> str:
+    """0.010000000000 -> "0.01"."""
+    return format(value.normalize(), "f")
+
+
 def unmanaged_positions() -> list[dict[str, Any]]:
     """Open positions left unmanaged by a book switch (no cycle manages them), oldest first."""
     return [
         {"trade_id": trade.pk, "symbol": trade.symbol, "side": trade.side, "mode": trade.mode, "venue": trade.venue,
-         "size": str(trade.size), "entry_price": str(trade.entry_price), "opened_at": trade.opened_at.isoformat(),
+         "size": _plain(trade.size), "entry_price": _plain(trade.entry_price), "opened_at": trade.opened_at.isoformat(),
          "unmanaged_at": trade.unmanaged_at.isoformat(), "reason": trade.unmanaged_reason}
         for trade in Trade.objects.unmanaged().order_by("unmanaged_at", "opened_at")
     ]
