@@ -14,6 +14,7 @@ from trader.models import (
     AuditVia,
     BacktestRun,
     BacktestStudy,
+    BookLedger,
     CycleLog,
     Decision,
     OrderIntent,
@@ -154,8 +155,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Trade)
 class TradeAdmin(ReadOnlyAdmin):
     list_display = ("opened_at", "symbol", "side", "strategy", "leverage", "entry_price", "exit_price", "pnl",
-                    "pnl_pct", "close_reason", "mode")
-    list_filter = ("side", "close_reason", "mode", "strategy")
+                    "pnl_pct", "close_reason", "mode", "venue", "unmanaged_at")
+    list_filter = ("side", "close_reason", "mode", "venue", "strategy")
     search_fields = ("symbol", "correlation_id")
     date_hierarchy = "opened_at"
 
@@ -169,15 +170,24 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(CycleLog)
 class CycleLogAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "mode", "outcome", "duration_ms", "symbols_scanned", "candidates", "equity")
-    list_filter = ("outcome", "mode")
+    list_display = ("started_at", "mode", "venue", "outcome", "duration_ms", "symbols_scanned", "candidates",
+                    "equity")
+    list_filter = ("outcome", "mode", "venue")
 
 
 @admin.register(OrderIntent)
 class OrderIntentAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "symbol", "purpose", "side", "amount", "state", "client_id", "exchange_order_id")
-    list_filter = ("state", "purpose")
+    list_display = ("created_at", "mode", "venue", "symbol", "purpose", "side", "amount", "state", "client_id",
+                    "exchange_order_id")
+    list_filter = ("state", "purpose", "mode", "venue")
     search_fields = ("symbol", "client_id", "correlation_id")
+
+
+@admin.register(BookLedger)
+class BookLedgerAdmin(ReadOnlyAdmin):
+    """Each book's kill-switch references (reset only by a re-arm)."""
+
+    list_display = ("mode", "venue", "starting_balance", "equity_peak", "updated_at")
 
 
 @admin.register(BacktestRun)

@@ -217,3 +217,20 @@ def test_the_kill_switch_reference_is_per_book(sandbox, market, operator):
     assert status_get().lock_kind == LockKind.NONE
     assert {(ledger.mode, ledger.starting_balance) for ledger in BookLedger.objects.all()} == {
         ("live", D("10000")), ("dry-run", D("1000"))}
+
+
+def test_the_control_route_asks_for_the_same_choice(api, market, django_capture_on_commit_callbacks):
+    """``POST /api/trader/control`` ``start`` with a mode: refused without ``open_positions``, then leave."""
+    from django.utils import timezone
+
+    Trade.objects.create(correlation_id="sig-live", symbol="BTCUSDT", side="long", mode="live", venue="coinex",
+                         size=D("0.01"), entry_price=D("50000"), leverage=5, margin=D("100"), opened_at=timezone.now())
+    refused = api.post("/api/trader/control", {"action": "start", "mode": "dry-run"}, format="json")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "open_positions"
+    assert status_get().mode == "paused"
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post("/api/trader/control", {"action": "start", "mode": "dry-run", "open_positions": "leave"},
+                          format="json")
+    assert answer.status_code == 200, answer.json()
+    assert [u["symbol"] for u in answer.json()["status"]["unmanaged_positions"]] == ["BTCUSDT"]
+    assert AuditEntry.objects.get(action="book.leave_unmanaged").actor == "api-key:ops"
