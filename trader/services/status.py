@@ -24,7 +24,7 @@ from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from coinex.factory import venue_available, venue_unavailable_reason
 from config.logging import Category
-from trader.models import AuditEntry, LockKind, TraderMode, TraderStatus
+from trader.models import AuditEntry, Book, LockKind, Trade, TraderMode, TraderStatus
 from trader.services.actor import Actor
 from trader.services.audit import audit_record, audit_value
 
@@ -122,7 +122,7 @@ def trader_mode_set(
     return _mode_commit(mode=mode, actor=actor, target=target, open_positions=open_positions)
 
 
-def _books_close_or_refuse(*, books: list, actor: Actor, close: Callable) -> None:
+def _books_close_or_refuse(*, books: list[Book], actor: Actor, close: Callable[..., list[Trade]]) -> None:
     """Close each book's open positions; ``ControlRefused`` (mode unchanged) naming what stayed open."""
     left: list[str] = []
     for book in books:
@@ -137,7 +137,7 @@ def _books_close_or_refuse(*, books: list, actor: Actor, close: Callable) -> Non
 
 
 @transaction.atomic
-def _mode_commit(*, mode: str, actor: Actor, target, open_positions: str | None) -> TraderStatus:
+def _mode_commit(*, mode: str, actor: Actor, target: Book | None, open_positions: str | None) -> TraderStatus:
     from trader.services.books import (
         OpenPositionsChoice,
         book_resume,
