@@ -37,3 +37,7 @@ class ExchangeAuthError(ExchangeError):
 
 class OrderNotFound(ExchangeError):
     """No order with that id or client id exists (lookups answer ``None`` instead)."""
+
+
+class VenueUnavailable(ExchangeError):
+    """No exchange adapter is installed for the chosen venue: nothing can be traded there; do not retry."""

@@ -1,8 +1,11 @@
-"""The one place that turns the trader's mode into an exchange (DESIGN.md "Trading modes").
+"""The one place that turns the trader's book (mode, venue) into an exchange (DESIGN.md "Trading
+modes", "Venues and books").
 
 ``paused`` -> no exchange (the cycle makes no exchange call); ``dry-run`` -> the paper
-exchange at real market prices; ``live`` -> the CoinEx v2 client with the credentials in
-force. Nothing else in the code base branches on the mode.
+exchange at real market prices; ``live`` -> the venue's client with the credentials in
+force (CoinEx v2). A venue without an installed adapter is refused with
+``VenueUnavailable``, never served by another venue's client. Nothing else in the code
+base branches on the mode or the venue.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from django.conf import settings
 
 from coinex.client import ApiCredentials, CoinExClient
 from coinex.credentials import CredentialsError, credentials_resolve
-from coinex.errors import ExchangeAuthError
+from coinex.errors import ExchangeAuthError, VenueUnavailable
 from coinex.exchange import Exchange
 from coinex.paper import PaperConfig, PaperExchange, PriceProvider
 from coinex.paper.exchange import price_provider_default
@@ -46,20 +49,46 @@ class TradingMode(StrEnum):
     LIVE = "live"
 
 
-def exchange_for_mode(*, mode: str, price_provider: PriceProvider | None = None,
+class Venue(StrEnum):
+    COINEX = "coinex"
+    BINANCE = "binance"
+
+
+# The venues whose adapter is installed. Binance USD-M is a chosen venue without one yet:
+# its paper book would need its market rules and prices, its live book its client.
+VENUES_WITH_ADAPTER = frozenset({Venue.COINEX})
+
+
+def venue_available(venue: str) -> bool:
+    """True when ``venue`` has an installed exchange adapter (it can be traded, live or on paper)."""
+    return venue in VENUES_WITH_ADAPTER
+
+
+def venue_unavailable_reason(venue: str) -> str:
+    """Why ``venue`` cannot be traded, in words for the operator."""
+    return (f"no exchange adapter is installed for the venue {venue!r} yet: nothing can be traded there; "
+            f"choose the venue {Venue.COINEX.value!r} (while paused)")
+
+
+def exchange_for_mode(*, mode: str, venue: str = Venue.COINEX, price_provider: PriceProvider | None = None,
                       paper_account: str = "default") -> Exchange | None:
-    """The exchange for ``mode`` (``paused``, ``dry-run`` or ``live``); ``None`` when paused.
+    """The exchange of the book (``mode``, ``venue``); ``None`` when paused.
 
     ``price_provider`` and ``paper_account`` apply to dry-run only. Live raises
-    ``ExchangeAuthError`` when no usable credentials are configured; an unknown mode
-    raises ``ValueError`` (never a silent fallback to live).
+    ``ExchangeAuthError`` when no usable credentials are configured; a venue without an
+    adapter raises ``VenueUnavailable`` (in dry-run too); an unknown mode or venue raises
+    ``ValueError`` (never a silent fallback to live or to another venue).
     """
     try:
         trading_mode = TradingMode(mode)
     except ValueError:
         raise ValueError(f"unknown trading mode {mode!r}; expected one of {[m.value for m in TradingMode]}") from None
+    if venue not in {v.value for v in Venue}:
+        raise ValueError(f"unknown venue {venue!r}; expected one of {[v.value for v in Venue]}")
     if trading_mode == TradingMode.PAUSED:
         return None
+    if not venue_available(venue):
+        raise VenueUnavailable(venue_unavailable_reason(venue))
     if trading_mode == TradingMode.DRY_RUN:
         return PaperExchange(price_provider=price_provider or price_provider_default,
                              config=PaperConfig.from_settings(), account_name=paper_account)

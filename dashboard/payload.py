@@ -27,6 +27,7 @@ from dashboard.selectors import (
 )
 from dashboard.services.signal_history import signal_history_payload
 from trader.selectors import status_as_dict
+from trader.services.books import book_current
 from trader.services.config import config_as_dict, config_get
 from trader.services.status import status_get
 
@@ -34,16 +35,17 @@ from trader.services.status import status_get
 def live_payload() -> dict[str, Any]:
     """Everything the scanner and trader pages show, as plain JSON types (Decimals as strings)."""
     status, config = status_get(), config_get()
+    book = book_current(status=status, config=config)
     payload = {
         "generatedAt": timezone.now().isoformat(),
         "coinData": coin_data(),
-        "positions": positions_open(),
+        "positions": positions_open(book=book),
         "signalHistory": signal_history_payload(),
         "taSignals": ta_signals(),
         "regimes": regimes_by_symbol(),
         "errors": errors_recent(),
         "trader": {"status": status_as_dict(status), "config": config_as_dict(config)},
-        "account": account_overview(status=status, config=config),
+        "account": account_overview(book=book, config=config),
         "header": {"exchange": exchange_connection(mode=status.mode), "freshness": feed_freshness(),
                    "mode": status.mode},
     }

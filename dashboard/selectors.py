@@ -22,7 +22,7 @@ from ta.models import MarketFeedState, ScanResult, ScanStatus, Symbol
 from ta.selectors import decimal_plain, market_data_last_fetch_at, price_latest
 from ta.structure_selectors import regimes_latest
 from trader.cycle.run import kill_switch_drawdown_pct
-from trader.models import CycleLog, CycleOutcome, Trade, TraderConfig, TraderStatus
+from trader.models import Book, BookLedger, CycleLog, CycleOutcome, Trade, TraderConfig
 
 logger = logging.getLogger(__name__)
 
@@ -121,20 +121,25 @@ def _position_row(trade: Trade, snapshot: dict[str, Any] | None) -> dict[str, An
     }
 
 
-def positions_open() -> dict[str, dict[str, Any]]:
-    """Open positions keyed by symbol: the bot's open Trade records (what is open after a manual
-    close, not the last cycle's snapshot), marked with ``state:positions`` when it has them."""
+def positions_open(*, book: Book | None = None) -> dict[str, dict[str, Any]]:
+    """The active ``book``'s open positions keyed by symbol: its open, managed Trade records (what is
+    open after a manual close, not the last cycle's snapshot), marked with ``state:positions`` when it
+    has them. Paused (no book): every managed open trade. Unmanaged ones are listed apart (status)."""
     snapshot = {row.get("symbol"): row for row in (_redis_json(KEY_STATE_POSITIONS) or []) if isinstance(row, dict)}
-    trades = Trade.objects.filter(closed_at__isnull=True).order_by("opened_at")
+    trades = Trade.objects.open().managed().order_by("opened_at")
+    if book is not None:
+        trades = trades.in_book(book)
     return {trade.symbol: _position_row(trade, snapshot.get(trade.symbol)) for trade in trades}
 
 
-def account_overview(*, status: TraderStatus, config: TraderConfig) -> dict[str, Any]:
-    """Equity, available, margin, unrealized PnL (from ``state:balance``), starting balance,
-    drawdown % and the distance to the kill switch in percentage points."""
+def account_overview(*, book: Book | None, config: TraderConfig) -> dict[str, Any]:
+    """Equity, available, margin, unrealized PnL (from ``state:balance``), the active book's starting
+    balance, drawdown % and the distance to the kill switch in percentage points."""
     balance = _redis_json(KEY_STATE_BALANCE) or {}
     equity = _decimal(balance.get("equity"))
-    drawdown = None if equity is None else kill_switch_drawdown_pct(status=status, config=config, equity=equity)
+    ledger = BookLedger.objects.in_book(book).first() if book else None
+    drawdown = None if equity is None or ledger is None else kill_switch_drawdown_pct(
+        ledger=ledger, config=config, equity=equity)
     limit = config.kill_switch_drawdown_pct
     used_pct = None if drawdown is None or not limit else min(HUNDRED, drawdown / limit * HUNDRED)
     return {
@@ -147,7 +152,7 @@ def account_overview(*, status: TraderStatus, config: TraderConfig) -> dict[str,
         "margin": _money(_decimal(balance.get("margin"))),
         "unrealized_pnl": _money(_decimal(balance.get("unrealized_pnl"))),
         "at": balance.get("at"),
-        "starting_balance": _money(status.starting_balance),
+        "starting_balance": _money(ledger.starting_balance if ledger else None),
         "drawdown_pct": None if drawdown is None else drawdown.quantize(Decimal("0.01")),
         "kill_switch_pct": limit,
         "kill_switch_distance_pct": None if drawdown is None else (limit - drawdown).quantize(Decimal("0.01")),

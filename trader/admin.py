@@ -14,6 +14,7 @@ from trader.models import (
     AuditVia,
     BacktestRun,
     BacktestStudy,
+    BookLedger,
     CycleLog,
     Decision,
     OrderIntent,
@@ -47,6 +48,7 @@ class SingletonAdmin(admin.ModelAdmin):
 class TraderConfigAdmin(SingletonAdmin):
     readonly_fields = ("updated_at",)
     fieldsets = (
+        ("Venue", {"fields": ("venue",)}),
         ("Position sizing", {"fields": ("position_size_pct", "max_positions", "max_leverage", "leverage_rules")}),
         ("Exits", {"fields": ("tp_pct", "sl_pct", "trailing_stop")}),
         ("Safety", {"fields": ("kill_switch_drawdown_pct", "kill_switch_reference", "circuit_breaker_threshold")}),
@@ -153,8 +155,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Trade)
 class TradeAdmin(ReadOnlyAdmin):
     list_display = ("opened_at", "symbol", "side", "strategy", "leverage", "entry_price", "exit_price", "pnl",
-                    "pnl_pct", "close_reason", "mode")
-    list_filter = ("side", "close_reason", "mode", "strategy")
+                    "pnl_pct", "close_reason", "mode", "venue", "unmanaged_at")
+    list_filter = ("side", "close_reason", "mode", "venue", "strategy")
     search_fields = ("symbol", "correlation_id")
     date_hierarchy = "opened_at"
 
@@ -168,15 +170,24 @@ class DecisionAdmin(ReadOnlyAdmin):
 
 @admin.register(CycleLog)
 class CycleLogAdmin(ReadOnlyAdmin):
-    list_display = ("started_at", "mode", "outcome", "duration_ms", "symbols_scanned", "candidates", "equity")
-    list_filter = ("outcome", "mode")
+    list_display = ("started_at", "mode", "venue", "outcome", "duration_ms", "symbols_scanned", "candidates",
+                    "equity")
+    list_filter = ("outcome", "mode", "venue")
 
 
 @admin.register(OrderIntent)
 class OrderIntentAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "symbol", "purpose", "side", "amount", "state", "client_id", "exchange_order_id")
-    list_filter = ("state", "purpose")
+    list_display = ("created_at", "mode", "venue", "symbol", "purpose", "side", "amount", "state", "client_id",
+                    "exchange_order_id")
+    list_filter = ("state", "purpose", "mode", "venue")
     search_fields = ("symbol", "client_id", "correlation_id")
+
+
+@admin.register(BookLedger)
+class BookLedgerAdmin(ReadOnlyAdmin):
+    """Each book's kill-switch references (reset only by a re-arm)."""
+
+    list_display = ("mode", "venue", "starting_balance", "equity_peak", "updated_at")
 
 
 @admin.register(BacktestRun)

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
-from trader.models import AuditEntry, TraderMode, TraderStatus
+from trader.models import AuditEntry, Book, BookLedger, Trade, TraderMode, TraderStatus
+
+
+def _money(value) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _plain(value: Decimal) -> str:
+    """0.010000000000 -> "0.01"."""
+    return format(value.normalize(), "f")
+
+
+def unmanaged_positions() -> list[dict[str, Any]]:
+    """Open positions left unmanaged by a book switch (no cycle manages them), oldest first."""
+    return [
+        {"trade_id": trade.pk, "symbol": trade.symbol, "side": trade.side, "mode": trade.mode, "venue": trade.venue,
+         "size": _plain(trade.size), "entry_price": _plain(trade.entry_price), "opened_at": trade.opened_at.isoformat(),
+         "unmanaged_at": trade.unmanaged_at.isoformat(), "reason": trade.unmanaged_reason}
+        for trade in Trade.objects.unmanaged().order_by("unmanaged_at", "opened_at")
+    ]
 
 
 def status_as_dict(status: TraderStatus) -> dict[str, Any]:
-    """The status as published on ``state:trader:status`` and served by the API."""
+    """The status as published on ``state:trader:status`` and served by the API: with the venue,
+    the active book (null when paused), its kill-switch references and every unmanaged position."""
+    from trader.services.config import config_get
+
+    venue = config_get().venue
+    book = None if status.mode == TraderMode.PAUSED else Book(mode=status.mode, venue=venue)
+    ledger = BookLedger.objects.in_book(book).first() if book else None
     uptime_s = None
     if status.mode != TraderMode.PAUSED and status.started_at:
         uptime_s = int((timezone.now() - status.started_at).total_seconds())
@@ -28,9 +54,12 @@ def status_as_dict(status: TraderStatus) -> dict[str, Any]:
         "uptime_s": uptime_s,
         "last_cycle_at": status.last_cycle_at.isoformat() if status.last_cycle_at else None,
         "last_trade_at": status.last_trade_at.isoformat() if status.last_trade_at else None,
-        "starting_balance": str(status.starting_balance) if status.starting_balance is not None else None,
-        "equity_peak": str(status.equity_peak) if status.equity_peak is not None else None,
+        "venue": venue,
+        "book": book.as_dict() if book else None,
+        "starting_balance": _money(ledger.starting_balance) if ledger else None,
+        "equity_peak": _money(ledger.equity_peak) if ledger else None,
         "consecutive_failures": status.consecutive_failures,
+        "unmanaged_positions": unmanaged_positions(),
     }
 
 

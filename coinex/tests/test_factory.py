@@ -50,3 +50,16 @@ def test_live_is_the_coinex_client_on_the_configured_base_url(settings, sandbox)
 def test_an_unknown_mode_is_an_error_not_a_fallback(mode):
     with pytest.raises(ValueError, match="unknown trading mode"):
         exchange_for_mode(mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["dry-run", "live"])
+def test_a_venue_without_an_adapter_is_refused_never_served_by_coinex(mode, settings, sandbox):
+    from coinex.errors import VenueUnavailable
+
+    settings.COINEX_BASE_URL = sandbox.server.base_url
+    credentials_store(access_id=ACCESS_ID, secret_key=SECRET_KEY)
+    with pytest.raises(VenueUnavailable, match="no exchange adapter is installed for the venue 'binance'"):
+        exchange_for_mode(mode=mode, venue="binance")
+    assert exchange_for_mode(mode="paused", venue="binance") is None
+    with pytest.raises(ValueError, match="unknown venue"):
+        exchange_for_mode(mode=mode, venue="kraken")

@@ -56,16 +56,43 @@
     });
   }
 
+  /* A switch of book with the old book's positions open is refused (409, code open_positions) until the
+   * operator chooses: close them first, or leave them unmanaged. */
+  async function switchMode(body, done) {
+    try {
+      const data = await window.platform.api(ROUTES.mode[0], ROUTES.mode[1], body);
+      say(done, true);
+      window.platform.requestSnapshot();
+      return data;
+    } catch (error) {
+      const code = error.data && error.data.error ? error.data.error.code : null;
+      if (code !== "open_positions") { say(done.replace(/\.$/, "") + " failed: " + error.message, false); return null; }
+      const dialog = document.getElementById("confirm-open-positions");
+      dialog.querySelector("[data-role=open-positions-detail]").textContent = error.message;
+      const choice = await new Promise(function (resolve) {
+        dialog.addEventListener("close", function handler() {
+          dialog.removeEventListener("close", handler);
+          resolve(dialog.returnValue);
+        });
+        dialog.showModal();
+      });
+      if (choice !== "close" && choice !== "leave") { say("Not switched: the open positions are unchanged.", false); return null; }
+      return call("mode", Object.assign({}, body, {open_positions: choice}),
+                  done.replace(/\.$/, "") + (choice === "close" ? " (positions closed first)." : " (positions left unmanaged)."));
+    }
+  }
+
   const actions = {
     enable: function () { return call("enable", {}, "Trading turned on."); },
     disable: function () { return call("disable", {}, "Trading turned off (positions kept)."); },
     mode: async function (button) {
       const mode = button.dataset.mode;
-      if (mode !== "live") { return call("mode", {mode: mode}, "Mode set to " + mode + "."); }
+      if (mode === "paused") { return call("mode", {mode: mode}, "Mode set to " + mode + "."); }
+      if (mode !== "live") { return switchMode({mode: mode}, "Mode set to " + mode + "."); }
       const answer = await confirmWith("confirm-live");
       if (!answer.ok) { return null; }
       if (answer.typed.trim() !== LIVE_CONFIRMATION) { say("Not switched: type LIVE to confirm.", false); return null; }
-      return call("mode", {mode: "live", confirm_live: true}, "Mode set to live.");
+      return switchMode({mode: "live", confirm_live: true}, "Mode set to live.");
     },
     "emergency-stop": async function () {
       if (!(await confirmWith("confirm-emergency")).ok) { return null; }

@@ -19,9 +19,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from coinex.credentials import CredentialsError
-from coinex.errors import ExchangeAuthError, ExchangeError, ExchangeTemporaryError, OrderRejected
+from coinex.errors import ExchangeAuthError, ExchangeError, ExchangeTemporaryError, OrderRejected, VenueUnavailable
 from config.logging import Category
-from trader.services.status import ControlRefused
+from trader.services.status import ControlRefused, OpenPositionsChoiceRequired
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,9 @@ EXCHANGE_RETRY_AFTER_S = 30
 
 # (exception type, HTTP status, code) for the services' exceptions, most specific first.
 _DOMAIN_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
+    (OpenPositionsChoiceRequired, status.HTTP_409_CONFLICT, "open_positions"),
     (ControlRefused, status.HTTP_409_CONFLICT, "conflict"),
+    (VenueUnavailable, status.HTTP_409_CONFLICT, "venue_unavailable"),
     (CredentialsError, status.HTTP_409_CONFLICT, "credentials"),
     (ExchangeAuthError, status.HTTP_409_CONFLICT, "exchange_auth"),
     (OrderRejected, status.HTTP_409_CONFLICT, "order_rejected"),

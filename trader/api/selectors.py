@@ -19,8 +19,9 @@ from trader.api.logs import logs_recent
 from trader.cycle.run import balance_payload, kill_switch_drawdown_pct, position_payload
 from trader.models import CycleLog, Decision, Trade
 from trader.selectors import status_as_dict
+from trader.services.books import ledger_get
 from trader.services.config import config_as_dict, config_get
-from trader.services.control import exchange_current
+from trader.services.control import book_active, exchange_current
 from trader.services.status import ControlRefused, lockfile_path, status_get
 
 
@@ -41,15 +42,16 @@ def account_overview(*, exchange: Exchange | None = None) -> dict[str, Any]:
 
     Raises ``ControlRefused`` when paused, ``ExchangeError`` when the exchange fails.
     """
+    book = book_active()
     exchange = exchange or exchange_current()
     balance = exchange.balance()
-    status, config = status_get(), config_get()
-    drawdown = kill_switch_drawdown_pct(status=status, config=config, equity=balance.equity)
+    ledger, config = ledger_get(book=book), config_get()
+    drawdown = kill_switch_drawdown_pct(ledger=ledger, config=config, equity=balance.equity)
     data = balance_payload(balance)
     data.update({
-        "mode": status.mode,
-        "starting_balance": status.starting_balance,
-        "equity_peak": status.equity_peak,
+        "mode": book.mode,
+        "starting_balance": ledger.starting_balance,
+        "equity_peak": ledger.equity_peak,
         "drawdown_pct": drawdown.quantize(Decimal("0.01")),
         "kill_switch_drawdown_pct": config.kill_switch_drawdown_pct,
         "kill_switch_distance_pct": (config.kill_switch_drawdown_pct - drawdown).quantize(Decimal("0.01")),
@@ -85,7 +87,8 @@ def trader_overview() -> dict[str, Any]:
 
 def trades_filtered(
     *, symbol: str | None = None, side: str | None = None, state: str | None = None, mode: str | None = None,
-    close_reason: str | None = None, since: datetime | None = None, until: datetime | None = None,
+    venue: str | None = None, close_reason: str | None = None, since: datetime | None = None,
+    until: datetime | None = None,
 ) -> QuerySet[Trade]:
     """Trades newest first; ``state`` is ``open`` or ``closed``; ``since``/``until`` bound the open time."""
     trades = Trade.objects.all()
@@ -97,6 +100,8 @@ def trades_filtered(
         trades = trades.filter(closed_at__isnull=state == "open")
     if mode:
         trades = trades.filter(mode=mode)
+    if venue:
+        trades = trades.filter(venue=venue)
     if close_reason:
         trades = trades.filter(close_reason=close_reason)
     if since:

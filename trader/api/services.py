@@ -16,8 +16,15 @@ from coinex.credentials import access_id_mask, credentials_store
 from trader.models import TraderMode, TraderStatus
 from trader.services.actor import Actor
 from trader.services.audit import audit_record
-from trader.services.control import emergency_stop, exchange_current
-from trader.services.status import kill_switch_rearm, lock_clear, trader_enabled_set, trader_mode_set
+from trader.services.control import emergency_stop
+from trader.services.status import (
+    ControlRefused,
+    kill_switch_rearm,
+    lock_clear,
+    status_get,
+    trader_enabled_set,
+    trader_mode_set,
+)
 
 
 class ControlAction(StrEnum):
@@ -41,32 +48,35 @@ def credentials_update(*, access_id: str, secret_key: str, actor: Actor) -> None
 
 
 def kill_switch_rearm_at(*, actor: Actor, equity: Decimal | None = None) -> TraderStatus:
-    """Re-arm a latched kill switch, measuring the drawdown from ``equity`` from now on.
+    """Re-arm a latched kill switch at the equity the active book's exchange reports now.
 
-    Without ``equity`` the exchange's current equity is used (``ControlRefused`` when
-    paused, ``ExchangeError`` when unreachable), so the switch does not trip again at once.
+    ``equity`` is a cross-check only (refused unless positive and close to the exchange's
+    figure); ``ControlRefused`` when paused, ``ExchangeError`` when the exchange is unreachable.
     """
-    if equity is None:
-        equity = exchange_current().balance().equity
     return kill_switch_rearm(actor=actor, equity=equity)
 
 
 def trader_control(
     *, action: ControlAction, actor: Actor, mode: str | None = None, confirm_live: bool = False,
+    open_positions: str | None = None,
 ) -> dict[str, Any]:
     """Run one control-suite action through the trader's services.
 
-    ``start``: switch to ``mode`` when given (live needs ``confirm_live``), then enable;
+    ``start``: switch to ``mode`` when given (live needs ``confirm_live``; another book's open
+    positions need ``open_positions``: close or leave), then enable;
     ``stop``: disable (positions stay open); ``pause``: mode paused; ``emergency-stop``:
     lock and close everything; ``clear-lockfile``: clear the lock. Returns the close
     outcomes for an emergency stop, else an empty dict. Refusals raise ``ControlRefused``
     and change nothing.
     """
     if action == ControlAction.START:
-        with transaction.atomic():  # a refused enable (locked) must not leave the mode switched
-            if mode:
-                trader_mode_set(mode=mode, actor=actor, confirm_live=confirm_live)
-            trader_enabled_set(enabled=True, actor=actor)
+        status = status_get()
+        if status.is_locked:  # refused before the mode changes (a switch may close positions: no rollback)
+            raise ControlRefused(f"the trader is locked ({status.get_lock_kind_display()}: {status.lock_reason}); "
+                                 "clear the lock first")
+        if mode:
+            trader_mode_set(mode=mode, actor=actor, confirm_live=confirm_live, open_positions=open_positions)
+        trader_enabled_set(enabled=True, actor=actor)
     elif action == ControlAction.STOP:
         trader_enabled_set(enabled=False, actor=actor)
     elif action == ControlAction.PAUSE:

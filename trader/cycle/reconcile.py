@@ -1,4 +1,4 @@
-"""Bringing the records in line with the exchange, at the start of every cycle.
+"""Bringing one book's records in line with its exchange, at the start of every cycle.
 
 - Pending order intents (a crash between order and record) are resolved by client id.
 - A recorded open trade whose position is gone is closed in the records, with the
@@ -21,7 +21,7 @@ from coinex.dto import Market, Order, OrderSide, Position
 from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from config.logging import Category
-from trader.models import CloseReason, OrderIntent, Side, Trade
+from trader.models import Book, CloseReason, OrderIntent, Side, Trade
 from trader.services.alerts import AlertKind, alert_send
 from trader.services.positions import intent_complete_close, intent_complete_open, trade_close_record
 
@@ -36,9 +36,9 @@ class ReconcileReport:
     unknown_positions: list[str] = field(default_factory=list)
 
 
-def intents_resolve(*, exchange: Exchange, report: ReconcileReport) -> None:
-    """Settle every pending intent from the exchange's own record of the order."""
-    for intent in OrderIntent.objects.filter(state=OrderIntent.State.PENDING).order_by("created_at"):
+def intents_resolve(*, exchange: Exchange, report: ReconcileReport, book: Book) -> None:
+    """Settle every pending intent of ``book`` from its exchange's own record of the order."""
+    for intent in OrderIntent.objects.in_book(book).filter(state=OrderIntent.State.PENDING).order_by("created_at"):
         try:
             order = exchange.order_by_client_id(symbol=intent.symbol, client_id=intent.client_id)
         except ExchangeError as error:
@@ -86,7 +86,8 @@ def closing_order_find(*, exchange: Exchange, trade: Trade) -> Order | None:
     opened, that is not one of the bot's own orders.
     """
     closing_side = OrderSide.SELL if trade.side == Side.LONG else OrderSide.BUY
-    own_ids = set(OrderIntent.objects.filter(symbol=trade.symbol).values_list("client_id", flat=True))
+    own_ids = set(OrderIntent.objects.in_book(trade.book).filter(symbol=trade.symbol)
+                  .values_list("client_id", flat=True))
     for order in exchange.orders_finished(symbol=trade.symbol):
         if (order.side == closing_side and order.filled_amount > 0 and order.created_at >= trade.opened_at
                 and order.client_id not in own_ids):
@@ -94,10 +95,14 @@ def closing_order_find(*, exchange: Exchange, trade: Trade) -> Order | None:
     return None
 
 
-def positions_reconcile(*, exchange: Exchange, positions: list[Position], report: ReconcileReport) -> None:
-    """Close records of vanished positions; flag positions the bot has no record of."""
+def positions_reconcile(*, exchange: Exchange, positions: list[Position], report: ReconcileReport,
+                        book: Book) -> None:
+    """Close ``book``'s records of vanished positions; flag positions ``book`` has no record of.
+
+    ``exchange`` and ``positions`` are ``book``'s: another book's records are never compared with them.
+    """
     by_symbol = {p.symbol: p for p in positions}
-    for trade in Trade.objects.filter(closed_at__isnull=True):
+    for trade in Trade.objects.in_book(book).open().managed():
         if trade.symbol in by_symbol:
             continue
         try:
@@ -125,7 +130,7 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
         source = "the exchange's fill" if order is not None else "an estimate (no fill reported)"
         report.actions.append(f"{trade.symbol} {trade.side} is gone from the exchange: recorded as {reason.label} "
                               f"from {source}")
-    recorded = set(Trade.objects.filter(closed_at__isnull=True).values_list("symbol", flat=True))
+    recorded = set(Trade.objects.in_book(book).open().values_list("symbol", flat=True))
     for symbol, position in by_symbol.items():
         if symbol not in recorded:
             report.unknown_positions.append(symbol)

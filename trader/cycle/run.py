@@ -3,9 +3,9 @@
 Order of a cycle:
  1. reload the config; paused -> return before any exchange call;
  2. take the cycle lease (one cycle at a time, wherever it runs);
- 3. snapshot balance and positions from the exchange of the mode (paper or CoinEx);
- 4. kill switch: drawdown from the starting balance (or equity peak) -> latch, close all;
- 5. resolve pending orders by client id, reconcile records with the exchange;
+ 3. snapshot balance and positions from the exchange of the book (mode, venue: paper or CoinEx);
+ 4. kill switch: drawdown from the book's starting balance (or equity peak) -> latch, close all;
+ 5. resolve the book's pending orders by client id, reconcile its records with its exchange;
  6. exits (TP, SL, trailing) and the protective-order watchdog;
  7. circuit breaker inputs: market data older than 3 candles;
  8. entries from the latest scan, each candidate's decision recorded;
@@ -36,6 +36,7 @@ from trader.cycle.reconcile import ReconcileReport, intents_resolve, positions_r
 from trader.cycle.rules import Account, EntrySettings, entry_plan
 from trader.cycle.signals import market_data_staleness, scan_candidates
 from trader.models import (
+    BookLedger,
     CloseReason,
     CycleLog,
     CycleOutcome,
@@ -49,6 +50,7 @@ from trader.models import (
 )
 from trader.services.alerts import AlertKind, alert_send
 from trader.services.announce import trader_config_announce, trader_event_publish, trader_status_announce
+from trader.services.books import ledger_equity_track
 from trader.services.positions import (
     correlation_id_new,
     position_close,
@@ -107,21 +109,22 @@ def cycle_run(*, exchange: Exchange | None = None, now: datetime | None = None) 
     started = timezone.now()
     if status.mode == TraderMode.PAUSED:
         return CycleLog.objects.create(started_at=started, finished_at=started, duration_ms=0,
-                                       mode=status.mode, outcome=CycleOutcome.PAUSED)
+                                       mode=status.mode, venue=config.venue, outcome=CycleOutcome.PAUSED)
     with cycle_lease() as held:
         if not held:
             logger.info("another cycle is running; this one is skipped", extra={"category": Category.TRADE})
             return CycleLog.objects.create(started_at=started, finished_at=started, duration_ms=0,
-                                           mode=status.mode, outcome=CycleOutcome.BUSY)
+                                           mode=status.mode, venue=config.venue, outcome=CycleOutcome.BUSY)
         return _cycle_locked(config=config, mode=status.mode, exchange=exchange, now=now or started)
 
 
 def _cycle_locked(*, config: TraderConfig, mode: str, exchange: Exchange | None, now: datetime) -> CycleLog:
     clock = time.monotonic()
-    state = CycleState(CycleLog.objects.create(started_at=now, mode=mode))
+    # The cycle's book (mode, venue): the only records it reads, reconciles and manages.
+    state = CycleState(CycleLog.objects.create(started_at=now, mode=mode, venue=config.venue))
     failed = False
     try:
-        exchange = exchange or exchange_for_mode(mode=mode)
+        exchange = exchange or exchange_for_mode(mode=mode, venue=config.venue)
         _cycle_body(state=state, config=config, exchange=exchange, now=now)
     except ExchangeAuthError as error:
         failed = True
@@ -179,17 +182,18 @@ def _cycle_body(*, state: CycleState, config: TraderConfig, exchange: Exchange, 
     positions = exchange.positions()
     state.log.equity = balance.equity
     _publish_account(balance, positions)
-    status = _equity_track(balance.equity)
+    book = state.log.book
+    ledger = ledger_equity_track(book=book, equity=balance.equity)
 
-    if _kill_switch(state=state, config=config, status=status, balance=balance, exchange=exchange,
+    if _kill_switch(state=state, config=config, ledger=ledger, balance=balance, exchange=exchange,
                     positions=positions):
         return
 
     report = ReconcileReport()
-    intents_resolve(exchange=exchange, report=report)
-    positions_reconcile(exchange=exchange, positions=positions, report=report)
+    intents_resolve(exchange=exchange, report=report, book=book)
+    positions_reconcile(exchange=exchange, positions=positions, report=report, book=book)
     state.actions.extend(report.actions)
-    trades_liquidation_track(positions=positions)
+    trades_liquidation_track(positions=positions, book=book)
 
     _exits_and_watchdog(state=state, config=config, exchange=exchange, positions=positions)
 
@@ -201,44 +205,32 @@ def _cycle_body(*, state: CycleState, config: TraderConfig, exchange: Exchange, 
     _entries(state=state, config=config, exchange=exchange, positions=positions, now=now)
     balance = exchange.balance()
     positions = exchange.positions()
-    trades_liquidation_track(positions=positions)  # the trades opened just now too
+    trades_liquidation_track(positions=positions, book=book)  # the trades opened just now too
     _publish_account(balance, positions)
 
 
-def _equity_track(equity: Decimal) -> TraderStatus:
-    """Set the starting balance on the first cycle; keep the equity peak."""
-    status = status_get()
-    updates = {}
-    if status.starting_balance is None:
-        updates["starting_balance"] = equity
-    if status.equity_peak is None or equity > status.equity_peak:
-        updates["equity_peak"] = equity
-    if updates:
-        TraderStatus.objects.filter(pk=1).update(**updates)
-        status.refresh_from_db()
-    return status
-
-
-def kill_switch_drawdown_pct(*, status: TraderStatus, config: TraderConfig, equity: Decimal) -> Decimal:
-    """Drawdown of ``equity`` from the configured reference, in % (0 when at or above it)."""
-    reference = status.equity_peak if config.kill_switch_reference == KillSwitchReference.EQUITY_PEAK \
-        else status.starting_balance
+def kill_switch_drawdown_pct(*, ledger: BookLedger, config: TraderConfig, equity: Decimal) -> Decimal:
+    """Drawdown of ``equity`` from the configured reference of ``ledger``'s book, in % (0 when at or
+    above it, or before the book's first cycle)."""
+    reference = ledger.equity_peak if config.kill_switch_reference == KillSwitchReference.EQUITY_PEAK \
+        else ledger.starting_balance
     if not reference:
         return Decimal(0)
     return max(Decimal(0), (reference - equity) / reference * HUNDRED)
 
 
-def _kill_switch(*, state: CycleState, config: TraderConfig, status: TraderStatus, balance: Balance,
+def _kill_switch(*, state: CycleState, config: TraderConfig, ledger: BookLedger, balance: Balance,
                  exchange: Exchange, positions: list[Position]) -> bool:
-    """Latch the kill switch and close everything when the drawdown reaches the limit."""
-    drawdown = kill_switch_drawdown_pct(status=status, config=config, equity=balance.equity)
-    if status.lock_kind == LockKind.KILL_SWITCH:
+    """Latch the kill switch and close everything when the book's drawdown reaches the limit."""
+    drawdown = kill_switch_drawdown_pct(ledger=ledger, config=config, equity=balance.equity)
+    if status_get().lock_kind == LockKind.KILL_SWITCH:
         return True  # latched: nothing is traded until a user re-arms it
     if drawdown < config.kill_switch_drawdown_pct:
         return False
     reason = f"equity {balance.equity} is down {drawdown:.2f}% (limit {config.kill_switch_drawdown_pct}%)"
     lock_trip(kind=LockKind.KILL_SWITCH, reason=reason)
-    outcomes = positions_close_all(exchange=exchange, reason=CloseReason.KILL_SWITCH, positions=positions)
+    outcomes = positions_close_all(exchange=exchange, reason=CloseReason.KILL_SWITCH, positions=positions,
+                                   book=state.log.book)
     state.act(f"kill switch latched: {reason}")
     for outcome in outcomes:
         state.act(f"kill switch close {outcome.symbol}: {outcome.detail}")
@@ -253,7 +245,7 @@ def _kill_switch(*, state: CycleState, config: TraderConfig, status: TraderStatu
 def _exits_and_watchdog(*, state: CycleState, config: TraderConfig, exchange: Exchange,
                         positions: list[Position]) -> None:
     by_symbol = {p.symbol: p for p in positions}
-    for trade in Trade.objects.filter(closed_at__isnull=True):
+    for trade in Trade.objects.in_book(state.log.book).open().managed():
         position = by_symbol.get(trade.symbol)
         if position is None:
             continue
@@ -305,6 +297,9 @@ def _watchdog(*, state: CycleState, config: TraderConfig, exchange: Exchange, tr
 def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, positions: list[Position],
              now: datetime) -> None:
     status = status_get()
+    if status.mode != state.log.mode:  # switched while this cycle ran: its book is no longer the active one
+        state.act(f"no entries: the mode was switched to {status.mode} during this cycle")
+        return
     settings = entry_settings_from(config)
     balance = exchange.balance()
     account = Account(enabled=status.enabled, lock=status.get_lock_kind_display() if status.is_locked else None,
@@ -322,7 +317,7 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
         if plan.passed:
             state.log.candidates += 1
             try:
-                trade = position_open(plan=plan, exchange=exchange, mode=state.log.mode,
+                trade = position_open(plan=plan, exchange=exchange, book=state.log.book,
                                       correlation_id=correlation_id)
             except (OrderRejected, ExchangeError) as error:
                 outcome, reason = Decision.Outcome.FAILED, f"order failed: {error}"

@@ -3,14 +3,33 @@
 from trader.models.apikey import ApiKey, ApiKeyScope
 from trader.models.audit import AuditEntry, AuditVia
 from trader.models.backtest import BacktestRun, BacktestStatus, BacktestStudy, BacktestTrade
+from trader.models.books import Book, BookLedger, Venue
 from trader.models.config import KillSwitchReference, TraderConfig
 from trader.models.records import CloseReason, CycleLog, CycleOutcome, Decision, OrderIntent, Side, Trade
 from trader.models.status import LockKind, TraderMode, TraderStatus
 
 __all__ = [
-    "ApiKey", "ApiKeyScope",
-    "AuditEntry", "AuditVia", "BacktestRun", "BacktestStatus", "BacktestStudy", "BacktestTrade",
-    "CloseReason", "CycleLog", "CycleOutcome", "Decision", "KillSwitchReference",
-    "LockKind", "OrderIntent",
-    "Side", "Trade", "TraderConfig", "TraderMode", "TraderStatus",
+    "ApiKey",
+    "ApiKeyScope",
+    "AuditEntry",
+    "AuditVia",
+    "BacktestRun",
+    "BacktestStatus",
+    "BacktestStudy",
+    "BacktestTrade",
+    "Book",
+    "BookLedger",
+    "CloseReason",
+    "CycleLog",
+    "CycleOutcome",
+    "Decision",
+    "KillSwitchReference",
+    "LockKind",
+    "OrderIntent",
+    "Side",
+    "Trade",
+    "TraderConfig",
+    "TraderMode",
+    "TraderStatus",
+    "Venue",
 ]

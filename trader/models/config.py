@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from trader.models.books import Venue
+
 # ASCII digits only (\d also takes "٦٠", which int() reads as 60); \Z, not $, refuses "60+\n".
 LEVERAGE_RULE_KEY = re.compile(r"^(?P<min_score>[0-9]{1,3})\+\Z")
 SYMBOL_PATTERN = re.compile(r"^[A-Z0-9]{2,20}USDT$")
@@ -84,6 +86,11 @@ class KillSwitchReference(models.TextChoices):
 class TraderConfig(models.Model):
     """The one runtime-config row (pk 1). Percentages are plain numbers: 5.0 means 5 %."""
 
+    venue = models.CharField(
+        max_length=10, choices=Venue.choices, default=Venue.COINEX,
+        help_text="The exchange the bot trades on; with the mode it names the book the cycle manages. "
+        "Changed only while paused.",
+    )
     position_size_pct = models.DecimalField(
         max_digits=6, decimal_places=2, default=Decimal("5.0"), validators=_pct("0.1", "100"),
         help_text="Margin per new position, % of equity (0.1-100).",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from trader.models.books import Book, BookQuerySet, Venue
+
 
 class Side(models.TextChoices):
     LONG = "long", "long"
@@ -39,6 +41,7 @@ class CycleLog(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     mode = models.CharField(max_length=10)
+    venue = models.CharField(max_length=10, choices=Venue.choices, default=Venue.COINEX)
     outcome = models.CharField(max_length=10, choices=CycleOutcome.choices, default=CycleOutcome.OK)
     symbols_scanned = models.PositiveIntegerField(default=0)
     candidates = models.PositiveIntegerField(default=0)
@@ -52,14 +55,38 @@ class CycleLog(models.Model):
     def __str__(self) -> str:
         return f"cycle {self.pk} at {self.started_at:%Y-%m-%d %H:%M:%S}: {self.outcome}"
 
+    @property
+    def book(self) -> Book:
+        """The book this cycle managed."""
+        return Book(mode=self.mode, venue=self.venue)
+
+
+class TradeQuerySet(BookQuerySet):
+    def open(self) -> TradeQuerySet:
+        return self.filter(closed_at__isnull=True)
+
+    def managed(self) -> TradeQuerySet:
+        """Trades a cycle of their book manages (not left unmanaged by a book switch)."""
+        return self.filter(unmanaged_at__isnull=True)
+
+    def unmanaged(self) -> TradeQuerySet:
+        return self.filter(closed_at__isnull=True, unmanaged_at__isnull=False)
+
 
 class Trade(models.Model):
-    """One position the bot opened (or found and flagged), from open to close."""
+    """One position the bot opened (or found and flagged), from open to close.
+
+    It belongs to a book (``mode``, ``venue``). An open trade whose book was switched away
+    from with the "leave" choice is ``unmanaged`` (``unmanaged_at`` set): no cycle touches it
+    until its book is active again.
+    """
 
     correlation_id = models.CharField(max_length=40, db_index=True)
     symbol = models.CharField(max_length=30, db_index=True)
     side = models.CharField(max_length=5, choices=Side.choices)
     mode = models.CharField(max_length=10, help_text="live or dry-run when opened")
+    venue = models.CharField(max_length=10, choices=Venue.choices, default=Venue.COINEX,
+                             help_text="The exchange it is open on.")
     size = models.DecimalField(max_digits=28, decimal_places=12, help_text="Base-asset amount.")
     entry_price = models.DecimalField(max_digits=28, decimal_places=12)
     exit_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
@@ -82,13 +109,18 @@ class Trade(models.Model):
     strategy = models.CharField(max_length=30, default="scanner", help_text="The strategy that opened it.")
     adopted = models.BooleanField(default=False, help_text="Found on the exchange, not opened by the bot.")
     note = models.TextField(blank=True)
+    unmanaged_at = models.DateTimeField(
+        null=True, blank=True, help_text="Left open and unmanaged by a book switch at this time (null: managed).")
+    unmanaged_reason = models.TextField(blank=True)
+
+    objects = TradeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at", "-id"]
         indexes = [models.Index(fields=["closed_at", "symbol"])]
         constraints = [
-            models.UniqueConstraint(fields=["symbol"], condition=models.Q(closed_at__isnull=True),
-                                    name="one_open_trade_per_symbol"),
+            models.UniqueConstraint(fields=["mode", "venue", "symbol"], condition=models.Q(closed_at__isnull=True),
+                                    name="one_open_trade_per_book_symbol"),
         ]
 
     def __str__(self) -> str:
@@ -98,6 +130,10 @@ class Trade(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def book(self) -> Book:
+        return Book(mode=self.mode, venue=self.venue)
 
 
 class OrderIntent(models.Model):
@@ -119,6 +155,8 @@ class OrderIntent(models.Model):
 
     client_id = models.CharField(max_length=32, unique=True)
     correlation_id = models.CharField(max_length=40, db_index=True)
+    mode = models.CharField(max_length=10, help_text="The book's mode: live or dry-run.")
+    venue = models.CharField(max_length=10, choices=Venue.choices, default=Venue.COINEX)
     symbol = models.CharField(max_length=30)
     purpose = models.CharField(max_length=5, choices=Purpose.choices)
     side = models.CharField(max_length=5, choices=Side.choices, help_text="The position's side.")
@@ -133,11 +171,17 @@ class OrderIntent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = BookQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.side} {self.symbol} [{self.client_id}] {self.state}"
+
+    @property
+    def book(self) -> Book:
+        return Book(mode=self.mode, venue=self.venue)
 
 
 class Decision(models.Model):

@@ -19,7 +19,10 @@ class LockKind(models.TextChoices):
 
 
 class TraderStatus(models.Model):
-    """The one status row (pk 1). A new install is paused (DESIGN.md "Trading modes")."""
+    """The one status row (pk 1). A new install is paused (DESIGN.md "Trading modes").
+
+    The kill switch's references are per book: ``trader.models.BookLedger``.
+    """
 
     mode = models.CharField(max_length=10, choices=TraderMode.choices, default=TraderMode.PAUSED)
     enabled = models.BooleanField(default=True, help_text="Off: the cycle still scans but places no orders.")
@@ -29,8 +32,6 @@ class TraderStatus(models.Model):
     started_at = models.DateTimeField(null=True, blank=True, help_text="When the bot last left paused mode.")
     last_cycle_at = models.DateTimeField(null=True, blank=True)
     last_trade_at = models.DateTimeField(null=True, blank=True)
-    starting_balance = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
-    equity_peak = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     # The cycle lease: one cycle at a time across every worker and host (see trader.cycle.lease).
     cycle_lease_owner = models.CharField(max_length=40, blank=True)

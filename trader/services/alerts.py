@@ -29,6 +29,7 @@ class AlertKind(StrEnum):
     ORDER_FAILED = "order_failed"
     PROTECTIVE_ORDER_MISSING = "protective_order_missing"
     UNKNOWN_POSITION = "unknown_position"
+    UNMANAGED_POSITIONS = "unmanaged_positions"
 
 
 _TITLES = {
@@ -38,6 +39,7 @@ _TITLES = {
     AlertKind.ORDER_FAILED: "Order failed",
     AlertKind.PROTECTIVE_ORDER_MISSING: "Protective order missing",
     AlertKind.UNKNOWN_POSITION: "Unknown position",
+    AlertKind.UNMANAGED_POSITIONS: "Positions left unmanaged",
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from trader.models import TraderConfig
+from trader.models import TraderConfig, TraderMode
 from trader.services.actor import Actor
 from trader.services.audit import audit_record
 
@@ -34,8 +34,8 @@ def config_update(*, changes: dict[str, Any], actor: Actor) -> TraderConfig:
     """Apply ``changes`` (field -> value) after validating all of them; audit each change.
 
     Raises ``ValidationError`` (a dict of field -> messages) and changes nothing when
-    any field is unknown or out of range. Values equal to the current ones are not
-    recorded. The new config is announced on the bus after the commit.
+    any field is unknown or out of range, or when ``venue`` changes while not paused. Values
+    equal to the current ones are not recorded. The new config is announced on the bus after the commit.
     """
     config = TraderConfig.objects.select_for_update().get_or_create(pk=CONFIG_PK)[0]
     editable = set(TraderConfig.editable_field_names())
@@ -55,6 +55,8 @@ def config_update(*, changes: dict[str, Any], actor: Actor) -> TraderConfig:
     changed = [name for name in changes if before[name] != getattr(config, name)]
     if not changed:
         return config
+    if "venue" in changed:
+        _venue_change_check()
     config.save()
     for name in changed:
         audit_record(actor=actor, action="config.update", field=name, old=before[name], new=getattr(config, name))
@@ -66,6 +68,18 @@ def config_update(*, changes: dict[str, Any], actor: Actor) -> TraderConfig:
 def config_reset(*, actor: Actor) -> TraderConfig:
     """Restore every field to its default (audited like any change)."""
     return config_update(changes=TraderConfig.defaults(), actor=actor)
+
+
+def _venue_change_check() -> None:
+    """A venue change is a switch of book: only while paused, so that entering the new book goes
+    through the mode switch and its explicit choice about the old book's open positions."""
+    from trader.services.status import status_get
+
+    mode = status_get().mode
+    if mode != TraderMode.PAUSED:
+        raise ValidationError({"venue": [
+            f"the venue can only be changed while paused (the trader is in {mode}): pause, change the venue, then "
+            "switch the mode back on (with open_positions close or leave if the old book still has positions)"]})
 
 
 def _config_changed(config: TraderConfig, changed: list[str]) -> None:

@@ -1,7 +1,7 @@
 """Operator actions on positions: close one, close all, emergency stop. Audited.
 
-These are what the API, the control-suite routes and the trader page call; each takes
-the exchange of the current mode from the one factory.
+These are what the API, the control-suite routes and the trader page call; each acts on
+the active book (mode, venue) through its exchange from the one factory.
 """
 
 from __future__ import annotations
@@ -12,25 +12,30 @@ from django.db import transaction
 
 from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
-from coinex.factory import exchange_for_mode
 from config.logging import Category
-from trader.models import CloseReason, LockKind, Trade
+from trader.models import Book, CloseReason, LockKind, Trade
 from trader.services.actor import Actor
 from trader.services.alerts import AlertKind, alert_send
 from trader.services.announce import trader_event_publish
 from trader.services.audit import audit_record
+from trader.services.books import book_current, book_exchange
 from trader.services.positions import CloseOutcome, position_close, positions_close_all
 from trader.services.status import ControlRefused, lock_trip, status_get
 
 logger = logging.getLogger(__name__)
 
 
-def exchange_current() -> Exchange:
-    """The exchange of the current mode; ``ControlRefused`` when paused (no exchange)."""
-    exchange = exchange_for_mode(mode=status_get().mode)
-    if exchange is None:
+def book_active() -> Book:
+    """The active book; ``ControlRefused`` when paused (no book, no exchange)."""
+    book = book_current(status=status_get())
+    if book is None:
         raise ControlRefused("the trader is paused: switch to dry-run or live to act on positions")
-    return exchange
+    return book
+
+
+def exchange_current() -> Exchange:
+    """The exchange of the active book; ``ControlRefused`` when paused (no exchange)."""
+    return book_exchange(book=book_active())
 
 
 def position_close_manual(*, symbol: str, actor: Actor, exchange: Exchange | None = None) -> CloseOutcome:
@@ -40,7 +45,7 @@ def position_close_manual(*, symbol: str, actor: Actor, exchange: Exchange | Non
         raise ControlRefused(f"there is no open position in {symbol}")
     with transaction.atomic():
         audit_record(actor=actor, action="position.close", field="symbol", new=symbol)
-    trade = position_close(symbol=symbol, reason=CloseReason.MANUAL, exchange=exchange)
+    trade = position_close(symbol=symbol, reason=CloseReason.MANUAL, exchange=exchange, book=book_active())
     return CloseOutcome(symbol, True, "closed", trade.pnl if trade else None)
 
 
@@ -49,7 +54,7 @@ def positions_close_all_manual(*, actor: Actor, exchange: Exchange | None = None
     exchange = exchange or exchange_current()
     with transaction.atomic():
         audit_record(actor=actor, action="positions.close_all")
-    return positions_close_all(exchange=exchange, reason=CloseReason.MANUAL)
+    return positions_close_all(exchange=exchange, reason=CloseReason.MANUAL, book=book_active())
 
 
 def emergency_stop(*, actor: Actor, exchange: Exchange | None = None) -> list[CloseOutcome]:
@@ -61,14 +66,17 @@ def emergency_stop(*, actor: Actor, exchange: Exchange | None = None) -> list[Cl
     with transaction.atomic():
         audit_record(actor=actor, action="emergency_stop")
     lock_trip(kind=LockKind.EMERGENCY_STOP, reason=f"emergency stop by {actor.described}", actor=actor)
+    book = book_current()
     try:
-        exchange = exchange or exchange_current()
+        book = book_active()
+        exchange = exchange or book_exchange(book=book)
     except (ControlRefused, ExchangeError) as error:
+        trades = Trade.objects.open().managed()
         outcomes = [CloseOutcome(trade.symbol, False, f"not closed: {error}")
-                    for trade in Trade.objects.filter(closed_at__isnull=True)]
+                    for trade in (trades.in_book(book) if book else trades)]
     else:
         try:
-            outcomes = positions_close_all(exchange=exchange, reason=CloseReason.EMERGENCY)
+            outcomes = positions_close_all(exchange=exchange, reason=CloseReason.EMERGENCY, book=book)
         except ExchangeError as error:
             outcomes = [CloseOutcome("*", False, f"positions could not be listed: {error}")]
     closed = sum(outcome.closed for outcome in outcomes)
@@ -89,7 +97,8 @@ def paper_prices_refresh() -> int:
 
     if status_get().mode != TraderMode.DRY_RUN:
         return 0
-    exchange = exchange_for_mode(mode=TraderMode.DRY_RUN)
+    book = book_active()
+    exchange = book_exchange(book=book)
     assert isinstance(exchange, PaperExchange)  # the factory's dry-run exchange
     filled = exchange.prices_refresh()
     if filled:

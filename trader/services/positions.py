@@ -23,7 +23,7 @@ from coinex.exchange import Exchange
 from config.logging import Category
 from trader.cycle.exits import protective_levels
 from trader.cycle.rules import EntryPlan
-from trader.models import CloseReason, OrderIntent, Side, Trade, TraderStatus
+from trader.models import Book, CloseReason, OrderIntent, Side, Trade, TraderStatus
 from trader.services.announce import trader_event_publish
 
 logger = logging.getLogger(__name__)
@@ -49,8 +49,8 @@ def _open_side(side: str) -> OrderSide:
     return OrderSide.BUY if side == Side.LONG else OrderSide.SELL
 
 
-def position_open(*, plan: EntryPlan, exchange: Exchange, mode: str, correlation_id: str) -> Trade:
-    """Open the position ``plan`` describes, record the trade, attach its stop-loss and take-profit.
+def position_open(*, plan: EntryPlan, exchange: Exchange, book: Book, correlation_id: str) -> Trade:
+    """Open the position ``plan`` describes on ``book``'s ``exchange`` and record the trade in ``book``.
 
     Raises ``OrderRejected`` (recorded on the intent) or another ``ExchangeError`` (the
     intent stays pending and is resolved by client id next cycle).
@@ -59,7 +59,8 @@ def position_open(*, plan: EntryPlan, exchange: Exchange, mode: str, correlation
     exchange.leverage_set(symbol=candidate.symbol, leverage=plan.leverage, margin_mode=MarginMode.ISOLATED)
     intent = OrderIntent.objects.create(
         client_id=client_order_id_new(purpose="open"), correlation_id=correlation_id, symbol=candidate.symbol,
-        purpose=OrderIntent.Purpose.OPEN, side=candidate.side, amount=plan.amount, leverage=plan.leverage,
+        mode=book.mode, venue=book.venue, purpose=OrderIntent.Purpose.OPEN, side=candidate.side, amount=plan.amount,
+        leverage=plan.leverage,
         margin=plan.margin,
     )
     logger.info("opening %s %s amount %s at %sx", candidate.side, candidate.symbol, plan.amount, plan.leverage,
@@ -70,16 +71,12 @@ def position_open(*, plan: EntryPlan, exchange: Exchange, mode: str, correlation
     except OrderRejected as error:
         OrderIntent.objects.filter(pk=intent.pk).update(state=OrderIntent.State.REJECTED, detail=str(error))
         raise
-    return intent_complete_open(intent=intent, order=order, entry_score=plan.score, mode=mode,
-                                strategy=candidate.strategy)
+    return intent_complete_open(intent=intent, order=order, entry_score=plan.score, strategy=candidate.strategy)
 
 
 def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int | None = None,
-                         mode: str | None = None, strategy: str = "scanner") -> Trade:
-    """Record the trade an open order filled (idempotent per intent).
-
-    ``mode`` is the cycle's; a recovered intent (no cycle context) takes the mode in force.
-    """
+                         strategy: str = "scanner") -> Trade:
+    """Record the trade an open order filled (idempotent per intent), in the intent's book."""
     with transaction.atomic():
         intent = OrderIntent.objects.select_for_update().get(pk=intent.pk)
         if intent.trade_id:
@@ -88,7 +85,8 @@ def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int 
         size = order.filled_amount
         leverage = intent.leverage or 1
         trade = Trade.objects.create(
-            correlation_id=intent.correlation_id, symbol=intent.symbol, side=intent.side, mode=mode or _mode_now(),
+            correlation_id=intent.correlation_id, symbol=intent.symbol, side=intent.side, mode=intent.mode,
+            venue=intent.venue,
             size=size, entry_price=price, leverage=leverage, margin=(price * size / leverage).quantize(Decimal("1e-8")),
             fees=order.fee, opened_at=order.created_at or timezone.now(), best_price=price, entry_score=entry_score,
             strategy=strategy,
@@ -102,10 +100,6 @@ def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int 
                 extra=_log_extra(trade.correlation_id, trade_id=trade.pk, fee=str(order.fee)))
     transaction.on_commit(lambda: trader_event_publish(kind="open", payload=trade_payload(trade)))
     return trade
-
-
-def _mode_now() -> str:
-    return TraderStatus.objects.values_list("mode", flat=True).filter(pk=1).first() or "dry-run"
 
 
 def protective_orders_set(*, trade: Trade, exchange: Exchange, tp_pct: Decimal, sl_pct: Decimal,
@@ -124,19 +118,24 @@ def protective_orders_set(*, trade: Trade, exchange: Exchange, tp_pct: Decimal, 
 
 
 def position_close(
-    *, symbol: str, reason: CloseReason, exchange: Exchange, trade: Trade | None = None,
+    *, symbol: str, reason: CloseReason, exchange: Exchange, trade: Trade | None = None, book: Book | None = None,
 ) -> Trade | None:
-    """Close the whole position in ``symbol`` at market and record the exit on its trade.
+    """Close the whole position in ``symbol`` at market on ``exchange`` and record the exit on its trade.
 
-    ``trade`` is the open record (looked up when not given); a position with no record
-    is still closed, and the close is logged. Returns the closed trade, or None.
+    ``trade`` is the open record; without it, ``book`` (required then, the book ``exchange``
+    belongs to) is searched for one. A position with no record is still closed, and the
+    close is logged. Returns the closed trade, or None.
     """
-    trade = trade or Trade.objects.filter(symbol=symbol, closed_at__isnull=True).first()
+    if trade is None and book is None:
+        raise TypeError("position_close needs the trade or the book the exchange belongs to")
+    book = trade.book if trade is not None else book
+    trade = trade or Trade.objects.in_book(book).open().filter(symbol=symbol).first()
     correlation_id = trade.correlation_id if trade else correlation_id_new()
     side = trade.side if trade else Side.LONG
     intent = OrderIntent.objects.create(
         client_id=client_order_id_new(purpose="close"), correlation_id=correlation_id, symbol=symbol,
-        purpose=OrderIntent.Purpose.CLOSE, side=side, amount=trade.size if trade else Decimal(0),
+        mode=book.mode, venue=book.venue, purpose=OrderIntent.Purpose.CLOSE, side=side,
+        amount=trade.size if trade else Decimal(0),
         close_reason=reason, trade=trade,
     )
     logger.info("closing %s (%s)", symbol, reason.label, extra=_log_extra(correlation_id, client_id=intent.client_id))
@@ -199,25 +198,25 @@ class CloseOutcome:
                 "pnl": str(self.pnl) if self.pnl is not None else None}
 
 
-def trades_liquidation_track(*, positions: list[Position]) -> int:
-    """Store each open trade's liquidation price as the exchange reports it now (how reconciliation tells a
-    liquidation from a stop-loss once the position is gone). Returns how many trades changed."""
+def trades_liquidation_track(*, positions: list[Position], book: Book) -> int:
+    """Store each of ``book``'s open trades' liquidation price as its exchange reports it now (how reconciliation
+    tells a liquidation from a stop-loss once the position is gone). Returns how many trades changed."""
     by_symbol = {p.symbol: p.liquidation_price for p in positions}
     changed = 0
-    for trade in Trade.objects.filter(closed_at__isnull=True, symbol__in=by_symbol):
+    for trade in Trade.objects.in_book(book).open().managed().filter(symbol__in=by_symbol):
         price = by_symbol[trade.symbol]
         if price is not None and price != trade.liquidation_price:
             changed += Trade.objects.filter(pk=trade.pk).update(liquidation_price=price)
     return changed
 
 
-def positions_close_all(*, exchange: Exchange, reason: CloseReason,
+def positions_close_all(*, exchange: Exchange, reason: CloseReason, book: Book,
                         positions: list[Position] | None = None) -> list[CloseOutcome]:
-    """Close every open position on the exchange, one by one; one failure never stops the rest."""
+    """Close every open position on ``book``'s exchange, one by one; one failure never stops the rest."""
     outcomes = []
     for position in positions if positions is not None else exchange.positions():
         try:
-            trade = position_close(symbol=position.symbol, reason=reason, exchange=exchange)
+            trade = position_close(symbol=position.symbol, reason=reason, exchange=exchange, book=book)
         except ExchangeError as error:
             logger.error("could not close %s: %s", position.symbol, error, extra={"category": Category.TRADE})
             outcomes.append(CloseOutcome(position.symbol, False, str(error)))

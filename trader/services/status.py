@@ -20,10 +20,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from coinex.errors import ExchangeError
+from coinex.exchange import Exchange
+from coinex.factory import venue_available, venue_unavailable_reason
 from config.logging import Category
-from trader.models import AuditEntry, LockKind, TraderMode, TraderStatus
+from trader.models import AuditEntry, Book, LockKind, Trade, TraderMode, TraderStatus
 from trader.services.actor import Actor
-from trader.services.audit import audit_record
+from trader.services.audit import audit_record, audit_value
 
 logger = logging.getLogger(__name__)
 
@@ -57,21 +60,44 @@ def _credentials_configured() -> bool:
         return False
 
 
-@transaction.atomic
+class OpenPositionsChoiceRequired(ControlRefused):
+    """A switch of book would leave another book's open positions behind: the caller must choose."""
+
+
 def trader_mode_set(
     *,
     mode: str,
     actor: Actor,
     confirm_live: bool = False,
+    open_positions: str | None = None,
     credentials_check: Callable[[], bool] = _credentials_configured,
 ) -> TraderStatus:
     """Switch the trading mode; raises ``ControlRefused`` with the reason when not allowed.
 
     ``live`` requires an authenticated actor, ``confirm_live=True`` and configured CoinEx
     credentials. ``dry-run`` requires an authenticated actor. ``paused`` is always allowed.
+
+    Entering a book (mode, venue) while another book has open, managed positions needs
+    ``open_positions``: ``close`` closes them first on their own exchange (refused, nothing
+    switched, if any stays open), ``leave`` leaves them open and unmanaged (recorded,
+    audited, alerted). Without it the switch is refused with ``OpenPositionsChoiceRequired``
+    naming the positions and the choices. Entering a book takes back its own unmanaged
+    positions.
     """
+    from trader.services.books import (
+        OpenPositionsChoice,
+        book_of,
+        book_positions_close,
+        books_with_open_positions,
+        open_positions_summary,
+    )
+    from trader.services.config import config_get
+
     if mode not in TraderMode.values:
         raise ControlRefused(f"unknown mode {mode!r}; choose one of {', '.join(TraderMode.values)}")
+    if open_positions is not None and open_positions not in {choice.value for choice in OpenPositionsChoice}:
+        raise ControlRefused(f"unknown open_positions choice {open_positions!r}; choose "
+                             f"{' or '.join(choice.value for choice in OpenPositionsChoice)}")
     if mode != TraderMode.PAUSED and not actor.authenticated:
         raise ControlRefused(f"only an authenticated user can switch to {mode}")
     if mode == TraderMode.LIVE:
@@ -81,15 +107,66 @@ def trader_mode_set(
             raise ControlRefused(
                 "live trading needs CoinEx credentials: set them on the settings page or in the environment"
             )
+    target = book_of(mode=mode, venue=config_get().venue)
+    if target is not None and status_get().mode != mode:
+        if not venue_available(target.venue):
+            raise ControlRefused(venue_unavailable_reason(target.venue))
+        elsewhere = books_with_open_positions(besides=target)
+        if elsewhere and open_positions is None:
+            raise OpenPositionsChoiceRequired(
+                f"switching to {target} would leave open positions behind: {open_positions_summary(elsewhere)}. "
+                f"Choose open_positions=\"close\" to close them first, or open_positions=\"leave\" to leave them "
+                "open and unmanaged (recorded, alerted and shown until their book is active again)")
+        if elsewhere and open_positions == OpenPositionsChoice.CLOSE:
+            _books_close_or_refuse(books=list(elsewhere), actor=actor, close=book_positions_close)
+    return _mode_commit(mode=mode, actor=actor, target=target, open_positions=open_positions)
+
+
+def _books_close_or_refuse(*, books: list[Book], actor: Actor, close: Callable[..., list[Trade]]) -> None:
+    """Close each book's open positions; ``ControlRefused`` (mode unchanged) naming what stayed open."""
+    left: list[str] = []
+    for book in books:
+        try:
+            remaining = close(book=book, actor=actor)
+        except ExchangeError as error:
+            raise ControlRefused(f"the open positions of {book} could not be closed ({error}); the mode was "
+                                 "not switched") from None
+        left.extend(f"{book} {trade.symbol}" for trade in remaining)
+    if left:
+        raise ControlRefused(f"these positions could not be closed: {', '.join(left)}; the mode was not switched")
+
+
+@transaction.atomic
+def _mode_commit(*, mode: str, actor: Actor, target: Book | None, open_positions: str | None) -> TraderStatus:
+    from trader.services.books import (
+        OpenPositionsChoice,
+        book_resume,
+        books_leave_unmanaged,
+        books_with_open_positions,
+        open_positions_summary,
+    )
+
     status = _status_for_update()
     if status.mode == mode:
         return status
+    detail = ""
+    if target is not None:
+        elsewhere = books_with_open_positions(besides=target)
+        if elsewhere and open_positions != OpenPositionsChoice.LEAVE:
+            # Closed a moment ago, or opened meanwhile by a cycle still running in the old book.
+            raise ControlRefused(f"open positions remain: {open_positions_summary(elsewhere)}; the mode was not "
+                                 "switched (try again, or choose open_positions=\"leave\")")
+        if elsewhere:
+            books_leave_unmanaged(books=elsewhere, target=target, actor=actor)
+        book_resume(book=target, actor=actor)
+        if open_positions:
+            detail = f"open positions of other books: {open_positions}"
     previous = status.mode
     status.mode = mode
     if previous == TraderMode.PAUSED:
         status.started_at = timezone.now()
     status.save()
-    audit_record(actor=actor, action="mode.set", field="mode", old=previous, new=mode)
+    audit_record(actor=actor, action="mode.set", field="mode", old=previous, new=mode, detail=detail)
     logger.warning("trading mode %s -> %s by %s", previous, mode, actor.described, extra={"category": Category.TRADE})
     _announce_after_commit()
     return status
@@ -166,30 +243,67 @@ def lock_clear(*, actor: Actor) -> TraderStatus:
     return _unlock(status, actor=actor, action="lock.clear")
 
 
-@transaction.atomic
-def kill_switch_rearm(*, actor: Actor, equity: Decimal | None) -> TraderStatus:
-    """Re-arm a latched kill switch; the drawdown is measured from ``equity`` from now on."""
+# A typed-in equity may differ this much from what the exchange reports (its own rounding, a
+# price tick between the two reads) and still be taken as the same figure.
+REARM_EQUITY_TOLERANCE_PCT = Decimal("2")
+HUNDRED = Decimal(100)
+
+
+def kill_switch_rearm(*, actor: Actor, equity: Decimal | None = None, exchange: Exchange | None = None) -> TraderStatus:
+    """Re-arm a latched kill switch; from now on the active book's drawdown is measured from the
+    equity the book's exchange reports now (USDT), which becomes its starting balance and peak.
+
+    ``equity``, when given, is only a cross-check: refused unless it is positive and within
+    ``REARM_EQUITY_TOLERANCE_PCT`` of the exchange's figure. Refused (``ControlRefused``)
+    when paused (no book, no exchange to read), when not latched, when the exchange reports
+    no positive equity; ``ExchangeError`` when the exchange cannot be read. The audit row
+    names who re-armed it and the new reference.
+    """
+    from trader.services.books import book_current, book_exchange, ledger_get
+
     if not actor.authenticated:
         raise ControlRefused("only an authenticated user can re-arm the kill switch")
-    status = _status_for_update()
-    if status.lock_kind != LockKind.KILL_SWITCH:
+    if status_get().lock_kind != LockKind.KILL_SWITCH:
         raise ControlRefused("the kill switch is not latched")
-    if equity is not None:
+    if equity is not None and equity <= 0:
+        raise ControlRefused(f"equity {equity} is not a usable reference: it must be positive (omit it to use "
+                             "the exchange's current equity)")
+    book = book_current()
+    if book is None:
+        raise ControlRefused("the trader is paused: switch to the mode whose book to re-arm (the kill-switch lock "
+                             "keeps it from trading) so its equity can be read from the exchange")
+    reported = (exchange or book_exchange(book=book)).balance().equity
+    shown = audit_value(reported)  # 4000, not 4000.00000000
+    if reported <= 0:
+        raise ControlRefused(f"the exchange reports an equity of {shown} USDT for {book}: there is nothing the "
+                             "kill switch could protect; not re-armed")
+    if equity is not None and abs(equity - reported) / reported * HUNDRED > REARM_EQUITY_TOLERANCE_PCT:
+        raise ControlRefused(f"equity {equity} is not plausible: the exchange reports {shown} USDT for {book} "
+                             f"(more than {REARM_EQUITY_TOLERANCE_PCT}% apart); omit it to use the exchange's figure")
+    with transaction.atomic():
+        status = _status_for_update()
+        if status.lock_kind != LockKind.KILL_SWITCH:
+            raise ControlRefused("the kill switch is not latched")
+        ledger = ledger_get(book=book)
         audit_record(actor=actor, action="kill_switch.rebase", field="starting_balance",
-                     old=status.starting_balance, new=equity)
-        status.starting_balance = equity
-        status.equity_peak = equity
-    return _unlock(status, actor=actor, action="kill_switch.rearm")
+                     old=ledger.starting_balance, new=reported,
+                     detail=f"{book}: reference reset to the equity the exchange reports ({shown} USDT)")
+        ledger.starting_balance = ledger.equity_peak = reported
+        ledger.save(update_fields=["starting_balance", "equity_peak", "updated_at"])
+        return _unlock(status, actor=actor, action="kill_switch.rearm",
+                       detail=f"re-armed by {actor.described} at reference {shown} USDT ({book}, equity read "
+                              f"from the exchange); was: {status.lock_reason}")
 
 
-def _unlock(status: TraderStatus, *, actor: Actor, action: str) -> TraderStatus:
+def _unlock(status: TraderStatus, *, actor: Actor, action: str, detail: str | None = None) -> TraderStatus:
     previous, reason = status.lock_kind, status.lock_reason
     status.lock_kind = LockKind.NONE
     status.lock_reason = ""
     status.locked_at = None
     status.consecutive_failures = 0
     status.save()
-    audit_record(actor=actor, action=action, field="lock_kind", old=previous, new="", detail=reason)
+    audit_record(actor=actor, action=action, field="lock_kind", old=previous, new="",
+                 detail=reason if detail is None else detail)
     logger.warning("trader lock (%s) cleared by %s", previous, actor.described, extra={"category": Category.TRADE})
     transaction.on_commit(lambda: lockfile_sync(status=status))
     _announce_after_commit()

@@ -140,3 +140,27 @@ def test_symbol_settings_backtest_and_login_pages(scanned_committed, browser_pag
     page.context.clear_cookies()
     logged_in_page.open("/login/", live=False)
     logged_in_page.screenshot("login")
+
+
+def test_a_switch_that_would_leave_positions_behind_asks_first_and_shows_them_unmanaged(scanned_committed,
+                                                                                        logged_in_page):
+    from decimal import Decimal
+
+    Trade.objects.create(correlation_id="sig-live-book", symbol="BTCUSDT", side="long", mode="live", venue="coinex",
+                         size=Decimal("0.01"), entry_price=Decimal("50000"), leverage=5, margin=Decimal("100"),
+                         opened_at=timezone.now())  # a position of the live book, left open while paused
+    page = logged_in_page.open("/trader")
+    page.click("button[data-mode=dry-run]")
+    page.wait_for_selector("#confirm-open-positions[open]")
+    assert "live/coinex: 1 open position(s) (BTCUSDT long)" in page.locator(
+        "[data-role=open-positions-detail]").inner_text()
+    page.click("#confirm-open-positions button[value=cancel]")
+    page.wait_for_selector("#action-result:has-text('Not switched')")
+    assert status_get().mode == "paused"
+
+    page.click("button[data-mode=dry-run]")
+    page.click("#confirm-open-positions button[value=leave]")
+    wait_db(page, lambda: status_get().mode == "dry-run", "mode dry-run")
+    page.wait_for_selector("[data-role=unmanaged]:has-text('BTCUSDT long')")
+    assert Trade.objects.get(correlation_id="sig-live-book").unmanaged_at is not None
+    logged_in_page.screenshot("trader-unmanaged")

@@ -15,7 +15,7 @@ from trader.api.serializers.records import (
     SymbolField,
     TradeSerializer,
 )
-from trader.api.serializers.status import StatusSerializer
+from trader.api.serializers.status import OPEN_POSITIONS_HELP, StatusSerializer
 from trader.api.services import ControlAction
 from trader.models import TraderMode
 
@@ -39,6 +39,8 @@ class ControlSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer
         choices=[TraderMode.DRY_RUN, TraderMode.LIVE], required=False,
         help_text="start only: switch to this mode first (live also needs confirm_live).")
     confirm_live = serializers.BooleanField(default=False, help_text="Must be true to start in live mode.")
+    open_positions = serializers.ChoiceField(choices=["close", "leave"], required=False,
+                                             help_text="start with mode only: " + OPEN_POSITIONS_HELP)
 
 
 CONTROL_EXAMPLES = [
@@ -53,8 +55,9 @@ CONTROL_RESULT_EXAMPLE = OpenApiExample("Stopped", response_only=True, value={
     "status": {"mode": "dry-run", "enabled": False, "state": "disabled", "locked": False,
                "lock": {"kind": None, "reason": None, "locked_at": None}, "lockfile": {"path": None, "present": False},
                "started_at": "2026-03-01T09:00:00Z", "uptime_s": 10800, "last_cycle_at": "2026-03-01T11:55:00Z",
-               "last_scan_at": "2026-03-01T11:59:30Z", "last_trade_at": None, "starting_balance": "1000",
-               "equity_peak": "1000", "consecutive_failures": 0},
+               "last_scan_at": "2026-03-01T11:59:30Z", "last_trade_at": None, "venue": "coinex",
+               "book": {"mode": "dry-run", "venue": "coinex"}, "starting_balance": "1000",
+               "equity_peak": "1000", "consecutive_failures": 0, "unmanaged_positions": []},
 })
 
 
@@ -87,8 +90,9 @@ OVERVIEW_PAUSED_EXAMPLE = OpenApiExample("Paused: no exchange in use", response_
     "status": {"mode": "paused", "enabled": True, "state": "enabled", "locked": False,
                "lock": {"kind": None, "reason": None, "locked_at": None}, "lockfile": {"path": None, "present": False},
                "started_at": None, "uptime_s": None, "last_cycle_at": None, "last_scan_at": "2026-03-01T11:59:30Z",
-               "last_trade_at": None, "starting_balance": None, "equity_peak": None, "consecutive_failures": 0},
-    "config": {"position_size_pct": 5.0, "max_positions": 3, "max_leverage": 10,
+               "last_trade_at": None, "venue": "coinex", "book": None, "starting_balance": None, "equity_peak": None,
+               "consecutive_failures": 0, "unmanaged_positions": []},
+    "config": {"venue": "coinex", "position_size_pct": 5.0, "max_positions": 3, "max_leverage": 10,
                "leverage_rules": {"60+": 7, "default": 5}, "kill_switch_drawdown_pct": 50.0,
                "kill_switch_reference": "starting_balance", "tp_pct": 5.0, "sl_pct": 3.0, "trailing_stop": True,
                "circuit_breaker_threshold": 3, "scan_interval_minutes": 5, "long_threshold": 45,

@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
 from trader.api.logs import CATEGORIES, LEVELS
-from trader.models import CloseReason, CycleLog, CycleOutcome, Decision, Side, Trade, TraderMode
+from trader.models import CloseReason, CycleLog, CycleOutcome, Decision, Side, Trade, TraderMode, Venue
 from trader.models.config import SYMBOL_PATTERN
 
 
@@ -29,9 +29,10 @@ class PagedQuerySerializer(serializers.Serializer):
 class TradeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Trade
-        fields = ["id", "correlation_id", "symbol", "side", "mode", "size", "entry_price", "exit_price", "leverage",
-                  "margin", "fees", "pnl", "pnl_pct", "opened_at", "closed_at", "close_reason", "stop_loss_price",
-                  "take_profit_price", "entry_score", "adopted", "note"]
+        fields = ["id", "correlation_id", "symbol", "side", "mode", "venue", "size", "entry_price", "exit_price",
+                  "leverage", "margin", "fees", "pnl", "pnl_pct", "opened_at", "closed_at", "close_reason",
+                  "stop_loss_price", "take_profit_price", "entry_score", "adopted", "note", "unmanaged_at",
+                  "unmanaged_reason"]
 
 
 class TradeQuerySerializer(PagedQuerySerializer):
@@ -39,6 +40,7 @@ class TradeQuerySerializer(PagedQuerySerializer):
     side = serializers.ChoiceField(choices=Side.values, required=False)
     state = serializers.ChoiceField(choices=["open", "closed"], required=False)
     mode = serializers.ChoiceField(choices=[TraderMode.DRY_RUN, TraderMode.LIVE], required=False)
+    venue = serializers.ChoiceField(choices=Venue.values, required=False)
     close_reason = serializers.ChoiceField(choices=CloseReason.values, required=False)
     since = serializers.DateTimeField(required=False, help_text="Opened at or after (ISO 8601).")
     until = serializers.DateTimeField(required=False, help_text="Opened before (ISO 8601).")
@@ -66,7 +68,7 @@ class CycleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CycleLog
-        fields = ["id", "started_at", "finished_at", "duration_ms", "mode", "outcome", "symbols_scanned",
+        fields = ["id", "started_at", "finished_at", "duration_ms", "mode", "venue", "outcome", "symbols_scanned",
                   "candidates", "actions", "errors", "equity"]
 
 

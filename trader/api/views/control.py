@@ -49,7 +49,8 @@ class TraderControlView(APIView):
     def post(self, request: Request) -> Response:
         data = body(ControlSerializer, request)
         result = trader_control(action=ControlAction(data["action"]), actor=actor_for(request),
-                                mode=data.get("mode"), confirm_live=data["confirm_live"])
+                                mode=data.get("mode"), confirm_live=data["confirm_live"],
+                                open_positions=data.get("open_positions"))
         return Response(ControlResultSerializer({"action": data["action"], "status": status_overview(),
                                                  **result}).data)
 

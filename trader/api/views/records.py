@@ -30,10 +30,12 @@ LIST_ERRORS = {400: error_response(400), 401: error_response(401), 404: error_re
 TRADE_EXAMPLE = OpenApiExample("A closed trade", response_only=True, value={
     "count": 1, "next": None, "previous": None, "results": [{
         "id": 42, "correlation_id": "sig-3f2a9c0d1e2b4a5c", "symbol": "BTCUSDT", "side": "long", "mode": "dry-run",
-        "size": "0.003000000000", "entry_price": "50000.000000000000", "exit_price": "52500.000000000000",
+        "venue": "coinex", "size": "0.003000000000", "entry_price": "50000.000000000000",
+        "exit_price": "52500.000000000000",
         "leverage": 5, "margin": "30.00000000", "fees": "0.15375000", "pnl": "7.34625000", "pnl_pct": "24.4875",
         "opened_at": "2026-03-01T10:05:00Z", "closed_at": "2026-03-01T11:40:00Z", "close_reason": "tp",
-        "stop_loss_price": "49700", "take_profit_price": "50500", "entry_score": 58, "adopted": False, "note": ""}]})
+        "stop_loss_price": "49700", "take_profit_price": "50500", "entry_score": 58, "adopted": False, "note": "",
+        "unmanaged_at": None, "unmanaged_reason": ""}]})
 
 
 class TradesView(ListAPIView):
@@ -79,7 +81,8 @@ class CyclesView(ListAPIView):
                    examples=[OpenApiExample("One cycle", response_only=True, value={
                        "count": 1, "next": None, "previous": None, "results": [{
                            "id": 3, "started_at": "2026-03-01T12:00:00Z", "finished_at": "2026-03-01T12:00:02Z",
-                           "duration_ms": 1840, "mode": "dry-run", "outcome": "ok", "symbols_scanned": 29,
+                           "duration_ms": 1840, "mode": "dry-run", "venue": "coinex", "outcome": "ok",
+                           "symbols_scanned": 29,
                            "candidates": 2, "actions": ["opened long BTCUSDT"], "errors": [],
                            "equity": "1004.32000000"}]})])
     def get(self, request: Request, *args, **kwargs) -> Response:

@@ -56,12 +56,15 @@ class StatusDisableView(NoBodyAPIView):
 class StatusModeView(APIView):
     @extend_schema(tags=["status"], summary="Switch mode: paused, dry-run or live (live needs confirm_live: true)",
                    description="Live is refused (409) without `confirm_live: true` or without CoinEx credentials. "
+                               "Entering a book (mode, venue) while another book has open positions is refused "
+                               "(409, code open_positions) unless `open_positions` is close or leave. "
                                "Every switch is written to the audit log with the key or user.",
                    request=ModeSetSerializer, responses=responses(StatusSerializer, errors=(400, *CONTROL_ERRORS)),
                    examples=[*MODE_EXAMPLES, STATUS_EXAMPLE])
     def post(self, request: Request) -> Response:
         data = body(ModeSetSerializer, request)
-        trader_mode_set(mode=data["mode"], actor=actor_for(request), confirm_live=data["confirm_live"])
+        trader_mode_set(mode=data["mode"], actor=actor_for(request), confirm_live=data["confirm_live"],
+                        open_positions=data.get("open_positions"))
         return status_response()
 
 
@@ -75,7 +78,10 @@ class LockfileView(NoBodyAPIView):
 
 
 class KillSwitchRearmView(APIView):
-    @extend_schema(tags=["status"], summary="Re-arm a latched kill switch, measuring drawdown from a new reference",
+    @extend_schema(tags=["status"], summary="Re-arm a latched kill switch at the equity the exchange reports now",
+                   description="The new reference is read from the active book's exchange. An `equity` sent along "
+                               "is a cross-check: not positive (400) or not within 2 % of the exchange's (409) is "
+                               "refused. 409 while paused or not latched; 503 when the exchange is unreachable.",
                    request=KillSwitchRearmSerializer,
                    responses=responses(StatusSerializer, errors=(400, *CONTROL_ERRORS, 503)),
                    examples=[REARM_EXAMPLE, STATUS_EXAMPLE])

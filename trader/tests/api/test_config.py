@@ -97,3 +97,17 @@ def test_more_decimals_than_stored_are_refused_not_rounded(api):
     assert response.status_code == 400
     assert response.json()["error"]["fields"]["tp_pct"] == ["Ensure that there are no more than 2 decimal places."]
     assert config_get().tp_pct == 5
+
+
+def test_the_venue_is_a_config_field_changed_only_while_paused(api, dry_run):
+    assert api.get("/api/v1/config").json()["venue"] == "coinex"
+    answer = api.patch("/api/v1/config", {"venue": "kraken"}, format="json")
+    assert answer.status_code == 400 and "venue" in answer.json()["error"]["fields"]
+    answer = api.patch("/api/v1/config", {"venue": "binance"}, format="json")
+    assert answer.status_code == 400 and "only be changed while paused" in answer.json()["error"]["fields"]["venue"][0]
+    assert config_get().venue == "coinex"
+    api.post("/api/v1/status/mode", {"mode": "paused"}, format="json")
+    assert api.patch("/api/v1/config", {"venue": "binance"}, format="json").status_code == 200
+    assert AuditEntry.objects.get(action="config.update", field="venue").new_value == "binance"
+    answer = api.post("/api/v1/status/mode", {"mode": "dry-run"}, format="json")
+    assert answer.status_code == 409 and "no exchange adapter is installed" in answer.json()["error"]["message"]

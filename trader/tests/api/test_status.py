@@ -102,12 +102,15 @@ def test_rearming_needs_a_latched_kill_switch(api):
     assert response.json()["error"]["message"] == "the kill switch is not latched"
 
 
-def test_rearm_at_a_given_equity_resets_the_reference(api):
+def test_a_given_equity_is_only_a_cross_check_of_the_exchanges(api, dry_run):
     lock_trip(kind=LockKind.KILL_SWITCH, reason="equity down 51%")
     response = api.post("/api/v1/kill-switch/rearm", {"equity": 480.5}, format="json")
+    assert response.status_code == 409 and "the exchange reports 1000" in response.json()["error"]["message"]
+    assert status_get().lock_kind == LockKind.KILL_SWITCH
+    response = api.post("/api/v1/kill-switch/rearm", {"equity": 1000}, format="json")
     assert response.status_code == 200
     assert response.json()["locked"] is False
-    assert response.json()["starting_balance"] == "480.50000000"
+    assert response.json()["starting_balance"] == "1000.00000000"
     assert AuditEntry.objects.filter(action="kill_switch.rearm", actor="api-key:ops").exists()
 
 

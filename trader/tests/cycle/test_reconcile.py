@@ -44,6 +44,7 @@ def test_a_crash_between_order_and_record_is_recovered_by_client_id_without_a_du
 
 def test_an_order_that_never_reached_the_exchange_is_marked_not_placed(market, paper, dry_run):
     OrderIntent.objects.create(client_id="ctoneverplaced000000000000000000", correlation_id="sig-x", symbol="BTCUSDT",
+                               mode="dry-run", venue="coinex",
                                purpose="open", side="long", amount=D("0.001"), leverage=5, margin=D("10"))
     market.price("BTCUSDT", "50000")
     cycle_run(exchange=paper)

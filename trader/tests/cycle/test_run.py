@@ -5,7 +5,17 @@ from decimal import Decimal as D
 import pytest
 
 from trader.cycle.run import cycle_run
-from trader.models import AuditEntry, CloseReason, CycleLog, Decision, LockKind, OrderIntent, Trade, TraderStatus
+from trader.models import (
+    AuditEntry,
+    BookLedger,
+    CloseReason,
+    CycleLog,
+    Decision,
+    LockKind,
+    OrderIntent,
+    Trade,
+    TraderStatus,
+)
 from trader.services.config import config_update
 from trader.services.status import lock_trip, status_get, trader_enabled_set
 
@@ -145,7 +155,7 @@ def test_kill_switch_latches_closes_everything_and_stays_latched(market, paper, 
     config_update(changes={"kill_switch_drawdown_pct": "2"}, actor=operator)
     market.scan("BTCUSDT", long=65, price="50000")
     cycle_run(exchange=paper)  # starting balance 1,000 recorded
-    TraderStatus.objects.filter(pk=1).update(starting_balance=D("1100"))  # equity now 9 % below the reference
+    BookLedger.objects.filter(mode="dry-run", venue="coinex").update(starting_balance=D("1100"))  # 9 % below
     log = cycle_run(exchange=paper)
     status = status_get()
     assert status.lock_kind == LockKind.KILL_SWITCH

@@ -11,6 +11,7 @@ from config.bus.schema import KEY_STATE_TRADER_CONFIG
 from trader.models import AuditEntry, AuditVia, TraderConfig
 from trader.services.actor import Actor
 from trader.services.config import config_as_dict, config_get, config_reset, config_update
+from trader.services.status import ControlRefused, status_get, trader_mode_set
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,29 @@ def test_defaults_are_the_bots_former_hard_coded_values():
         "kill_switch_reference": "starting_balance", "tp_pct": 5.0, "sl_pct": 3.0, "trailing_stop": True,
         "circuit_breaker_threshold": 3, "scan_interval_minutes": 5, "long_threshold": 45, "short_threshold": 50,
         "coin_whitelist": [], "coin_blacklist": [], "use_ta_signals": False, "ta_bonus_cap": 30,
-        "strategies": ["scanner"], "use_regime_mapping": False,
+        "strategies": ["scanner"], "use_regime_mapping": False, "venue": "coinex",
     }
+
+
+def test_the_venue_is_validated_audited_and_changed_only_while_paused(operator):
+    with pytest.raises(ValidationError) as refused:
+        config_update(changes={"venue": "kraken"}, actor=operator)
+    assert "venue" in refused.value.message_dict
+    config_update(changes={"venue": "binance"}, actor=operator)  # paused: allowed
+    entry = AuditEntry.objects.get(action="config.update", field="venue")
+    assert (entry.old_value, entry.new_value, entry.actor) == ("coinex", "binance", "operator")
+    config_update(changes={"venue": "coinex"}, actor=operator)
+    trader_mode_set(mode="dry-run", actor=operator)
+    with pytest.raises(ValidationError, match="only be changed while paused"):
+        config_update(changes={"venue": "binance"}, actor=operator)
+    assert config_get().venue == "coinex"
+
+
+def test_a_venue_without_an_adapter_cannot_be_traded(operator):
+    config_update(changes={"venue": "binance"}, actor=operator)
+    with pytest.raises(ControlRefused, match="no exchange adapter is installed for the venue 'binance'"):
+        trader_mode_set(mode="dry-run", actor=operator)
+    assert status_get().mode == "paused"
 
 
 def test_a_change_is_saved_and_audited_with_who_how_and_old_to_new(operator):

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from config.bus.schema import KEY_STATE_TRADER_STATUS
-from trader.models import AuditEntry, AuditVia, LockKind, TraderMode
+from trader.models import AuditEntry, AuditVia, BookLedger, LockKind, TraderMode
 from trader.services.actor import Actor
 from trader.services.status import (
     ControlRefused,
@@ -94,15 +94,16 @@ def test_a_weaker_lock_never_replaces_a_stronger_one():
     assert lock_trip(kind=LockKind.EMERGENCY_STOP, reason="operator").lock_kind == "emergency_stop"
 
 
-def test_the_kill_switch_stays_latched_until_a_user_rearms_it(operator):
+def test_the_kill_switch_stays_latched_until_a_user_rearms_it(operator, paper, dry_run):
     lock_trip(kind=LockKind.KILL_SWITCH, reason="drawdown 51%")
     with pytest.raises(ControlRefused, match="re-arm"):
         lock_clear(actor=operator)
     with pytest.raises(ControlRefused, match="authenticated"):
-        kill_switch_rearm(actor=Actor.system(), equity=Decimal("480"))
-    status = kill_switch_rearm(actor=operator, equity=Decimal("480"))
+        kill_switch_rearm(actor=Actor.system(), exchange=paper)
+    status = kill_switch_rearm(actor=operator, exchange=paper)
     assert not status.is_locked
-    assert status.starting_balance == Decimal("480") and status.equity_peak == Decimal("480")
+    ledger = BookLedger.objects.get(mode="dry-run", venue="coinex")
+    assert ledger.starting_balance == Decimal("1000") and ledger.equity_peak == Decimal("1000")  # the paper equity
 
 
 def test_clearing_a_lock_needs_an_authenticated_user():
