@@ -196,6 +196,9 @@ def configure_logging(*, log_dir: Path, level: str, console_format: str) -> None
                 # Celery logs every task received/succeeded with its full arguments: noise at INFO.
                 "celery.worker.strategy": {"level": "WARNING"},
                 "celery.app.trace": {"level": "WARNING"},
+                # "N of M channels over capacity in group G": live messages channels-redis dropped
+                # (the pages resync on the gap); kept visible whatever the root level.
+                "channels_redis.core": {"level": "INFO"},
             },
         }
     )

@@ -43,7 +43,7 @@ _DOMAIN_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
 # An error never echoes a large input back: each text is cut to this many characters, and at
 # most this many fields (and messages per field) are named.
 # (At most ~7 KB whatever the request held.)
-MAX_MESSAGE_CHARS = 200
+MAX_MESSAGE_CHARS = 600  # room for a message of ours that names what to do; never a whole echoed value
 MAX_FIELD_NAME_CHARS = 80
 MAX_FIELDS = 10
 MAX_MESSAGES_PER_FIELD = 3
