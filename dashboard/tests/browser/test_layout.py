@@ -65,3 +65,14 @@ def test_the_open_error_log_covers_no_form_field_or_panel(scanned_committed, log
     page.click("#error-jump")  # the header's pill leads to the log
     assert page.locator("#error-log").is_visible()
     page.set_viewport_size(DESKTOP)
+
+
+def test_the_header_pills_say_what_they_measure_and_what_to_do(logged_in_page):
+    page = logged_in_page.open("/trader")
+    exchange = page.locator("#header-status .light").first
+    data = page.locator("#data-age")
+    assert exchange.inner_text() == "exchange off", "paused: no exchange calls, said plainly"
+    assert data.inner_text() == "no data yet"
+    for pill in (exchange, data):
+        tip = pill.get_attribute("data-tip")
+        assert "Green:" in tip and "Grey" in tip and "worker and beat" in tip, tip
