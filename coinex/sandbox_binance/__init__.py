@@ -1,0 +1,5 @@
+"""A loopback Binance USD-M futures server for tests and live-mode rehearsals (docs/VENUES.md)."""
+
+from coinex.sandbox_binance.server import BinanceSandbox, BinanceSandboxServer
+
+__all__ = ["BinanceSandbox", "BinanceSandboxServer"]
