@@ -33,6 +33,9 @@ _VENUE_ALIASES = {"coinex": Venue.COINEX, "binance": Venue.BINANCE, "binance_usd
                   "binance-usdm": Venue.BINANCE}
 
 
+VENUE_NAMES = {Venue.COINEX: "CoinEx", Venue.BINANCE: "Binance USD-M"}
+
+
 def venue_parse(value: str) -> Venue:
     """The venue named ``value``; ``ValueError`` for anything else (never a silent default)."""
     try:
