@@ -90,11 +90,14 @@ class VenueStatusSource(Protocol):
 
 def venue_status_read(*, exchange: object, symbols: Iterable[str] = ()) -> VenueStatus:
     """``exchange.venue_status(symbols=...)``, never raising: ``unknown`` when it cannot say."""
-    if not isinstance(exchange, VenueStatusSource):
+    # Looked up dynamically (not isinstance on the protocol, which reads attributes statically)
+    # so that a delegating wrapper around an exchange answers as the exchange does.
+    reader = getattr(exchange, "venue_status", None)
+    if not callable(reader):
         return VenueStatus(venue=type(exchange).__name__, state=VenueState.UNKNOWN,
                            reason="this exchange reports no venue status")
     try:
-        return exchange.venue_status(symbols=tuple(symbols))
+        return reader(symbols=tuple(symbols))
     except ExchangeError as error:
         logger.warning("venue status unavailable: %s", error, extra={"category": Category.API})
         return VenueStatus(venue=type(exchange).__name__, state=VenueState.UNKNOWN,
