@@ -83,3 +83,22 @@ def test_position_close_never_flips_and_reports_realized_pnl(client, binance):
     assert client.position(symbol="BTCUSDT") is None  # closed, not flipped short
     with pytest.raises(Exception, match="no open BTCUSDT position"):
         client.position_close(symbol="BTCUSDT", client_id="close-again")
+
+
+def test_ticker_funding_and_server_time(client, binance):
+    from datetime import UTC, datetime, timedelta
+
+    binance.price("SOLUSDT", "131.27")
+    ticker = client.ticker(symbol="SOLUSDT")
+    assert ticker.last_price == ticker.mark_price == Decimal("131.27")
+    funding = client.funding_rate(symbol="SOLUSDT")
+    assert funding.latest_rate == Decimal("0.0001") and funding.next_funding_at > datetime.now(tz=UTC)
+    assert abs(client.server_time() - datetime.now(tz=UTC)) < timedelta(seconds=5)
+
+
+def test_pending_orders_of_all_symbols(client, binance):
+    for symbol, price, amount in (("ETHUSDT", "2000", "0.05"), ("XRPUSDT", "0.4", "20")):
+        client.order_place(symbol=symbol, side=OrderSide.BUY, type=OrderType.LIMIT, amount=Decimal(amount),
+                           price=Decimal(price), client_id=f"rest-{symbol}")
+    assert {o.symbol for o in client.orders_pending()} == {"ETHUSDT", "XRPUSDT"}
+    assert [o.symbol for o in client.orders_pending(symbol="XRPUSDT")] == ["XRPUSDT"]
