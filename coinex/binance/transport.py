@@ -119,6 +119,19 @@ class BinanceTransport:
         """Signed DELETE (cancels)."""
         return self._request("DELETE", path, params=params, signed=True, weight=weight, orders=0)
 
+    def api_key_request(self, method: str, path: str) -> Any:
+        """A USER_STREAM call (listenKey): the API key in its header, no signature (weight 1)."""
+        if self.credentials is None:
+            raise ExchangeAuthError("no Binance API credentials are configured")
+        self.tracker.before(weight=1, orders=0)
+        try:
+            response = self._http.request(method, f"{self.base_url}{path}",
+                                          headers={HEADER_API_KEY: self.credentials.access_id})
+        except httpx.TransportError as error:
+            raise ExchangeTemporaryError(f"Binance unreachable: {type(error).__name__}: {error}") from None
+        self.tracker.observe(response.headers)
+        return self._parse(response, method=method, path=path)
+
     def _request(self, method: str, path: str, *, params: Params | None, signed: bool, weight: int,
                  orders: int) -> Any:
         try:

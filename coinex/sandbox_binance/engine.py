@@ -81,6 +81,7 @@ class UsdmAccount:
     orders: list[dict[str, Any]] = field(default_factory=list)
     algo_orders: list[dict[str, Any]] = field(default_factory=list)
     trades: list[dict[str, Any]] = field(default_factory=list)
+    listen_keys: set[str] = field(default_factory=set)
     _ids: Any = field(default_factory=lambda: itertools.count(8_000_000_001))
 
     # --- helpers ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ merged) and returns the JSON answer. Numbers go out as strings, times as ms inte
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -223,12 +224,30 @@ def algo_open(account: UsdmAccount, params: dict[str, str]) -> Any:
     return [a for a in account.algo_orders if a["algoStatus"] == "NEW" and (symbol is None or a["symbol"] == symbol)]
 
 
+def listen_key_new(account: UsdmAccount, params: dict[str, str]) -> Any:
+    key = next(iter(account.listen_keys), None) or secrets.token_hex(32)
+    account.listen_keys.add(key)  # Binance returns the same key while it is valid
+    return {"listenKey": key}
+
+
+def listen_key_keepalive(account: UsdmAccount, params: dict[str, str]) -> Any:
+    if not account.listen_keys:
+        raise ApiError(-1125, "This listenKey does not exist.")
+    return {"listenKey": next(iter(account.listen_keys))}
+
+
+def listen_key_close(account: UsdmAccount, params: dict[str, str]) -> Any:
+    account.listen_keys.clear()
+    return {}
+
+
 @dataclass(frozen=True)
 class Route:
     handler: Callable[[UsdmAccount, dict[str, str]], Any]
     signed: bool
     weight: int
     orders: int = 0
+    key_only: bool = False  # USER_STREAM: the API key header, no signature
 
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -253,4 +272,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/fapi/v1/algoOrder"): Route(algo_get, True, 1),
     ("DELETE", "/fapi/v1/algoOrder"): Route(algo_cancel, True, 1),
     ("GET", "/fapi/v1/openAlgoOrders"): Route(algo_open, True, 1),
+    ("POST", "/fapi/v1/listenKey"): Route(listen_key_new, False, 1, key_only=True),
+    ("PUT", "/fapi/v1/listenKey"): Route(listen_key_keepalive, False, 1, key_only=True),
+    ("DELETE", "/fapi/v1/listenKey"): Route(listen_key_close, False, 1, key_only=True),
 }

@@ -11,6 +11,7 @@ after a 429. Admin hooks under ``/_sandbox`` (no signature; loopback only):
 - ``POST /_sandbox/status`` ``{"symbol", "status"}``: set an exchangeInfo status (``CLOSE``, ``SETTLING``...)
 - ``POST /_sandbox/fail`` ``{"code", "msg", "http_status", "path", "count", "retry_after"}``
 - ``POST /_sandbox/latency`` ``{"seconds", "path", "count", "phase": "before"|"after", "drop"}``
+- ``POST /_sandbox/ws`` ``{"drop": true}`` closes every WebSocket, ``{"mute": true|false}`` stops/resumes frames
 - ``POST /_sandbox/clock`` ``{"skew_ms"}``; ``POST /_sandbox/reset`` ``{"balance"}``; ``GET /_sandbox/state``
 """
 
@@ -94,6 +95,18 @@ class BinanceSandbox:
     _used: dict[str, tuple[int, int]] = field(default_factory=dict)  # counter -> (count, window index)
     _limited_window: int | None = None
     _banned_until: float = 0.0
+    # Stream servers listening to changes (coinex.sandbox_binance.streams): notified after each call.
+    listeners: list[Any] = field(default_factory=list)
+
+    def notify(self) -> None:
+        """Tell the stream servers that prices or orders may have changed."""
+        for listener in list(self.listeners):
+            listener.publish()
+
+    def stream_control(self, *, drop: bool, mute: bool | None) -> None:
+        """Drop every WebSocket connection and/or stop (``mute``) or resume sending frames."""
+        for listener in list(self.listeners):
+            listener.control(drop=drop, mute=mute)
 
     def __post_init__(self) -> None:
         self.reset(balance=self.starting_balance)
@@ -200,6 +213,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         raw = (payload if isinstance(payload, str) else json.dumps(payload)).encode()
         with self.server.sandbox.lock:
@@ -262,6 +278,9 @@ class _Handler(BaseHTTPRequestHandler):
             if refusal is not None:
                 self._error(refusal, headers)
                 return
+        if route is not None and route.key_only and self.headers.get(HEADER_API_KEY) != sandbox.api_key:
+            self._error(ApiError(-2015, "Invalid API-key, IP, or permissions for action.", status=401), headers)
+            return
         try:
             with sandbox.lock:
                 if route is None:
@@ -274,6 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, ArithmeticError) as error:
             self._error(ApiError(-1102, f"A mandatory parameter was malformed: {error}"), headers)
             return
+        sandbox.notify()
         delay = sandbox.latency_take(split.path, "after")
         if delay is not None:
             time.sleep(delay.seconds)
@@ -311,6 +331,9 @@ class _Handler(BaseHTTPRequestHandler):
                 elif method == "POST" and path == "/price":
                     data = {"filled_order_ids": sandbox.account.price_set(body["symbol"],
                                                                           Decimal(str(body["price"])))}
+                elif method == "POST" and path == "/ws":
+                    sandbox.stream_control(drop=bool(body.get("drop")), mute=body.get("mute"))
+                    data = {}
                 elif method == "POST" and path == "/status":
                     sandbox.account.spec(body["symbol"]).status = str(body["status"])
                     data = {}
@@ -337,6 +360,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (KeyError, ValueError, TypeError, ArithmeticError, ApiError) as error:
             self._send(400, {"code": -1102, "msg": f"bad admin request: {error}"})
             return
+        sandbox.notify()
         self._send(200, {"code": 0, "data": data})
 
     def _state(self) -> dict[str, Any]:
