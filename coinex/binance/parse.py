@@ -64,15 +64,19 @@ def balance_parse(account: Mapping[str, Any]) -> Balance:
     """The USDT asset of ``GET /fapi/v2/account``.
 
     ``available`` is the wallet balance less the margin of positions and open orders (so
-    ``equity = available + frozen + margin + unrealized_pnl`` holds as for CoinEx);
-    ``equity`` is Binance's margin balance (wallet + unrealized PnL).
+    ``equity = available + frozen + margin + unrealized_pnl`` holds as for CoinEx), or
+    Binance's ``availableBalance`` when that is lower (cross-margin losses reduce it): never
+    more than Binance would let us use. ``equity`` is the margin balance (wallet + unrealized PnL).
     """
     asset = next((a for a in account.get("assets", []) if a.get("asset") == MARGIN_ASSET), {})
     wallet = decimal(asset.get("walletBalance"))
     margin = decimal(asset.get("positionInitialMargin"))
     frozen = decimal(asset.get("openOrderInitialMargin"))
     unrealized = decimal(asset.get("unrealizedProfit"))
-    return Balance(asset=MARGIN_ASSET, available=wallet - margin - frozen, frozen=frozen, margin=margin,
+    available = wallet - margin - frozen
+    if asset.get("availableBalance") not in (None, ""):
+        available = min(available, decimal(asset["availableBalance"]))
+    return Balance(asset=MARGIN_ASSET, available=available, frozen=frozen, margin=margin,
                    unrealized_pnl=unrealized, equity=wallet + unrealized)
 
 

@@ -74,3 +74,14 @@ def test_switching_position_mode_with_a_position_open_is_refused(binance):
         one_way.position_mode_set(hedge=True)
     assert refused.value.code == -4068
     one_way.close()
+
+
+def test_a_cross_position_s_loss_lowers_the_available_balance(client, binance):
+    binance.price("BTCUSDT", "50000")
+    client.order_place(symbol="BTCUSDT", side=OrderSide.BUY, type=OrderType.MARKET, amount=Decimal("0.1"),
+                       client_id="cross-1")  # cross margin (the account default), 20x: 250 USDT margin
+    binance.price("BTCUSDT", "48000")  # -200 USDT unrealized
+    balance = client.balance()
+    assert balance.unrealized_pnl == Decimal("-200") and balance.margin == Decimal("250")
+    assert balance.available == Decimal("10000") - Decimal("2.5") - Decimal("250") - Decimal("200")
+    assert balance.equity == Decimal("10000") - Decimal("2.5") - Decimal("200")
