@@ -147,6 +147,8 @@ class BinanceTransport:
 
     def _send(self, method: str, path: str, *, params: Params | None, signed: bool, weight: int,
               orders: int) -> Any:
+        # Wait for the budget first: a timestamp taken before a wait could fall outside recvWindow.
+        self.tracker.before(weight=weight, orders=orders)
         headers = {"Accept": "application/json"}
         encoded = _encode(params)
         if signed:
@@ -157,7 +159,6 @@ class BinanceTransport:
             encoded += f"&{SIGNATURE_PARAM}=" + signature_compute(secret_key=self.credentials.secret_key,
                                                                   total_params=encoded)
             headers[HEADER_API_KEY] = self.credentials.access_id
-        self.tracker.before(weight=weight, orders=orders)
         url, content = f"{self.base_url}{path}", None
         if method == "POST":
             headers["Content-Type"] = "application/x-www-form-urlencoded"
