@@ -37,17 +37,17 @@ class PaperAccountAdmin(admin.ModelAdmin):
 class StoredCredentialsAdmin(admin.ModelAdmin):
     """Shows only the masked summary; credentials are set through the settings page or API."""
 
-    list_display = ("__str__", "masked_access_id", "source_in_force", "updated_at")
-    fields = ("masked_access_id", "source_in_force", "updated_at")
+    list_display = ("__str__", "venue", "masked_access_id", "source_in_force", "updated_at")
+    fields = ("venue", "masked_access_id", "source_in_force", "updated_at")
     readonly_fields = fields
 
     @admin.display(description="access id")
     def masked_access_id(self, obj: StoredCredentials) -> str:
-        return str(credentials_summary()["access_id_masked"] or "-")
+        return str(credentials_summary(venue=obj.venue)["access_id_masked"] or "-")
 
     @admin.display(description="credentials in force from")
     def source_in_force(self, obj: StoredCredentials) -> str:
-        return str(credentials_summary()["source"])
+        return str(credentials_summary(venue=obj.venue)["source"])
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

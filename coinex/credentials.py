@@ -1,6 +1,9 @@
-"""CoinEx API credentials: environment first, else stored encrypted at rest (Fernet).
+"""Venue API credentials: environment first, else stored encrypted at rest (Fernet).
 
-- ``COINEX_ACCESS_ID`` + ``COINEX_SECRET_KEY`` in the environment take precedence.
+- One pair per venue (:class:`coinex.venue.Venue`); every function takes ``venue``
+  (default ``coinex``, so single-venue callers are unchanged).
+- ``COINEX_ACCESS_ID`` + ``COINEX_SECRET_KEY`` (CoinEx) and ``BINANCE_API_KEY`` +
+  ``BINANCE_API_SECRET`` (Binance USD-M) in the environment take precedence.
 - Credentials set at runtime (settings page or API) are encrypted with the Fernet key in
   ``CREDENTIALS_ENCRYPTION_KEY``; without a key they are refused, never stored in clear.
 - They are never returned in full (the access id is masked, the secret never shown) and
@@ -17,9 +20,11 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
 
+from coinex.binance import BinanceUsdmClient
 from coinex.client import ApiCredentials, CoinExClient
 from coinex.errors import ExchangeAuthError, ExchangeError, ExchangeTemporaryError
 from coinex.models import StoredCredentials
+from coinex.venue import VENUE_NAMES, Venue, venue_parse
 from config.logging import Category, secret_register
 
 logger = logging.getLogger(__name__)
@@ -71,9 +76,20 @@ def access_id_mask(access_id: str) -> str:
     return f"{access_id[:MASK_VISIBLE_CHARS]}{MASK}{access_id[-MASK_VISIBLE_CHARS:]}"
 
 
+def _environment_pair(venue: Venue) -> tuple[str, str]:
+    if venue == Venue.BINANCE:
+        return settings.BINANCE_API_KEY, settings.BINANCE_API_SECRET
+    return settings.COINEX_ACCESS_ID, settings.COINEX_SECRET_KEY
+
+
+def venue_base_url(*, venue: str = Venue.COINEX) -> str:
+    """The configured API base URL of ``venue``."""
+    return settings.BINANCE_FUTURES_BASE_URL if venue_parse(venue) == Venue.BINANCE else settings.COINEX_BASE_URL
+
+
 @transaction.atomic
-def credentials_store(*, access_id: str, secret_key: str) -> None:
-    """Encrypt and store runtime credentials (replacing any stored ones).
+def credentials_store(*, access_id: str, secret_key: str, venue: str = Venue.COINEX) -> None:
+    """Encrypt and store runtime credentials of ``venue`` (replacing any stored ones).
 
     Raises ``CredentialsError`` without an encryption key or with an empty value. The
     environment's credentials, when set, still take precedence.
@@ -84,32 +100,34 @@ def credentials_store(*, access_id: str, secret_key: str) -> None:
     secret_register(secret_key)
     secret_register(access_id)
     fernet = _fernet()
+    venue = venue_parse(venue)
     StoredCredentials.objects.update_or_create(
-        slot=1,
+        venue=venue.value,
         defaults={
             "access_id_encrypted": fernet.encrypt(access_id.encode()).decode(),
             "secret_key_encrypted": fernet.encrypt(secret_key.encode()).decode(),
         },
     )
-    logger.info("CoinEx API credentials stored (encrypted)", extra={"category": Category.API})
+    logger.info("%s API credentials stored (encrypted)", VENUE_NAMES[venue], extra={"category": Category.API})
 
 
-def credentials_clear() -> bool:
-    """Delete stored credentials; True when there were some."""
-    deleted, _ = StoredCredentials.objects.all().delete()
+def credentials_clear(*, venue: str = Venue.COINEX) -> bool:
+    """Delete the stored credentials of ``venue``; True when there were some."""
+    deleted, _ = StoredCredentials.objects.filter(venue=venue_parse(venue).value).delete()
     return bool(deleted)
 
 
-def credentials_resolve() -> ResolvedCredentials | None:
-    """The credentials in force: environment first, then the stored ones; ``None`` if neither.
+def credentials_resolve(*, venue: str = Venue.COINEX) -> ResolvedCredentials | None:
+    """The credentials of ``venue`` in force: environment first, then the stored ones; ``None`` if neither.
 
     Raises ``CredentialsError`` when stored credentials cannot be decrypted (key changed).
     """
-    env_id, env_secret = settings.COINEX_ACCESS_ID, settings.COINEX_SECRET_KEY
+    venue = venue_parse(venue)
+    env_id, env_secret = _environment_pair(venue)
     if env_id and env_secret:
         secret_register(env_secret)
         return ResolvedCredentials(ApiCredentials(env_id, env_secret), CredentialsSource.ENVIRONMENT)
-    stored = StoredCredentials.objects.filter(slot=1).first()
+    stored = StoredCredentials.objects.filter(venue=venue.value).first()
     if stored is None:
         return None
     fernet = _fernet()
@@ -124,11 +142,11 @@ def credentials_resolve() -> ResolvedCredentials | None:
     return ResolvedCredentials(ApiCredentials(access_id, secret_key), CredentialsSource.DATABASE)
 
 
-def credentials_summary() -> dict[str, object]:
-    """What an operator may see: configured or not, the source, the masked access id, the base
-    URL and whether runtime credentials can be stored. Never the secret."""
+def credentials_summary(*, venue: str = Venue.COINEX) -> dict[str, object]:
+    """What an operator may see of ``venue``'s credentials: configured or not, the source, the
+    masked access id, the base URL and whether runtime credentials can be stored. Never the secret."""
     try:
-        resolved = credentials_resolve()
+        resolved = credentials_resolve(venue=venue)
         error = None
     except CredentialsError as failure:
         resolved, error = None, str(failure)
@@ -136,7 +154,8 @@ def credentials_summary() -> dict[str, object]:
         "configured": resolved is not None,
         "source": str(resolved.source if resolved else CredentialsSource.NONE),
         "access_id_masked": access_id_mask(resolved.credentials.access_id) if resolved else None,
-        "base_url": settings.COINEX_BASE_URL,
+        "base_url": venue_base_url(venue=venue),
+        "venue": str(venue_parse(venue)),
         "can_store": bool(settings.CREDENTIALS_ENCRYPTION_KEY),
         "error": error,
     }
@@ -155,18 +174,26 @@ class ConnectionTestResult:
     message: str
 
 
-def connection_test(*, base_url: str | None = None) -> ConnectionTestResult:
-    """Call the balance endpoint with the credentials in force and report ok, auth failed or
-    unreachable with the exchange's message (``not_configured`` without credentials)."""
+def connection_test(*, base_url: str | None = None, venue: str = Venue.COINEX) -> ConnectionTestResult:
+    """Call ``venue``'s balance endpoint with the credentials in force and report ok, auth failed
+    or unreachable with the exchange's message (``not_configured`` without credentials)."""
+    venue = venue_parse(venue)
     try:
-        resolved = credentials_resolve()
+        resolved = credentials_resolve(venue=venue)
     except CredentialsError as error:
         return ConnectionTestResult(ConnectionStatus.NOT_CONFIGURED, str(error))
     if resolved is None:
-        return ConnectionTestResult(ConnectionStatus.NOT_CONFIGURED, "no CoinEx API credentials are configured")
+        return ConnectionTestResult(ConnectionStatus.NOT_CONFIGURED,
+                                    f"no {VENUE_NAMES[venue]} API credentials are configured")
+    url = base_url or venue_base_url(venue=venue)
+    client: CoinExClient | BinanceUsdmClient
     try:
-        client = CoinExClient.create(base_url=base_url or settings.COINEX_BASE_URL,
-                                     credentials=resolved.credentials, timeout_s=CONNECTION_TEST_TIMEOUT_S)
+        if venue == Venue.BINANCE:
+            client = BinanceUsdmClient.create(base_url=url, credentials=resolved.credentials,
+                                              timeout_s=CONNECTION_TEST_TIMEOUT_S)
+        else:
+            client = CoinExClient.create(base_url=url, credentials=resolved.credentials,
+                                         timeout_s=CONNECTION_TEST_TIMEOUT_S)
     except ExchangeAuthError as error:
         return ConnectionTestResult(ConnectionStatus.AUTH_FAILED, error.message)
     try:

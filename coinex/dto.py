@@ -80,12 +80,16 @@ class Market:
     leverages: tuple[int, ...]
     maker_fee_rate: Decimal
     taker_fee_rate: Decimal
+    # Venues that publish them (Binance USD-M): the smallest order value in the quote asset
+    # (0 = no rule) and a lot step that is not a power of ten (None = 10 ** -amount_precision).
+    min_notional: Decimal = Decimal(0)
+    lot_step: Decimal | None = None
 
     # Cached (computed once per Market, which is frozen): every order and fill rounds with them.
     @cached_property
     def amount_step(self) -> Decimal:
-        """Smallest amount increment: 10 ** -amount_precision."""
-        return Decimal(1).scaleb(-self.amount_precision)
+        """Smallest amount increment: the lot step when given, else 10 ** -amount_precision."""
+        return self.lot_step if self.lot_step is not None else Decimal(1).scaleb(-self.amount_precision)
 
     @cached_property
     def price_step(self) -> Decimal:
@@ -93,8 +97,11 @@ class Market:
         return Decimal(1).scaleb(-self.price_precision)
 
     def amount_round(self, amount: Decimal) -> Decimal:
-        """``amount`` rounded down to the market's precision (never more than asked for)."""
-        return amount.quantize(self.amount_step, ROUND_DOWN)
+        """``amount`` rounded down to the market's step (never more than asked for)."""
+        if self.lot_step is None:
+            return amount.quantize(self.amount_step, ROUND_DOWN)
+        steps = (amount / self.lot_step).to_integral_value(ROUND_DOWN)
+        return (steps * self.lot_step).quantize(Decimal(1).scaleb(-self.amount_precision))
 
     def price_round(self, price: Decimal) -> Decimal:
         """``price`` rounded to the nearest tick (half to even), with the market's price precision."""

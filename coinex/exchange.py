@@ -1,9 +1,11 @@
 """The one interface every exchange implementation speaks (DESIGN.md, STYLE.md rule 3).
 
-Implementations: :class:`coinex.client.CoinExClient` (live, CoinEx API v2 futures) and
-:class:`coinex.paper.PaperExchange` (dry-run and backtests). The loopback sandbox is a
-server the live client talks to, not an implementation. :func:`coinex.factory.exchange_for_mode`
-picks one from the trader's mode; nothing else branches on the mode.
+Implementations: :class:`coinex.client.CoinExClient` (live, CoinEx API v2 futures),
+:class:`coinex.binance.BinanceUsdmClient` (live, Binance USD-M futures) and
+:class:`coinex.paper.PaperExchange` (dry-run and backtests). The loopback sandboxes are
+servers the live clients talk to, not implementations. :func:`coinex.factory.exchange_for_mode`
+picks one from the trader's mode and venue; nothing else branches on them. Each also
+answers ``venue_status`` (:mod:`coinex.venue`; see docs/VENUES.md).
 
 Contract common to every method: symbols are exchange symbols (``BTCUSDT``); amounts
 are base-asset quantities; money and prices are ``Decimal``. Failures raise only the

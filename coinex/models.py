@@ -39,20 +39,22 @@ class PaperAccount(models.Model):
 
 
 class StoredCredentials(models.Model):
-    """CoinEx API credentials set at runtime, encrypted at rest with Fernet.
+    """API credentials of one venue set at runtime, encrypted at rest with Fernet.
 
-    One row at most (``slot`` is always 1). Environment variables take precedence over it.
-    Read and written only through ``coinex.credentials``.
+    One row per venue (``coinex``, ``binance``; ``slot`` is a leftover of the single-venue
+    days, always 1). Environment variables take precedence over it. Read and written only
+    through ``coinex.credentials``.
     """
 
-    slot = models.PositiveSmallIntegerField(default=1, unique=True, editable=False)
+    slot = models.PositiveSmallIntegerField(default=1, editable=False)
+    venue = models.CharField(max_length=16, default="coinex", unique=True, editable=False)
     access_id_encrypted = models.TextField()
     secret_key_encrypted = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "stored CoinEx credentials"
-        verbose_name_plural = "stored CoinEx credentials"
+        verbose_name = "stored API credentials"
+        verbose_name_plural = "stored API credentials"
 
     def __str__(self) -> str:
-        return "CoinEx API credentials (encrypted)"
+        return f"{self.venue} API credentials (encrypted)"

@@ -294,9 +294,19 @@ COINEX_PAPER_MAKER_FEE_PCT = env_float("COINEX_PAPER_MAKER_FEE_PCT", default=0.0
 COINEX_PAPER_SLIPPAGE_PCT = env_float("COINEX_PAPER_SLIPPAGE_PCT", default=0.05, minimum=0, maximum=5)
 COINEX_PAPER_FUNDING_RATE_PCT = env_float("COINEX_PAPER_FUNDING_RATE_PCT", default=0.0, minimum=-1, maximum=1)
 
+# --- Binance USD-M futures, the second live venue (coinex/binance/, docs/VENUES.md) ----------------
+# https://fapi.binance.com, or the official testnet https://testnet.binancefuture.com (its own keys).
+BINANCE_FUTURES_BASE_URL = env_str("BINANCE_FUTURES_BASE_URL", default="https://fapi.binance.com").rstrip("/")
+BINANCE_API_KEY = env_str("BINANCE_API_KEY", default="")  # wins over credentials saved at runtime
+BINANCE_API_SECRET = env_str("BINANCE_API_SECRET", default="")
+BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=1, maximum=60)
+BINANCE_RECV_WINDOW_MS = env_int("BINANCE_RECV_WINDOW_MS", default=5000, minimum=1000, maximum=60000)
+BINANCE_HEDGE_MODE = env_bool("BINANCE_HEDGE_MODE", default=False)  # one-way unless asked
+
 from config.logging import secret_register  # noqa: E402
 
 secret_register(COINEX_SECRET_KEY)
+secret_register(BINANCE_API_SECRET)
 secret_register(CREDENTIALS_ENCRYPTION_KEY)
 
 # --- TA engine (ta/engine, ta/services/analysis.py, docs/INDICATORS.md) -------------------------------

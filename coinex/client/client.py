@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from coinex.client import parse
 from coinex.client.ratelimit import RateGroup
 from coinex.client.transport import ApiCredentials, CoinExTransport, RequestTimedOut
+from coinex.client.venue_status import coinex_venue_status
 from coinex.dto import (
     Balance,
     Candle,
@@ -28,6 +29,7 @@ from coinex.dto import (
     client_id_problem,
 )
 from coinex.errors import ExchangeTemporaryError, OrderNotFound, OrderRejected
+from coinex.venue import VenueStatus
 from config.logging import Category
 
 logger = logging.getLogger(__name__)
@@ -255,3 +257,8 @@ class CoinExClient:
             "take_profit_price": _number(market.price_round(price)),
         })
         return _parsed(parse.position_parse, data)
+
+    # --- venue status -------------------------------------------------------------------------------------
+    def venue_status(self, *, symbols: Iterable[str] = ()) -> VenueStatus:
+        """CoinEx's status and that of ``symbols``' markets (see :mod:`coinex.client.venue_status`)."""
+        return coinex_venue_status(transport=self.transport, symbols=symbols)

@@ -14,7 +14,7 @@ State lives in one ``PaperAccount`` row, read and written in one transaction per
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -41,6 +41,7 @@ from coinex.models import PaperAccount
 from coinex.simulator.engine import SimulatedAccount
 from coinex.simulator.markets import default_markets
 from coinex.simulator.state import SimState, state_from_json, state_to_json
+from coinex.venue import VenueState, VenueStatus
 
 T = TypeVar("T")
 PriceProvider = Callable[[str], Decimal | None]
@@ -291,6 +292,11 @@ class PaperExchange:
     def server_time(self) -> datetime:
         """The local clock (the paper exchange is its own server)."""
         return self.clock()
+
+    def venue_status(self, *, symbols: Iterable[str] = ()) -> VenueStatus:
+        """Always open: the paper exchange is its own venue (the real venue's gate applies to live)."""
+        return VenueStatus(venue="paper", state=VenueState.OPEN, reason="paper exchange",
+                           markets={symbol: VenueState.OPEN for symbol in symbols})
 
     # --- paper-only ------------------------------------------------------------------------------------
     def position_trailing_stop_set(self, *, symbol: str, callback_pct: Decimal) -> Position:

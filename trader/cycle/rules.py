@@ -18,6 +18,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from coinex.dto import Market
+from coinex.venue import VenueStatus
 from ta.engine.scoring import leverage_suggest
 from trader.models import Side
 
@@ -63,6 +64,8 @@ class Account:
     equity: Decimal
     available: Decimal
     open_symbols: set[str] = field(default_factory=set)
+    # The venue's own status (live and dry-run cycles); None where there is no venue (backtests).
+    venue: VenueStatus | None = None
 
 
 class Verdict(NamedTuple):
@@ -156,6 +159,12 @@ def entry_plan(
     checks: list[Check] = [
         ("enabled", account.enabled, "trading is enabled" if account.enabled else "trading is disabled", ()),
         ("unlocked", account.lock is None, "no lock" if account.lock is None else "locked: {}", (account.lock,)),
+    ]
+    if account.venue is not None:  # a closed, suspended, reduce-only or unknown venue/market takes no entry
+        refusal = account.venue.entry_refusal(symbol=symbol)
+        checks.append(("venue", refusal is None, "{} is open" if refusal is None else "{}",
+                       (account.venue.venue,) if refusal is None else (refusal,)))
+    checks += [
         decided,
         ("fresh_signal", age_s <= max_signal_age_s, "scanned {:.0f} s ago (limit {} s)", (age_s, max_signal_age_s)),
         ("whitelist", whitelisted, "allowed" if whitelisted else "not in the whitelist", ()),

@@ -27,6 +27,7 @@ from coinex.dto import Balance, Position
 from coinex.errors import ExchangeAuthError, ExchangeError, ExchangeTemporaryError, OrderRejected
 from coinex.exchange import Exchange
 from coinex.factory import exchange_for_mode
+from coinex.venue import venue_status_read
 from config.bus.client import bus_set_json
 from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
 from config.logging import Category
@@ -309,6 +310,8 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
                                  use_regime_mapping=config.use_regime_mapping)
     state.log.symbols_scanned = len(candidates)
     markets = {m.symbol: m for m in exchange.markets()} if candidates else {}
+    if candidates:  # the venue's own status gates entries (coinex.venue); exits never read it
+        account.venue = venue_status_read(exchange=exchange, symbols=[c.symbol for c in candidates])
     for candidate in candidates:
         plan = entry_plan(candidate=candidate, settings=settings, account=account, markets=markets, now=now,
                           max_signal_age_s=django_settings.TRADER_MAX_SIGNAL_AGE_S)

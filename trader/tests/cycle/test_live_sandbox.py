@@ -7,7 +7,7 @@ import pytest
 
 from coinex.sandbox import SandboxExchange, SandboxServer
 from trader.cycle.run import cycle_run
-from trader.models import CloseReason, Trade
+from trader.models import CloseReason, Decision, Trade
 from trader.services.status import trader_mode_set
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +65,23 @@ def test_wrong_credentials_lock_the_trader(live, market, settings):
     status = status_get()
     assert status.lock_kind == "circuit_breaker" and "authentication failed" in status.lock_reason
     assert settings.COINEX_SECRET_KEY not in " ".join(log.errors)
+
+
+def test_a_market_the_venue_no_longer_lists_takes_no_live_entry_but_exits_still_run(live, market, monkeypatch):
+    sandbox_price(live, "BTCUSDT", "50000")
+    market.scan("BTCUSDT", long=70, price="50000")
+    cycle_run()
+    trade = Trade.objects.get()
+    market.clear_scans()
+    monkeypatch.delitem(live.exchange.markets, "ETHUSDT")  # CoinEx stops listing ETHUSDT
+    market.scan("ETHUSDT", long=70, price="2400")
+    sandbox_price(live, "BTCUSDT", "49000")  # the open BTCUSDT position's stop-loss fires
+    market.price("BTCUSDT", "49000")
+    log = cycle_run()
+    assert log.outcome == "ok", log.errors
+    refused = Decision.objects.get(symbol="ETHUSDT")
+    assert refused.outcome == Decision.Outcome.SKIPPED
+    assert refused.reason.startswith("venue: ETHUSDT on coinex is closed")
+    assert Trade.objects.count() == 1  # no ETHUSDT trade
+    trade.refresh_from_db()
+    assert trade.close_reason == CloseReason.STOP_LOSS  # the exit was still recorded

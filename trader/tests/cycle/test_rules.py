@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 from coinex.simulator.markets import default_markets
+from coinex.venue import VenueState, VenueStatus
 from trader.cycle.rules import Account, Candidate, EntrySettings, candidate_best_side, entry_plan
 from trader.models import Side
 
@@ -78,3 +79,21 @@ def test_best_side_counts_the_capped_bonus_against_each_threshold():
     tie = candidate_best_side(symbol="ETHUSDT", long_score=44, short_score=44, long_bonus=0, short_bonus=0,
                               scanned_at=NOW, price=D("3000"), settings=SETTINGS)
     assert tie.side == Side.LONG  # a tie goes to the long side, as before
+
+
+def test_a_venue_that_is_not_open_refuses_entries_with_its_reason():
+    candidate = Candidate("BTCUSDT", Side.LONG, 55, 8, NOW - timedelta(seconds=90), D("60000"))
+    open_venue = VenueStatus(venue="binance", state=VenueState.OPEN, reason="ping ok",
+                             markets={"BTCUSDT": VenueState.OPEN})
+    account = Account(enabled=True, lock=None, equity=D("1000"), available=D("900"), venue=open_venue)
+    assert plan_for(candidate, account=account).passed
+    reduce_only = VenueStatus(venue="binance", state=VenueState.OPEN, reason="ping ok",
+                              markets={"BTCUSDT": VenueState.REDUCE_ONLY},
+                              market_reasons={"BTCUSDT": "exchangeInfo status PRE_DELIVERING"})
+    account = Account(enabled=True, lock=None, equity=D("1000"), available=D("900"), venue=reduce_only)
+    plan = plan_for(candidate, account=account)
+    assert not plan.passed
+    assert plan.reason == "venue: BTCUSDT on binance is reduce_only: exchangeInfo status PRE_DELIVERING"
+    ceased = VenueStatus(venue="coinex", state=VenueState.CLOSED, reason="CoinEx lists no futures market")
+    account = Account(enabled=True, lock=None, equity=D("1000"), available=D("900"), venue=ceased)
+    assert plan_for(candidate, account=account).reason == "venue: coinex is closed: CoinEx lists no futures market"

@@ -1,0 +1,6 @@
+"""The Binance USD-M futures adapter (a second live venue, docs/VENUES.md)."""
+
+from coinex.binance.client import BinanceUsdmClient
+from coinex.binance.transport import DEFAULT_BASE_URL, TESTNET_BASE_URL, BinanceTransport
+
+__all__ = ["DEFAULT_BASE_URL", "TESTNET_BASE_URL", "BinanceTransport", "BinanceUsdmClient"]
