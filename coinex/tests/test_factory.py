@@ -53,13 +53,27 @@ def test_an_unknown_mode_is_an_error_not_a_fallback(mode):
 
 
 @pytest.mark.parametrize("mode", ["dry-run", "live"])
-def test_a_venue_without_an_adapter_is_refused_never_served_by_coinex(mode, settings, sandbox):
+def test_a_venue_without_an_adapter_is_refused_never_served_by_coinex(mode, settings, sandbox, monkeypatch):
+    from coinex import factory
     from coinex.errors import VenueUnavailable
+    from coinex.venue import Venue
 
     settings.COINEX_BASE_URL = sandbox.server.base_url
     credentials_store(access_id=ACCESS_ID, secret_key=SECRET_KEY)
+    monkeypatch.setattr(factory, "VENUES_WITH_ADAPTER", frozenset({Venue.COINEX}))  # a venue added before its adapter
     with pytest.raises(VenueUnavailable, match="no exchange adapter is installed for the venue 'binance'"):
         exchange_for_mode(mode=mode, venue="binance")
     assert exchange_for_mode(mode="paused", venue="binance") is None
     with pytest.raises(ValueError, match="unknown venue"):
         exchange_for_mode(mode=mode, venue="kraken")
+
+
+def test_live_binance_never_uses_the_coinex_credentials(settings, sandbox):
+    from coinex.errors import ExchangeAuthError
+
+    settings.COINEX_BASE_URL = sandbox.server.base_url
+    credentials_store(access_id=ACCESS_ID, secret_key=SECRET_KEY)  # CoinEx's only
+    with pytest.raises(ExchangeAuthError, match="Binance USD-M API credentials"):
+        exchange_for_mode(mode="live", venue="binance")
+
+

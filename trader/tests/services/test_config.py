@@ -47,7 +47,11 @@ def test_the_venue_is_validated_audited_and_changed_only_while_paused(operator):
     assert config_get().venue == "coinex"
 
 
-def test_a_venue_without_an_adapter_cannot_be_traded(operator):
+def test_a_venue_without_an_adapter_cannot_be_traded(operator, monkeypatch):
+    from coinex import factory
+    from coinex.venue import Venue
+
+    monkeypatch.setattr(factory, "VENUES_WITH_ADAPTER", frozenset({Venue.COINEX}))  # a venue added before its adapter
     config_update(changes={"venue": "binance"}, actor=operator)
     with pytest.raises(ControlRefused, match="no exchange adapter is installed for the venue 'binance'"):
         trader_mode_set(mode="dry-run", actor=operator)
