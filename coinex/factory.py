@@ -35,7 +35,8 @@ def _live_client(*, base_url: str, access_id: str, secret_key: str) -> CoinExCli
                 stale.close()
             _live_clients.clear()
             client = CoinExClient.create(base_url=base_url, credentials=ApiCredentials(access_id, secret_key),
-                                         timeout_s=settings.COINEX_TIMEOUT_S)
+                                         timeout_s=settings.COINEX_TIMEOUT_S,
+                                         request_window_ms=settings.COINEX_REQUEST_WINDOW_MS)
             _live_clients[key] = client
         return client
 

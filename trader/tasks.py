@@ -35,7 +35,10 @@ def paper_prices_refresh() -> int:
     return refresh()
 
 
-@shared_task(name="trader.backtest_run", time_limit=3_600, soft_time_limit=3_500)
+# Acknowledged on receipt: it runs longer than the broker's visibility timeout, so with
+# acks-late it would be delivered again while running; a run whose worker died is marked
+# failed by analysis.backtests_expire instead.
+@shared_task(name="trader.backtest_run", time_limit=3_600, soft_time_limit=3_500, acks_late=False)
 def backtest_run(run_id: int) -> dict:
     """Run the stored backtest ``run_id`` (progress saved on the run as it goes)."""
     from trader.backtest.service import backtest_run_execute
