@@ -118,7 +118,7 @@ class ManagedProcess:
 
 
 def platform_processes(*, host: str, port: int, concurrency: int) -> list[ManagedProcess]:
-    """The three processes of a local run, all from this virtualenv's Python."""
+    """The processes of a local run, all from this virtualenv's Python."""
     python = sys.executable
     return [
         ManagedProcess(
@@ -132,6 +132,8 @@ def platform_processes(*, host: str, port: int, concurrency: int) -> list[Manage
              "--concurrency", str(concurrency), "--loglevel", "INFO", "-n", "worker@%h"],
         ),
         ManagedProcess("beat", [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]),
+        # Alerts a Redis or database outage; it needs neither to run (trader/services/outage.py).
+        ManagedProcess("outage-watch", [python, "manage.py", "outage_watch"]),
     ]
 
 

@@ -295,6 +295,8 @@ TRADER_RATE_LIMIT_BURST = env_int("TRADER_RATE_LIMIT_BURST", default=3, minimum=
 # The cycle lease (trader/cycle/lease.py): renewed every third of it while a cycle runs, so a
 # dead worker's lease expires within this and the next cycle recovers what it left.
 TRADER_CYCLE_LEASE_S = env_float("TRADER_CYCLE_LEASE_S", default=30.0, minimum=1, maximum=600)
+# manage.py outage_watch: seconds between its Redis and database probes.
+OUTAGE_WATCH_INTERVAL_S = env_float("OUTAGE_WATCH_INTERVAL_S", default=10.0, minimum=0.1, maximum=300)
 
 # --- REST API (trader/api, docs/API.md) -------------------------------------------------------------
 def _throttle_rate(value: str) -> str:

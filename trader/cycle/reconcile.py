@@ -167,8 +167,9 @@ def _size_compare(*, trade: Trade, position: Position, report: ReconcileReport) 
         report.actions.append(f"{trade.symbol}: the exchange's size matches the record again ({trade.size})")
         return
     report.size_mismatches.append(trade.symbol)
-    message = (f"{trade.symbol}: recorded {trade.side} {trade.size}, the exchange holds {position.side} "
-               f"{position.amount}; the record is not changed: check the exchange (a duplicate order?)")
+    message = (f"{trade.symbol}: recorded {trade.side} {trade.size.normalize():f}, the exchange holds "
+               f"{position.side} {position.amount.normalize():f}; the record is not changed: check the exchange "
+               "(a duplicate order?)")
     report.actions.append(f"flagged size mismatch {message}")
     alert_send(kind=AlertKind.SIZE_MISMATCH, message=message)
 
