@@ -27,6 +27,15 @@ def run_cycle() -> dict:
     return {"cycle_id": log.pk, "outcome": log.outcome, "actions": len(log.actions), "errors": len(log.errors)}
 
 
+@shared_task(name="trader.cycle_recover", time_limit=540, soft_time_limit=480)
+def cycle_recover() -> dict | None:
+    """A cycle now when a dead worker abandoned one (beat runs this every 15 s); None otherwise."""
+    from trader.cycle.recovery import cycle_recover_if_abandoned
+
+    log = cycle_recover_if_abandoned()
+    return None if log is None else {"cycle_id": log.pk, "outcome": log.outcome}
+
+
 @shared_task(name="trader.paper_prices_refresh", time_limit=60, soft_time_limit=50)
 def paper_prices_refresh() -> int:
     """Feed the latest prices to the paper exchange (dry-run), firing its TP/SL and limit orders."""

@@ -4,13 +4,18 @@ A cycle record is created ``running`` and finished ``ok`` or ``failed`` by its o
 A worker that dies mid-cycle (SIGKILL, OOM, a lost host) leaves it running with no finish
 time; its lease then expires within ``TRADER_CYCLE_LEASE_S`` (no heartbeat renews it), and
 the next cycle takes the lease and calls :func:`cycles_abandoned_fail` before anything
-else. What that cycle sent to the exchange is recovered by reconciliation (pending order
-intents looked up by client id, protective orders re-placed by the watchdog).
+else. That next cycle comes within 15 s of the expiry, not a scan interval later: beat
+runs :func:`cycle_recover_if_abandoned` that often (one query while all is well). What the
+dead cycle sent to the exchange is recovered by reconciliation (pending order intents
+looked up by client id, protective orders re-placed by the watchdog).
 """
 
 from __future__ import annotations
 
-from trader.models import CycleLog, CycleOutcome
+from django.db.models import Q
+from django.utils import timezone
+
+from trader.models import CycleLog, CycleOutcome, TraderStatus
 from trader.services.alerts import AlertKind, alert_send
 
 
@@ -38,3 +43,19 @@ def cycles_abandoned_fail(*, current_cycle_id: int) -> list[str]:
                            f"(worker lost, last sign of life {last_seen:%H:%M:%S} UTC); cycle {current_cycle_id} "
                            "is reconciling its orders and positions with the exchange now")
     return actions
+
+
+def cycle_recover_if_abandoned() -> CycleLog | None:
+    """Run a cycle now when a cycle record is unfinished and no live worker holds the lease; else None.
+
+    The cycle run is the ordinary one (same safety rules, same lease): it marks the abandoned
+    record failed, alerts, resolves the pending order intents and re-places missing stops.
+    """
+    from trader.cycle.run import cycle_run
+
+    if not CycleLog.objects.filter(finished_at__isnull=True).exists():
+        return None
+    lease_free = TraderStatus.objects.filter(
+        Q(cycle_lease_until__isnull=True) | Q(cycle_lease_until__lt=timezone.now())).exists()
+    return cycle_run() if lease_free else None
+

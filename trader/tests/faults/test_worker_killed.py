@@ -7,9 +7,10 @@ lost task would only have been re-run after Redis's 1-hour visibility timeout.
 
 Here a real Celery worker (its own Redis as broker) runs a live cycle against the loopback
 CoinEx; the sandbox's latency hook holds the order at the gateway while the test SIGKILLs
-the worker; the order then lands. A second worker runs the next cycles (the test stands in
-for beat) with a 2 s test lease: the position gets its record and its protective orders,
-the killed cycle is marked failed with the reason, and Telegram receives the alert.
+the worker; the order then lands. A second worker runs ``trader.cycle_recover`` (the test
+stands in for beat, which sends it every 15 s) with a 2 s test lease: the position gets its
+record and its protective orders, the killed cycle is marked failed with the reason, and
+Telegram receives the alert.
 """
 
 import time
@@ -49,10 +50,10 @@ def _worker(name: str, *, env: dict[str, str]):
     return process
 
 
-def _cycle_send(broker_url: str) -> None:
-    """What beat does every scan interval: queue one trader.run_cycle."""
+def _task_send(broker_url: str, name: str) -> None:
+    """What beat does: queue one task on the trader queue."""
     with app.connection_for_write(broker_url) as connection:
-        app.send_task("trader.run_cycle", connection=connection, queue="trader", ignore_result=True)
+        app.send_task(name, connection=connection, queue="trader", ignore_result=True)
 
 
 @pytest.fixture
@@ -71,7 +72,7 @@ def test_a_worker_killed_mid_order_is_recovered_by_the_next_cycle_within_the_lea
     doomed = _worker("doomed", env=worker_env)
     recovery = None
     try:
-        _cycle_send(redis_server.url)
+        _task_send(redis_server.url, "trader.run_cycle")
         testing.wait_until(lambda: OrderIntent.objects.filter(state="pending").exists(), timeout_s=30,
                            interval_s=0.05, what="the order to be sent")
         time.sleep(0.2)  # the request is at the gateway
@@ -86,13 +87,13 @@ def test_a_worker_killed_mid_order_is_recovered_by_the_next_cycle_within_the_lea
         recovery = _worker("recovery", env=worker_env)
 
         def recovered() -> bool:
-            last = CycleLog.objects.order_by("-pk").first()
-            if last.pk == killed.pk or last.finished_at is not None:
-                _cycle_send(redis_server.url)  # the next beat tick
             trade = Trade.objects.filter(symbol="ETHUSDT").first()
-            return trade is not None and trade.stop_loss_price is not None
+            if trade is not None and trade.stop_loss_price is not None:
+                return True
+            _task_send(redis_server.url, "trader.cycle_recover")  # beat sends it every 15 s
+            return False
 
-        testing.wait_until(recovered, timeout_s=RECOVERY_BOUND_S, interval_s=0.5, what="recovery")
+        testing.wait_until(recovered, timeout_s=RECOVERY_BOUND_S, interval_s=1.0, what="recovery")
         recovery_s = time.monotonic() - killed_at
         messages = telegram.wait_for(2, timeout_s=15)
     finally:
@@ -156,3 +157,13 @@ def test_a_running_cycle_keeps_its_lease_and_a_dead_holder_loses_it(settings):
     time.sleep(0.7)
     with cycle_lease() as after_expiry:
         assert after_expiry
+
+
+def test_the_recovery_task_runs_no_cycle_while_all_is_well(live):
+    from trader.cycle.recovery import cycle_recover_if_abandoned
+    from trader.cycle.run import cycle_run
+
+    assert cycle_run().outcome == "ok"
+    assert cycle_recover_if_abandoned() is None
+    assert CycleLog.objects.count() == 1
+
