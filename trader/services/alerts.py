@@ -79,7 +79,9 @@ def _enqueue(*, text: str) -> None:
     from config.celery import app
     from trader.tasks import send_alert
 
-    timeouts = {"socket_connect_timeout": ALERT_ENQUEUE_TIMEOUT_S, "socket_timeout": ALERT_ENQUEUE_TIMEOUT_S}
+    # max_retries 0: one connection attempt, not kombu's retry loop.
+    timeouts = {"socket_connect_timeout": ALERT_ENQUEUE_TIMEOUT_S, "socket_timeout": ALERT_ENQUEUE_TIMEOUT_S,
+                "max_retries": 0}
     with app.connection_for_write(settings.CELERY_BROKER_URL, connect_timeout=ALERT_ENQUEUE_TIMEOUT_S,
                                   transport_options=timeouts) as broker:
         send_alert.apply_async(kwargs={"text": text}, connection=broker, retry=False, ignore_result=True)

@@ -47,7 +47,8 @@ def test_with_redis_up_an_alert_is_queued_for_the_worker_not_sent_twice(own_redi
     assert telegram.messages == []
 
 
-def test_with_redis_down_a_cycle_with_alerts_stays_fast_and_the_alerts_arrive(own_redis, telegram, live, market):
+def test_with_redis_down_a_cycle_with_alerts_stays_fast_and_the_alerts_arrive(own_redis, telegram, live, market,
+                                                                             record_property):
     for symbol, price in (("ETHUSDT", "2392.63"), ("SOLUSDT", "124.55")):
         market.scan(symbol, long=70, price=price)
     live.post("fail", http_status=502, path=ORDER_PATH, count=2)  # two failed entries: two alerts
@@ -58,12 +59,13 @@ def test_with_redis_down_a_cycle_with_alerts_stays_fast_and_the_alerts_arrive(ow
     elapsed_s = time.monotonic() - started
 
     assert elapsed_s < CYCLE_BOUND_S, f"the cycle took {elapsed_s:.1f} s with Redis down"
+    record_property("cycle_with_2_alerts_redis_down_s", round(elapsed_s, 2))
     assert len(log.errors) == 2
     texts = [message["text"] for message in telegram.wait_for(2, timeout_s=10)]
     assert sum("Order failed" in text for text in texts) == 2
 
 
-def test_with_redis_down_emergency_stop_answers_promptly_and_alerts(own_redis, telegram, operator):
+def test_with_redis_down_emergency_stop_answers_promptly_and_alerts(own_redis, telegram, operator, record_property):
     trader_mode_set(mode="dry-run", actor=operator)
     key = api_key_create(name="ops", read_only=False).plain_key
     own_redis.stop()
@@ -84,6 +86,7 @@ def test_with_redis_down_emergency_stop_answers_promptly_and_alerts(own_redis, t
 
     assert response.status_code == 200, response.text
     assert elapsed_s < EMERGENCY_STOP_BOUND_S, f"emergency stop answered after {elapsed_s:.1f} s"
+    record_property("emergency_stop_redis_down_s", round(elapsed_s, 2))
     (message,) = telegram.wait_for(1, timeout_s=10)
     assert "EMERGENCY STOP" in message["text"]
 
