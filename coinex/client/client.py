@@ -71,13 +71,22 @@ class CoinExClient:
                                              request_window_ms=request_window_ms))
 
     @property
-    def order_settle_s(self) -> float:
-        """Seconds after sending within which an unanswered order may still land on CoinEx.
+    def request_window_wait_s(self) -> float:
+        """Seconds after sending after which an unanswered request can no longer be accepted.
 
-        CoinEx refuses a request once its timestamp is older than the request window, so
-        past this an order that cannot be found by its client id was never placed.
+        CoinEx refuses a request once its timestamp is older than the request window; the
+        margin covers the error of our server-time offset.
         """
         return self.transport.request_window_ms / 1000 + self.window_margin_s
+
+    @property
+    def order_settle_s(self) -> float:
+        """Seconds after an order's first send within which it (or its one resend) may still land.
+
+        Past this, an order that cannot be found by its client id was never placed: the
+        original's window, the timeout of the resend and the resend's own window have passed.
+        """
+        return 2 * self.request_window_wait_s + self.transport.timeout_s
 
     def close(self) -> None:
         """Release network resources."""
@@ -192,7 +201,7 @@ class CoinExClient:
         except RequestTimedOut:
             logger.warning("order %s timed out; waiting out CoinEx's request window before looking it up",
                            client_id, extra={"category": Category.TRADE, "symbol": symbol})
-        remaining_s = sent_at + self.order_settle_s - time.monotonic()
+        remaining_s = sent_at + self.request_window_wait_s - time.monotonic()
         if remaining_s > 0:
             time.sleep(remaining_s)
         existing = self.order_by_client_id(symbol=symbol, client_id=client_id)

@@ -82,6 +82,7 @@ class CoinExTransport:
         self._base_path = urlsplit(self.base_url).path
         self.credentials = credentials
         self.request_window_ms = request_window_ms
+        self.timeout_s = timeout_s
         if credentials:
             secret_register(credentials.secret_key)
         self.buckets = buckets if buckets is not None else buckets_create()

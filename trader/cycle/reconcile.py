@@ -1,8 +1,9 @@
 """Bringing the records in line with the exchange, at the start of every cycle.
 
 - Pending order intents (a crash between order and record) are resolved by client id;
-  one the exchange cannot find yet stays pending while the order could still land (the
-  venue's request window, ``order_settle_s``), and only then counts as not placed.
+  one the exchange cannot find yet stays pending while the order (or the client's one
+  resend) could still land (``order_settle_s``: the venue's request windows), and only
+  then counts as not placed.
 - A recorded open trade whose position is gone is closed in the records, with the
   reason the price tells (its stop-loss or take-profit fired on the exchange, or, from the
   exchange's own fill at or beyond the liquidation price last seen, a liquidation) or

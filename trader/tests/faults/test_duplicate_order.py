@@ -7,6 +7,7 @@ with one client id. The resend rule now waits out CoinEx's request window first.
 """
 
 import time
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -90,3 +91,18 @@ def test_reconciliation_flags_and_alerts_once_a_position_twice_the_recorded_size
     size = trade.size.normalize()
     assert f"recorded long {size:f}, the exchange holds long {2 * size:f}" in alert
     assert second.outcome == "ok"
+
+
+def test_a_pending_order_not_found_yet_is_not_written_off_while_it_could_still_land(live, settings):
+    settings.COINEX_TIMEOUT_S, settings.COINEX_REQUEST_WINDOW_MS = CLIENT_TIMEOUT_S, WINDOW_MS
+    intent = OrderIntent.objects.create(client_id="cto-in-flight", correlation_id="sig-x", symbol="ETHUSDT",
+                                        purpose="open", side="long", amount=D("0.05"), leverage=5)
+
+    young = cycle_run()
+    intent.refresh_from_db()
+    assert intent.state == "pending", young.actions
+
+    OrderIntent.objects.filter(pk=intent.pk).update(created_at=intent.created_at - timedelta(seconds=30))
+    cycle_run()
+    intent.refresh_from_db()
+    assert intent.state == "not_placed"
