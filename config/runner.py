@@ -1,8 +1,8 @@
-"""Run the whole platform from one terminal: ASGI server, Celery worker and beat.
+"""Run the whole platform from one terminal: ASGI server, Celery worker, beat, outage watcher.
 
 Used by ``manage.py run_platform`` (the README's run command). It prepares the
-database and schedules, makes sure there is an admin to log in with, starts the three
-processes and supervises them: Ctrl-C (or SIGTERM) stops all three cleanly, and if one
+database and schedules, makes sure there is an admin to log in with, starts the
+processes and supervises them: Ctrl-C (or SIGTERM) stops them all cleanly, and if one
 dies the others are stopped too, so nothing keeps running half-broken.
 """
 
