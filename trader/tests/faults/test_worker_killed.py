@@ -157,6 +157,8 @@ def test_a_running_cycle_keeps_its_lease_and_a_dead_holder_loses_it(settings):
     time.sleep(0.7)
     with cycle_lease() as after_expiry:
         assert after_expiry
+        TraderStatus.objects.filter(pk=1).update(cycle_lease_owner="another-cycle")  # it overran: taken over
+        testing.wait_until(lambda: after_expiry.lost, timeout_s=5, interval_s=0.05, what="the takeover noticed")
 
 
 def test_the_recovery_task_runs_no_cycle_while_all_is_well(live):
@@ -167,3 +169,32 @@ def test_the_recovery_task_runs_no_cycle_while_all_is_well(live):
     assert cycle_recover_if_abandoned() is None
     assert CycleLog.objects.count() == 1
 
+
+
+def test_a_cycle_whose_lease_was_taken_over_enters_nothing_more(live, market, settings):
+    """A cycle that overran its lease (another cycle took it) stops entering once its heartbeat notices."""
+    import threading
+
+    from trader.cycle.run import cycle_run
+    from trader.models import Decision, TraderStatus
+
+    settings.TRADER_CYCLE_LEASE_S = 0.6
+    for symbol, price in (("ETHUSDT", "2392.63"), ("SOLUSDT", "124.55")):
+        market.scan(symbol, long=70, price=price)
+    live.post("latency", seconds=1.2, path="/v2/futures/adjust-position-leverage", phase="before")
+    def take_over() -> None:
+        from django.db import connection
+
+        TraderStatus.objects.filter(pk=1).update(cycle_lease_owner="another-cycle")
+        connection.close()  # this thread's own
+
+    takeover = threading.Timer(0.5, take_over)
+    takeover.start()
+
+    cycle_run()
+    takeover.join()
+
+    outcomes = sorted(Decision.objects.values_list("outcome", "reason"))
+    assert [outcome for outcome, _ in outcomes] == ["entered", "skipped"]
+    assert "taken over" in outcomes[1][1]
+    assert len(live.positions()) == 1
