@@ -147,8 +147,9 @@ CELERY_BEAT_SCHEDULER = "config.beat:HealthReportingScheduler"
 # A task the worker took but never acknowledged (the worker died) is delivered again after this.
 # Above every acks-late task's time limit (a running task is never delivered twice; the trader
 # cycle's is 540 s), far below Redis's 1-hour default (trader/tests/faults/test_worker_killed.py).
-CELERY_BROKER_VISIBILITY_TIMEOUT_S = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT_S", default=600, minimum=2)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT_S}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_BROKER_VISIBILITY_TIMEOUT_S", default=600, minimum=2),
+}
 # Queue names and routing live in config.celery (one place, with the reasons).
 
 # --- Auth, i18n, static ------------------------------------------------------------
