@@ -35,7 +35,8 @@ _live_clients_lock = threading.Lock()
 
 
 def _coinex_create(base_url: str, credentials: ApiCredentials) -> LiveClient:
-    return CoinExClient.create(base_url=base_url, credentials=credentials, timeout_s=settings.COINEX_TIMEOUT_S)
+    return CoinExClient.create(base_url=base_url, credentials=credentials, timeout_s=settings.COINEX_TIMEOUT_S,
+                               request_window_ms=settings.COINEX_REQUEST_WINDOW_MS)
 
 
 def _binance_create(base_url: str, credentials: ApiCredentials) -> LiveClient:

@@ -1,8 +1,8 @@
-"""Run the whole platform from one terminal: ASGI server, Celery worker and beat.
+"""Run the whole platform from one terminal: ASGI server, Celery worker, beat, outage watcher.
 
 Used by ``manage.py run_platform`` (the README's run command). It prepares the
-database and schedules, makes sure there is an admin to log in with, starts the three
-processes and supervises them: Ctrl-C (or SIGTERM) stops all three cleanly, and if one
+database and schedules, makes sure there is an admin to log in with, starts the
+processes and supervises them: Ctrl-C (or SIGTERM) stops them all cleanly, and if one
 dies the others are stopped too, so nothing keeps running half-broken.
 """
 
@@ -118,7 +118,7 @@ class ManagedProcess:
 
 
 def platform_processes(*, host: str, port: int, concurrency: int) -> list[ManagedProcess]:
-    """The three processes of a local run, all from this virtualenv's Python."""
+    """The processes of a local run, all from this virtualenv's Python."""
     python = sys.executable
     return [
         ManagedProcess(
@@ -132,6 +132,8 @@ def platform_processes(*, host: str, port: int, concurrency: int) -> list[Manage
              "--concurrency", str(concurrency), "--loglevel", "INFO", "-n", "worker@%h"],
         ),
         ManagedProcess("beat", [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]),
+        # Alerts a Redis or database outage; it needs neither to run (trader/services/outage.py).
+        ManagedProcess("outage-watch", [python, "manage.py", "outage_watch"]),
     ]
 
 

@@ -52,6 +52,13 @@ SCHEDULES: list[ScheduleSpec] = [
         description="One trading cycle (returns at once while paused). Interval follows scan_interval_minutes.",
     ),
     ScheduleSpec(
+        name="trader: recover an abandoned cycle",
+        task="trader.cycle_recover",
+        every_s=15,
+        description="When a cycle's worker died mid-cycle (its record still running, its lease expired), run a "
+        "cycle now: it marks the dead one failed, alerts, and reconciles what it sent. One query otherwise.",
+    ),
+    ScheduleSpec(
         name="backtests: mark lost runs failed",
         task="analysis.backtests_expire",
         every_s=300,

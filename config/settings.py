@@ -161,6 +161,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "config.beat:HealthReportingScheduler"
+# A task the worker took but never acknowledged (the worker died) is delivered again after this.
+# Above every acks-late task's time limit (a running task is never delivered twice; the trader
+# cycle's is 540 s), far below Redis's 1-hour default (trader/tests/faults/test_worker_killed.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_BROKER_VISIBILITY_TIMEOUT_S", default=600, minimum=2),
+}
 # Queue names and routing live in config.celery (one place, with the reasons).
 
 # --- Auth, i18n, static ------------------------------------------------------------
@@ -288,6 +294,8 @@ COINEX_ACCESS_ID = env_str("COINEX_ACCESS_ID", default="")
 COINEX_SECRET_KEY = env_str("COINEX_SECRET_KEY", default="")
 CREDENTIALS_ENCRYPTION_KEY = env_str("CREDENTIALS_ENCRYPTION_KEY", default="")
 COINEX_TIMEOUT_S = env_float("COINEX_TIMEOUT_S", default=10.0, minimum=1, maximum=60)
+# CoinEx refuses a signed request older than this window; an unanswered order is resent only after it.
+COINEX_REQUEST_WINDOW_MS = env_int("COINEX_REQUEST_WINDOW_MS", default=5000, minimum=1000, maximum=60_000)
 COINEX_PAPER_STARTING_BALANCE = env_float("COINEX_PAPER_STARTING_BALANCE", default=1000.0, minimum=1, maximum=1e9)
 COINEX_PAPER_TAKER_FEE_PCT = env_float("COINEX_PAPER_TAKER_FEE_PCT", default=0.05, minimum=0, maximum=1)
 COINEX_PAPER_MAKER_FEE_PCT = env_float("COINEX_PAPER_MAKER_FEE_PCT", default=0.03, minimum=0, maximum=1)
@@ -328,6 +336,11 @@ TRADER_LOCKFILE_DIR = env_str("TRADER_LOCKFILE_DIR", default="") or None
 # A scan older than this is not traded on; market data older than 3 candles trips the breaker.
 TRADER_MAX_SIGNAL_AGE_S = env_int("TRADER_MAX_SIGNAL_AGE_S", default=900, minimum=30, maximum=86_400)
 TRADER_RATE_LIMIT_BURST = env_int("TRADER_RATE_LIMIT_BURST", default=3, minimum=1, maximum=100)
+# The cycle lease (trader/cycle/lease.py): renewed every third of it while a cycle runs, so a
+# dead worker's lease expires within this and the next cycle recovers what it left.
+TRADER_CYCLE_LEASE_S = env_float("TRADER_CYCLE_LEASE_S", default=30.0, minimum=1, maximum=600)
+# manage.py outage_watch: seconds between its Redis and database probes.
+OUTAGE_WATCH_INTERVAL_S = env_float("OUTAGE_WATCH_INTERVAL_S", default=10.0, minimum=0.1, maximum=300)
 
 # --- REST API (trader/api, docs/API.md) -------------------------------------------------------------
 def _throttle_rate(value: str) -> str:

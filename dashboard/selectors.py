@@ -210,7 +210,8 @@ def exchange_connection(*, mode: str) -> dict[str, Any]:
     ``failed``), ``idle`` when paused or before the first cycle."""
     if mode == "paused":
         return {"state": "idle", "detail": "paused: no exchange calls", "mode": mode}
-    cycle = CycleLog.objects.filter(mode=mode).exclude(outcome__in=[CycleOutcome.PAUSED, CycleOutcome.BUSY]) \
+    skipped = [CycleOutcome.PAUSED, CycleOutcome.BUSY, CycleOutcome.RUNNING]
+    cycle = CycleLog.objects.filter(mode=mode).exclude(outcome__in=skipped) \
         .order_by("-started_at").first()
     target = "paper exchange" if mode == "dry-run" else "CoinEx"
     if cycle is None:

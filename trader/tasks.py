@@ -27,6 +27,15 @@ def run_cycle() -> dict:
     return {"cycle_id": log.pk, "outcome": log.outcome, "actions": len(log.actions), "errors": len(log.errors)}
 
 
+@shared_task(name="trader.cycle_recover", time_limit=540, soft_time_limit=480)
+def cycle_recover() -> dict | None:
+    """A cycle now when a dead worker abandoned one (beat runs this every 15 s); None otherwise."""
+    from trader.cycle.recovery import cycle_recover_if_abandoned
+
+    log = cycle_recover_if_abandoned()
+    return None if log is None else {"cycle_id": log.pk, "outcome": log.outcome}
+
+
 @shared_task(name="trader.paper_prices_refresh", time_limit=60, soft_time_limit=50)
 def paper_prices_refresh() -> int:
     """Feed the latest prices to the paper exchange (dry-run), firing its TP/SL and limit orders."""
@@ -35,7 +44,10 @@ def paper_prices_refresh() -> int:
     return refresh()
 
 
-@shared_task(name="trader.backtest_run", time_limit=3_600, soft_time_limit=3_500)
+# Acknowledged on receipt: it runs longer than the broker's visibility timeout, so with
+# acks-late it would be delivered again while running; a run whose worker died is marked
+# failed by analysis.backtests_expire instead.
+@shared_task(name="trader.backtest_run", time_limit=3_600, soft_time_limit=3_500, acks_late=False)
 def backtest_run(run_id: int) -> dict:
     """Run the stored backtest ``run_id`` (progress saved on the run as it goes)."""
     from trader.backtest.service import backtest_run_execute

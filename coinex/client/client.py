@@ -12,7 +12,7 @@ from typing import Any
 
 from coinex.client import parse
 from coinex.client.ratelimit import RateGroup
-from coinex.client.transport import ApiCredentials, CoinExTransport, RequestTimedOut
+from coinex.client.transport import DEFAULT_REQUEST_WINDOW_MS, ApiCredentials, CoinExTransport, RequestTimedOut
 from coinex.client.venue_status import coinex_venue_status
 from coinex.dto import (
     Balance,
@@ -38,6 +38,9 @@ MARKET_TYPE = "FUTURES"
 MARKETS_CACHE_TTL_S = 3600.0
 PAGE_LIMIT = 100
 STOP_PRICE_TYPE = "mark_price"
+# Added to the request window before an unanswered order is looked up for the last time:
+# covers the error of our server-time offset and the venue's processing after its window check.
+WINDOW_MARGIN_S = 1.0
 
 
 def _number(value: Decimal) -> str:
@@ -55,16 +58,37 @@ def _parsed[T](convert: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 class CoinExClient:
     """Live CoinEx perpetual futures account (one-way positions, USDT margin)."""
 
-    def __init__(self, *, transport: CoinExTransport) -> None:
+    def __init__(self, *, transport: CoinExTransport, window_margin_s: float = WINDOW_MARGIN_S) -> None:
         self.transport = transport
+        self.window_margin_s = window_margin_s
         self._markets: dict[str, Market] = {}
         self._markets_loaded_at: float | None = None
         self._markets_lock = threading.Lock()
 
     @classmethod
-    def create(cls, *, base_url: str, credentials: ApiCredentials | None, timeout_s: float = 10.0) -> CoinExClient:
+    def create(cls, *, base_url: str, credentials: ApiCredentials | None, timeout_s: float = 10.0,
+               request_window_ms: int = DEFAULT_REQUEST_WINDOW_MS) -> CoinExClient:
         """A client for ``base_url`` (``https://api.coinex.com/v2`` or a sandbox)."""
-        return cls(transport=CoinExTransport(base_url=base_url, credentials=credentials, timeout_s=timeout_s))
+        return cls(transport=CoinExTransport(base_url=base_url, credentials=credentials, timeout_s=timeout_s,
+                                             request_window_ms=request_window_ms))
+
+    @property
+    def request_window_wait_s(self) -> float:
+        """Seconds after sending after which an unanswered request can no longer be accepted.
+
+        CoinEx refuses a request once its timestamp is older than the request window; the
+        margin covers the error of our server-time offset.
+        """
+        return self.transport.request_window_ms / 1000 + self.window_margin_s
+
+    @property
+    def order_settle_s(self) -> float:
+        """Seconds after an order's first send within which it (or its one resend) may still land.
+
+        Past this, an order that cannot be found by its client id was never placed: the
+        original's window, the timeout of the resend and the resend's own window have passed.
+        """
+        return 2 * self.request_window_wait_s + self.transport.timeout_s
 
     def close(self) -> None:
         """Release network resources."""
@@ -164,17 +188,30 @@ class CoinExClient:
         return self._post_order_idempotently("/futures/order", body, symbol=symbol, client_id=client_id)
 
     def _post_order_idempotently(self, path: str, body: dict[str, Any], *, symbol: str, client_id: str) -> Order:
+        """POST an order once; after a timeout, resend only when it provably never landed.
+
+        A request that timed out may still be waiting at CoinEx's gateway and be accepted
+        later. CoinEx refuses it once its timestamp is older than the request window, so
+        the order is looked up by ``client_id`` only after that window (plus a margin) has
+        passed since it was sent: found, it is returned; still absent, it can no longer
+        land and is sent once more (a fresh timestamp, a new window). Never two orders
+        for one client id.
+        """
+        sent_at = time.monotonic()
         try:
             return _parsed(parse.order_parse, self.transport.post(path, body=body, group=RateGroup.ORDER))
         except RequestTimedOut:
-            logger.warning("order %s timed out; looking it up before any resend", client_id,
-                           extra={"category": Category.TRADE, "symbol": symbol})
+            logger.warning("order %s timed out; waiting out CoinEx's request window before looking it up",
+                           client_id, extra={"category": Category.TRADE, "symbol": symbol})
+        remaining_s = sent_at + self.request_window_wait_s - time.monotonic()
+        if remaining_s > 0:
+            time.sleep(remaining_s)
         existing = self.order_by_client_id(symbol=symbol, client_id=client_id)
         if existing is not None:
             logger.info("order %s had reached CoinEx; not resending", client_id,
                         extra={"category": Category.TRADE, "symbol": symbol})
             return existing
-        logger.info("order %s never reached CoinEx; sending it again", client_id,
+        logger.info("order %s never reached CoinEx and its window has passed; sending it again", client_id,
                     extra={"category": Category.TRADE, "symbol": symbol})
         return _parsed(parse.order_parse, self.transport.post(path, body=body, group=RateGroup.ORDER))
 

@@ -18,7 +18,7 @@ import httpx
 
 from coinex.client.codes import CODE_EXPIRED_REQUEST, CODE_OK, error_for_code
 from coinex.client.ratelimit import RateGroup, TokenBucket, buckets_create
-from coinex.client.signing import HEADER_KEY, HEADER_SIGN, HEADER_TIMESTAMP, signature_compute
+from coinex.client.signing import HEADER_KEY, HEADER_SIGN, HEADER_TIMESTAMP, HEADER_WINDOW, signature_compute
 from coinex.errors import ExchangeAuthError, ExchangeError, ExchangeTemporaryError
 from config.logging import Category, secret_register
 
@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.coinex.com/v2"
 DEFAULT_TIMEOUT_S = 10.0
+# X-COINEX-WINDOWTIME: CoinEx refuses a signed request whose timestamp is older than this
+# (5000 ms is also CoinEx's default). Sent explicitly, because the resend rule for orders
+# (coinex.client.client) relies on it: after the window an unanswered order can no longer land.
+DEFAULT_REQUEST_WINDOW_MS = 5000
 TIME_SYNC_INTERVAL_S = 300.0
 GET_ATTEMPTS = 3  # a read is retried on a temporary error; a write never is here
 GET_RETRY_BACKOFF_S = 0.2
@@ -69,6 +73,7 @@ class CoinExTransport:
         base_url: str = DEFAULT_BASE_URL,
         credentials: ApiCredentials | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        request_window_ms: int = DEFAULT_REQUEST_WINDOW_MS,
         buckets: dict[RateGroup, TokenBucket] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -76,6 +81,8 @@ class CoinExTransport:
         self.base_url = base_url.rstrip("/")
         self._base_path = urlsplit(self.base_url).path
         self.credentials = credentials
+        self.request_window_ms = request_window_ms
+        self.timeout_s = timeout_s
         if credentials:
             secret_register(credentials.secret_key)
         self.buckets = buckets if buckets is not None else buckets_create()
@@ -147,6 +154,7 @@ class CoinExTransport:
             timestamp_ms = self._timestamp_ms()
             headers[HEADER_KEY] = self.credentials.access_id
             headers[HEADER_TIMESTAMP] = str(timestamp_ms)
+            headers[HEADER_WINDOW] = str(self.request_window_ms)
             headers[HEADER_SIGN] = signature_compute(
                 secret_key=self.credentials.secret_key, method=method, path_with_query=path_with_query,
                 body=raw_body, timestamp_ms=timestamp_ms,

@@ -1,23 +1,30 @@
 """Bringing one book's records in line with its exchange, at the start of every cycle.
 
-- Pending order intents (a crash between order and record) are resolved by client id.
+- Pending order intents (a crash between order and record) are resolved by client id;
+  one the exchange cannot find yet stays pending while the order (or the client's one
+  resend) could still land (``order_settle_s``: the venue's request windows), and only
+  then counts as not placed.
 - A recorded open trade whose position is gone is closed in the records, with the
   reason the price tells (its stop-loss or take-profit fired on the exchange, or, from the
   exchange's own fill at or beyond the liquidation price last seen, a liquidation) or
   ``reconcile``.
 - A position on the exchange the bot did not open is flagged and alerted, never
   adopted silently.
+- A recorded trade whose position differs in size or side from the record (a duplicate
+  order, a partial fill, a manual change) is flagged on the trade (``exchange_size``) and
+  alerted once per change, never corrected silently.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
-from coinex.dto import Market, Order, OrderSide, Position
+from coinex.dto import Market, Order, OrderSide, Position, PositionSide
 from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from config.logging import Category
@@ -34,10 +41,17 @@ DEFAULT_TAKER_FEE_RATE = Decimal("0.0005")
 class ReconcileReport:
     actions: list[str] = field(default_factory=list)
     unknown_positions: list[str] = field(default_factory=list)
+    size_mismatches: list[str] = field(default_factory=list)
 
 
 def intents_resolve(*, exchange: Exchange, report: ReconcileReport, book: Book) -> None:
-    """Settle every pending intent of ``book`` from its exchange's own record of the order."""
+    """Settle every pending intent of ``book`` from its exchange's own record of the order.
+
+    An intent the exchange has no order for is marked not placed only once it is older
+    than ``exchange.order_settle_s`` (0 when the exchange answers synchronously): before
+    that, the order may still be on its way and land.
+    """
+    settled_before = timezone.now() - timedelta(seconds=getattr(exchange, "order_settle_s", 0.0))
     for intent in OrderIntent.objects.in_book(book).filter(state=OrderIntent.State.PENDING).order_by("created_at"):
         try:
             order = exchange.order_by_client_id(symbol=intent.symbol, client_id=intent.client_id)
@@ -51,6 +65,8 @@ def intents_resolve(*, exchange: Exchange, report: ReconcileReport, book: Book) 
             else:
                 intent_complete_close(intent=intent, order=order)
             report.actions.append(f"recovered {intent.purpose} {intent.symbol} from its client id {intent.client_id}")
+        elif order is None and intent.created_at > settled_before:
+            report.actions.append(f"order {intent.client_id} for {intent.symbol} not found yet; it may still land")
         elif order is None:
             intent.state = OrderIntent.State.NOT_PLACED
             intent.detail = "the exchange has no order with this client id"
@@ -130,6 +146,8 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
         source = "the exchange's fill" if order is not None else "an estimate (no fill reported)"
         report.actions.append(f"{trade.symbol} {trade.side} is gone from the exchange: recorded as {reason.label} "
                               f"from {source}")
+    for trade in Trade.objects.in_book(book).open().filter(symbol__in=by_symbol):
+        _size_compare(trade=trade, position=by_symbol[trade.symbol], report=report)
     recorded = set(Trade.objects.in_book(book).open().values_list("symbol", flat=True))
     for symbol, position in by_symbol.items():
         if symbol not in recorded:
@@ -138,6 +156,28 @@ def positions_reconcile(*, exchange: Exchange, positions: list[Position], report
                        "opened by the bot; it is left alone and counts against max_positions")
             report.actions.append(f"flagged unknown position {symbol}")
             alert_send(kind=AlertKind.UNKNOWN_POSITION, message=message)
+
+
+def _size_compare(*, trade: Trade, position: Position, report: ReconcileReport) -> None:
+    """Flag and alert (once per change) a position whose size or side is not the recorded one."""
+    same_side = (position.side == PositionSide.LONG) == (trade.side == Side.LONG)
+    exchange_size = position.amount if same_side else -position.amount
+    mismatch = exchange_size != trade.size
+    flagged = exchange_size if mismatch else None
+    if flagged == trade.exchange_size:
+        if mismatch:
+            report.size_mismatches.append(trade.symbol)
+        return
+    Trade.objects.filter(pk=trade.pk).update(exchange_size=flagged)
+    if not mismatch:
+        report.actions.append(f"{trade.symbol}: the exchange's size matches the record again ({trade.size})")
+        return
+    report.size_mismatches.append(trade.symbol)
+    message = (f"{trade.symbol}: recorded {trade.side} {trade.size.normalize():f}, the exchange holds "
+               f"{position.side} {position.amount.normalize():f}; the record is not changed: check the exchange "
+               "(a duplicate order?)")
+    report.actions.append(f"flagged size mismatch {message}")
+    alert_send(kind=AlertKind.SIZE_MISMATCH, message=message)
 
 
 def _market(exchange: Exchange, symbol: str) -> Market | None:

@@ -2,13 +2,16 @@
 
 Order of a cycle:
  1. reload the config; paused -> return before any exchange call;
- 2. take the cycle lease (one cycle at a time, wherever it runs);
+ 2. take the cycle lease (one cycle at a time, wherever it runs; renewed by a heartbeat);
+    cycles a dead worker left unfinished are marked failed and alerted;
  3. snapshot balance and positions from the exchange of the book (mode, venue: paper or CoinEx);
  4. kill switch: drawdown from the book's starting balance (or equity peak) -> latch, close all;
  5. resolve the book's pending orders by client id, reconcile its records with its exchange;
  6. exits (TP, SL, trailing) and the protective-order watchdog;
  7. circuit breaker inputs: market data older than 3 candles;
- 8. entries from the latest scan, each candidate's decision recorded;
+ 8. entries from the latest scan, each candidate's decision recorded; once the breaker's
+    failure count or rate-limit burst is reached, no further entry is attempted and the
+    cycle is recorded as failed;
  9. failures counted (circuit breaker), state announced on the bus, the cycle recorded.
 """
 
@@ -32,8 +35,9 @@ from config.bus.client import bus_set_json
 from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
 from config.logging import Category
 from trader.cycle.exits import exit_decide, protective_levels
-from trader.cycle.lease import cycle_lease
+from trader.cycle.lease import CycleLease, cycle_lease
 from trader.cycle.reconcile import ReconcileReport, intents_resolve, positions_reconcile
+from trader.cycle.recovery import cycles_abandoned_fail
 from trader.cycle.rules import Account, EntrySettings, entry_plan
 from trader.cycle.signals import market_data_staleness, scan_candidates
 from trader.models import (
@@ -77,6 +81,8 @@ class CycleState:
     errors: list[str] = field(default_factory=list)
     order_errors: int = 0
     rate_limited: int = 0
+    breaker_tripped: bool = False
+    lease: CycleLease | None = None
 
     def act(self, text: str) -> None:
         self.actions.append(text)
@@ -111,27 +117,32 @@ def cycle_run(*, exchange: Exchange | None = None, now: datetime | None = None) 
     if status.mode == TraderMode.PAUSED:
         return CycleLog.objects.create(started_at=started, finished_at=started, duration_ms=0,
                                        mode=status.mode, venue=config.venue, outcome=CycleOutcome.PAUSED)
-    with cycle_lease() as held:
-        if not held:
+    with cycle_lease() as lease:
+        if not lease:
             logger.info("another cycle is running; this one is skipped", extra={"category": Category.TRADE})
             return CycleLog.objects.create(started_at=started, finished_at=started, duration_ms=0,
                                            mode=status.mode, venue=config.venue, outcome=CycleOutcome.BUSY)
-        return _cycle_locked(config=config, mode=status.mode, exchange=exchange, now=now or started)
+        return _cycle_locked(config=config, mode=status.mode, exchange=exchange, now=now or started, lease=lease)
 
 
-def _cycle_locked(*, config: TraderConfig, mode: str, exchange: Exchange | None, now: datetime) -> CycleLog:
+def _cycle_locked(*, config: TraderConfig, mode: str, exchange: Exchange | None, now: datetime,
+                  lease: CycleLease | None = None) -> CycleLog:
     clock = time.monotonic()
     # The cycle's book (mode, venue): the only records it reads, reconciles and manages.
-    state = CycleState(CycleLog.objects.create(started_at=now, mode=mode, venue=config.venue))
+    state = CycleState(CycleLog.objects.create(started_at=now, mode=mode, venue=config.venue,
+                                               outcome=CycleOutcome.RUNNING), lease=lease)
+    if lease is not None:
+        lease.cycle_attach(cycle_id=state.log.pk)
     failed = False
     try:
+        state.actions.extend(cycles_abandoned_fail(current_cycle_id=state.log.pk))
         exchange = exchange or exchange_for_mode(mode=mode, venue=config.venue)
         _cycle_body(state=state, config=config, exchange=exchange, now=now)
     except ExchangeAuthError as error:
         failed = True
         state.fail(f"exchange refused the credentials: {error}", error=error)
-        lock_trip(kind=LockKind.CIRCUIT_BREAKER, reason=f"exchange authentication failed: {error}")
-        alert_send(kind=AlertKind.CIRCUIT_BREAKER, message=f"authentication failed, trading stopped: {error}")
+        if _lock_newly_tripped(f"exchange authentication failed: {error}"):
+            alert_send(kind=AlertKind.CIRCUIT_BREAKER, message=f"authentication failed, trading stopped: {error}")
     except ExchangeError as error:
         failed = True
         state.fail(f"cycle aborted by an exchange error: {error}", error=error)
@@ -140,6 +151,7 @@ def _cycle_locked(*, config: TraderConfig, mode: str, exchange: Exchange | None,
         logger.exception("cycle crashed", extra={"category": Category.TRADE, "cycle_id": state.log.pk})
         state.fail(f"cycle crashed: {type(error).__name__}: {error}")
     _breaker_account(state=state, config=config, cycle_failed=failed)
+    failed = failed or state.breaker_tripped
     log = state.log
     log.finished_at = timezone.now()
     log.duration_ms = int((time.monotonic() - clock) * 1000)
@@ -162,17 +174,33 @@ def _breaker_account(*, state: CycleState, config: TraderConfig, cycle_failed: b
     failures = (status.consecutive_failures + (1 if cycle_failed else 0) + state.order_errors
                 if (cycle_failed or state.order_errors) else 0)
     TraderStatus.objects.filter(pk=1).update(consecutive_failures=failures)
-    reason = None
-    if failures >= config.circuit_breaker_threshold:
-        reason = f"{failures} consecutive failures (threshold {config.circuit_breaker_threshold})"
-    elif state.rate_limited >= django_settings.TRADER_RATE_LIMIT_BURST:
-        reason = f"{state.rate_limited} rate-limit errors in one cycle"
+    if state.breaker_tripped:
+        return  # tripped inside this cycle already
+    reason = _breaker_reason(state=state, config=config, failures=failures)
     if reason:
+        state.breaker_tripped = True
         _breaker_trip(state, reason)
 
 
+def _breaker_reason(*, state: CycleState, config: TraderConfig, failures: int) -> str | None:
+    """Why the breaker must trip with ``failures`` consecutive failures so far, or None."""
+    if failures >= config.circuit_breaker_threshold:
+        return f"{failures} consecutive failures (threshold {config.circuit_breaker_threshold})"
+    if state.rate_limited >= django_settings.TRADER_RATE_LIMIT_BURST:
+        return f"{state.rate_limited} rate-limit errors in one cycle"
+    return None
+
+
+def _lock_newly_tripped(reason: str) -> bool:
+    """Trip the circuit breaker; True only when this call locked the trader (not already latched)."""
+    before = status_get().lock_kind
+    return lock_trip(kind=LockKind.CIRCUIT_BREAKER, reason=reason).lock_kind != before
+
+
 def _breaker_trip(state: CycleState, reason: str) -> None:
-    lock_trip(kind=LockKind.CIRCUIT_BREAKER, reason=reason)
+    """Lock the trader; the alert and the event go out once per trip, not on every cycle while latched."""
+    if not _lock_newly_tripped(reason):
+        return
     state.act(f"circuit breaker tripped: {reason}")
     alert_send(kind=AlertKind.CIRCUIT_BREAKER, message=reason)
     trader_event_publish(kind="lock", payload={"lock": "circuit_breaker", "reason": reason})
@@ -313,6 +341,15 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
     if candidates:  # the venue's own status gates entries (coinex.venue); exits never read it
         account.venue = venue_status_read(exchange=exchange, symbols=[c.symbol for c in candidates])
     for candidate in candidates:
+        if not state.breaker_tripped and account.lock is None:
+            reason_now = _breaker_reason(state=state, config=config,
+                                         failures=status.consecutive_failures + state.order_errors)
+            if reason_now:
+                state.breaker_tripped = True  # no further entry in this cycle, which is recorded failed
+                _breaker_trip(state, reason_now)
+                account.lock = LockKind.CIRCUIT_BREAKER.label
+            elif state.lease is not None and state.lease.lost:
+                account.lock = "the cycle lease was taken over by another cycle"
         plan = entry_plan(candidate=candidate, settings=settings, account=account, markets=markets, now=now,
                           max_signal_age_s=django_settings.TRADER_MAX_SIGNAL_AGE_S)
         correlation_id = correlation_id_new()

@@ -28,6 +28,7 @@ class CloseReason(models.TextChoices):
 
 
 class CycleOutcome(models.TextChoices):
+    RUNNING = "running", "running"
     OK = "ok", "ok"
     FAILED = "failed", "failed"
     PAUSED = "paused", "paused (no exchange call)"
@@ -48,6 +49,8 @@ class CycleLog(models.Model):
     actions = models.JSONField(default=list, blank=True, help_text="What the cycle did, in order.")
     errors = models.JSONField(default=list, blank=True)
     equity = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life while running (the lease heartbeat).")
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -108,6 +111,10 @@ class Trade(models.Model):
     entry_score = models.PositiveSmallIntegerField(null=True, blank=True)
     strategy = models.CharField(max_length=30, default="scanner", help_text="The strategy that opened it.")
     adopted = models.BooleanField(default=False, help_text="Found on the exchange, not opened by the bot.")
+    exchange_size = models.DecimalField(
+        max_digits=28, decimal_places=12, null=True, blank=True,
+        help_text="Set by reconciliation when the exchange's position differs from the record "
+                  "(negative: the opposite side); empty when they match.")
     note = models.TextField(blank=True)
     unmanaged_at = models.DateTimeField(
         null=True, blank=True, help_text="Left open and unmanaged by a book switch at this time (null: managed).")

@@ -117,7 +117,8 @@ def test_an_unreachable_exchange_is_temporary():
 
 def test_timeout_after_the_order_reached_the_exchange_is_not_sent_twice(sandbox):
     impatient = CoinExClient.create(base_url=sandbox.server.base_url,
-                                    credentials=ApiCredentials(ACCESS_ID, SECRET_KEY), timeout_s=0.5)
+                                    credentials=ApiCredentials(ACCESS_ID, SECRET_KEY), timeout_s=0.5,
+                                    request_window_ms=1000)
     impatient.markets()
     sandbox.post("latency", seconds=1.2, path=ORDER_PATH, phase="after")
     order = place(impatient, client_id="slow-1")
@@ -129,7 +130,8 @@ def test_timeout_after_the_order_reached_the_exchange_is_not_sent_twice(sandbox)
 
 def test_timeout_before_the_order_reached_the_exchange_is_sent_once_more(sandbox):
     impatient = CoinExClient.create(base_url=sandbox.server.base_url,
-                                    credentials=ApiCredentials(ACCESS_ID, SECRET_KEY), timeout_s=0.3)
+                                    credentials=ApiCredentials(ACCESS_ID, SECRET_KEY), timeout_s=0.3,
+                                    request_window_ms=1000)
     impatient.markets()
     sandbox.post("latency", seconds=0.8, path=ORDER_PATH, phase="before", drop=True)  # lost at the gateway
     order = place(impatient, client_id="lost-1")

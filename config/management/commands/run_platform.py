@@ -1,4 +1,4 @@
-"""Prepare and run the whole platform locally: web (ASGI), Celery worker and beat."""
+"""Prepare and run the whole platform locally: web (ASGI), Celery worker, beat and the outage watcher."""
 
 import os
 
@@ -12,7 +12,7 @@ from config import runner
 class Command(BaseCommand):
     help = (
         "Migrate, collect static files, create the schedules and an admin user, then run the "
-        "ASGI server, a Celery worker and beat together. Ctrl-C stops all three."
+        "ASGI server, a Celery worker, beat and the outage watcher together. Ctrl-C stops them all."
     )
     requires_system_checks = "__all__"
 

@@ -32,7 +32,7 @@ def test_alert_send_queues_the_task_on_the_trader_queue(telegram, monkeypatch):
     from trader import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.send_alert, "apply_async", lambda kwargs, retry: sent.append(kwargs))
+    monkeypatch.setattr(tasks.send_alert, "apply_async", lambda kwargs, **options: sent.append(kwargs))
     alert_send(kind=AlertKind.KILL_SWITCH, message="equity down 51%")
     assert sent == [{"text": "[coinex-trader] KILL SWITCH: equity down 51%"}]
     assert app.amqp.router.route({}, tasks.send_alert.name)["queue"].name == "trader"
