@@ -114,7 +114,7 @@ def test_a_worker_killed_mid_order_is_recovered_by_the_next_cycle_within_the_lea
     assert any("Cycle abandoned" in text and f"cycle {killed.pk}" in text for text in texts), texts
     assert any("Protective order missing" in text for text in texts), texts
     assert recovery_s < RECOVERY_BOUND_S
-    record_property("recovery_after_sigkill_s", round(recovery_s, 1))  # docs/RELIABILITY-orders.md
+    record_property("recovery_after_sigkill_s", round(recovery_s, 1))  # docs/RELIABILITY.md
 
 
 def test_no_acks_late_task_outlives_the_broker_visibility_timeout():
