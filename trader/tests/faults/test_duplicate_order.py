@@ -96,7 +96,7 @@ def test_reconciliation_flags_and_alerts_once_a_position_twice_the_recorded_size
 def test_a_pending_order_not_found_yet_is_not_written_off_while_it_could_still_land(live, settings):
     settings.COINEX_TIMEOUT_S, settings.COINEX_REQUEST_WINDOW_MS = CLIENT_TIMEOUT_S, WINDOW_MS
     intent = OrderIntent.objects.create(client_id="cto-in-flight", correlation_id="sig-x", symbol="ETHUSDT",
-                                        purpose="open", side="long", amount=D("0.05"), leverage=5)
+                                        mode="live", purpose="open", side="long", amount=D("0.05"), leverage=5)
 
     young = cycle_run()
     intent.refresh_from_db()
