@@ -285,18 +285,20 @@ def live_install() -> None:
 
 
 def _publish_safely(*, group: Group, event: Event, payload: Any) -> None:
-    """``live_publish``; a failure of the rendering never fails the producer (a trade, a scan)."""
+    """``live_publish``; a failure of the rendering never fails the producer (a trade, a scan).
+
+    A Redis outage is raised on to ``push_event``, which logs it once per outage; anything
+    else is logged here and the push is dropped (the pages resync on their next message).
+    """
     import redis
-    from django.db import DatabaseError
     from redis.exceptions import LockError
 
     try:
         live_publish(group=group, event=event, payload=payload)
-    except (OSError, redis.RedisError) as error:
-        if isinstance(error, LockError):
-            logger.warning("live push of %s skipped: render lock not free (%s)", event, error,
-                           extra={"category": Category.SYSTEM})
-            return
+    except LockError as error:
+        logger.warning("live push of %s skipped: render lock not free (%s)", event, error,
+                       extra={"category": Category.SYSTEM})
+    except (OSError, redis.RedisError):
         raise
-    except DatabaseError as error:
-        logger.warning("live push of %s skipped: %s", event, error, extra={"category": Category.SYSTEM})
+    except Exception:  # the producer is trading or scanning: it must go on
+        logger.exception("live push of %s failed", event, extra={"category": Category.SYSTEM})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -11,13 +12,14 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from config.bus.schema import Event, Group
+from config.bus.schema import Event, group_live_page
 from trader.models import BacktestRun, BacktestStatus
 from trader.services.actor import Actor
 from trader.services.backtest import CandleSource, backtest_request_build, backtest_start
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 CANDLES_5M_PER_DAY = 288
+BACKTESTS_PAGE = group_live_page("backtests")
 
 
 def small_candle_files(klines_dir, folder, *, symbol: str, days: int) -> None:
@@ -28,12 +30,13 @@ def small_candle_files(klines_dir, folder, *, symbol: str, days: int) -> None:
 
 
 async def _events_until_finished(channel: str, *, timeout_s: float) -> list[dict]:
+    """The progress events the backtests page's sockets receive, until the run is done or failed."""
     layer = get_channel_layer()
     events: list[dict] = []
     async with asyncio.timeout(timeout_s):
         while True:
-            message = await layer.receive(channel)
-            if message["type"] == str(Event.BACKTEST_PROGRESS):
+            message = json.loads((await layer.receive(channel))["text"])
+            if message["event"] == str(Event.BACKTEST_PROGRESS):
                 events.append(message["data"])
                 if message["data"]["status"] in (BacktestStatus.DONE, BacktestStatus.FAILED):
                     return events
@@ -45,14 +48,14 @@ def test_a_started_run_is_executed_by_the_worker_and_its_progress_is_pushed(cele
     settings.KLINES_DIR = tmp_path
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(str(Group.DASHBOARD), channel)
+    async_to_sync(layer.group_add)(BACKTESTS_PAGE, channel)
 
     request = backtest_request_build(strategy="ema_cross", symbols=["SOLUSDT"], start=date(2024, 1, 2),
                                      end=date(2024, 1, 5), source=CandleSource.FILES, tp_pct=Decimal("0.5"),
                                      sl_pct=Decimal("0.5"))
     run = backtest_start(request=request, actor=Actor.for_api_key(name="ops"))
     events = async_to_sync(_events_until_finished)(channel, timeout_s=60)
-    async_to_sync(layer.group_discard)(str(Group.DASHBOARD), channel)
+    async_to_sync(layer.group_discard)(BACKTESTS_PAGE, channel)
 
     run.refresh_from_db()
     assert (run.status, run.progress_pct) == (BacktestStatus.DONE, 100.0), run.error
@@ -73,10 +76,10 @@ def test_a_run_whose_candles_vanished_is_pushed_as_failed(celery_worker_process,
     (tmp_path / "SOLUSDT-5m.csv").unlink()  # gone between the check and the worker's read
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(str(Group.DASHBOARD), channel)
+    async_to_sync(layer.group_add)(BACKTESTS_PAGE, channel)
     run = backtest_start(request=request, actor=Actor.for_api_key(name="ops"))
     events = async_to_sync(_events_until_finished)(channel, timeout_s=60)
-    async_to_sync(layer.group_discard)(str(Group.DASHBOARD), channel)
+    async_to_sync(layer.group_discard)(BACKTESTS_PAGE, channel)
 
     assert events[-1]["status"] == "failed" and "SOLUSDT-5m" in events[-1]["error"]
     assert BacktestRun.objects.get(pk=run.pk).status == BacktestStatus.FAILED
