@@ -18,7 +18,7 @@ from coinex.credentials import CredentialsError, credentials_resolve
 from coinex.errors import ExchangeAuthError
 from coinex.exchange import Exchange
 from coinex.paper import PaperConfig, PaperExchange, PriceProvider
-from coinex.paper.exchange import price_provider_default
+from coinex.paper.exchange import price_provider_default, prices_provider_default
 
 # Live clients are kept per (base URL, key pair) so the markets cache, the server-time
 # offset, the rate-limit buckets and the connection pool outlive one trading cycle.
@@ -62,6 +62,7 @@ def exchange_for_mode(*, mode: str, price_provider: PriceProvider | None = None,
         return None
     if trading_mode == TradingMode.DRY_RUN:
         return PaperExchange(price_provider=price_provider or price_provider_default,
+                             prices_provider=None if price_provider else prices_provider_default,
                              config=PaperConfig.from_settings(), account_name=paper_account)
     try:
         resolved = credentials_resolve()

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, OuterRef, Subquery
 
 from ta.models import Candle, MarketFeedState, Symbol
 from ta.sources.base import to_millis
@@ -54,6 +54,17 @@ def price_latest(*, symbol: str) -> Decimal | None:
     """Close of the newest 5m candle of ``symbol`` (forming or not); None when there is none."""
     close = _series(symbol, "5m").order_by("-open_time").values_list("close", flat=True).first()
     return None if close is None else decimal_plain(close)
+
+
+def prices_latest(*, symbols: list[str]) -> dict[str, Decimal]:
+    """``price_latest`` of several symbols in one query; a symbol without a candle is absent."""
+    if not symbols:
+        return {}
+    newest = (Candle.objects.filter(symbol=OuterRef("symbol"), timeframe="5m")
+              .order_by("-open_time").values("open_time")[:1])
+    rows = (Candle.objects.filter(symbol__symbol__in=symbols, timeframe="5m", open_time=Subquery(newest))
+            .values_list("symbol__symbol", "close"))
+    return {symbol: decimal_plain(close) for symbol, close in rows}
 
 
 def market_data_last_fetch_at() -> datetime | None:

@@ -44,6 +44,8 @@ from coinex.simulator.state import SimState, state_from_json, state_to_json
 
 T = TypeVar("T")
 PriceProvider = Callable[[str], Decimal | None]
+# Several symbols' prices at once (a symbol without a price is absent): one query per sync.
+PricesProvider = Callable[[list[str]], dict[str, Decimal]]
 FUNDING_INTERVAL = timedelta(hours=8)
 
 
@@ -55,6 +57,15 @@ def price_provider_default(symbol: str) -> Decimal | None:
     except ImportError:
         return None
     return price_latest(symbol=symbol)
+
+
+def prices_provider_default(symbols: list[str]) -> dict[str, Decimal]:
+    """``price_provider_default`` of several symbols in one query (``ta.selectors.prices_latest``)."""
+    try:
+        from ta.selectors import prices_latest  # lazily: coinex must not need ta to import
+    except ImportError:
+        return {}
+    return prices_latest(symbols=symbols)
 
 
 def _utc_now() -> datetime:
@@ -87,8 +98,12 @@ class PaperExchange:
     """Simulated CoinEx futures account ``account_name`` at market prices."""
 
     def __init__(self, *, price_provider: PriceProvider = price_provider_default, config: PaperConfig | None = None,
-                 account_name: str = "default", clock: Callable[[], datetime] = _utc_now) -> None:
+                 account_name: str = "default", clock: Callable[[], datetime] = _utc_now,
+                 prices_provider: PricesProvider | None = None) -> None:
+        """``prices_provider`` reads every price a sync needs at once; without it, ``price_provider``
+        is asked once per symbol."""
         self.price_provider = price_provider
+        self.prices_provider = prices_provider
         self.config = config or PaperConfig()
         self.account_name = account_name
         self.clock = clock
@@ -131,8 +146,12 @@ class PaperExchange:
         symbols = set(engine.state.positions) | {o.symbol for o in engine.orders_pending()}
         if extra_symbol in self._markets:
             symbols.add(extra_symbol)
+        if self.prices_provider is not None:
+            prices = self.prices_provider(sorted(symbols))
+        else:
+            prices = {symbol: self.price_provider(symbol) for symbol in symbols}
         for symbol in sorted(symbols):
-            price = self.price_provider(symbol)
+            price = prices.get(symbol)
             if price is not None and price > 0:
                 engine.price_update(symbol=symbol, price=Decimal(price))
 
