@@ -114,7 +114,15 @@ class PaperExchange:
         }
 
     # --- the one place state is loaded and saved -------------------------------------------------
-    def _run(self, operation: Callable[[SimulatedAccount], T], *, symbol: str | None = None) -> T:
+    def _run(self, operation: Callable[[SimulatedAccount], T], *, symbol: str | None = None,
+             read_only: bool = False) -> T:
+        """Run ``operation`` on the account at current prices and save what changed.
+
+        ``read_only`` operations first run on an unlocked snapshot: when the prices
+        trigger nothing (the state is unchanged), that answer stands, with no row lock and
+        no write, so concurrent reads (the API, the pages) do not queue behind each other.
+        Otherwise they run again under the lock like any other operation.
+        """
         try:
             PaperAccount.objects.get_or_create(
                 name=self.account_name,
@@ -123,14 +131,20 @@ class PaperExchange:
             )
         except IntegrityError:
             pass  # another process created it a moment ago
+        if read_only:
+            snapshot = PaperAccount.objects.get(name=self.account_name)
+            engine = self._engine_at_current_prices(snapshot, symbol=symbol)
+            try:
+                result = operation(engine)
+            except ExchangeError:
+                pass  # answered (and raised) under the lock below
+            else:
+                if state_to_json(engine.state) == snapshot.state:
+                    return result
         failure: ExchangeError | None = None
         with transaction.atomic():
             account = PaperAccount.objects.select_for_update().get(name=self.account_name)
-            state = state_from_json(account.state) if account.state else SimState(wallet=account.starting_balance)
-            engine = SimulatedAccount(state=state, markets=self._markets, clock=self.clock,
-                                      slippage_rate=self.config.slippage_pct / 100)
-            self._prices_feed(engine, extra_symbol=symbol)
-            self._funding_settle(engine)
+            engine = self._engine_at_current_prices(account, symbol=symbol)
             try:
                 result = operation(engine)
             except ExchangeError as error:
@@ -141,6 +155,14 @@ class PaperExchange:
         if failure is not None:
             raise failure
         return result
+
+    def _engine_at_current_prices(self, account: PaperAccount, *, symbol: str | None) -> SimulatedAccount:
+        state = state_from_json(account.state) if account.state else SimState(wallet=account.starting_balance)
+        engine = SimulatedAccount(state=state, markets=self._markets, clock=self.clock,
+                                  slippage_rate=self.config.slippage_pct / 100)
+        self._prices_feed(engine, extra_symbol=symbol)
+        self._funding_settle(engine)
+        return engine
 
     def _prices_feed(self, engine: SimulatedAccount, *, extra_symbol: str | None) -> None:
         symbols = set(engine.state.positions) | {o.symbol for o in engine.orders_pending()}
@@ -185,15 +207,15 @@ class PaperExchange:
 
     def balance(self) -> Balance:
         """The paper account's balance at current prices."""
-        return self._run(lambda engine: engine.balance())
+        return self._run(lambda engine: engine.balance(), read_only=True)
 
     def positions(self) -> list[Position]:
         """Open paper positions."""
-        return self._run(lambda engine: engine.positions())
+        return self._run(lambda engine: engine.positions(), read_only=True)
 
     def position(self, *, symbol: str) -> Position | None:
         """The open paper position of ``symbol`` or ``None``."""
-        return self._run(lambda engine: engine.position(symbol), symbol=symbol)
+        return self._run(lambda engine: engine.position(symbol), symbol=symbol, read_only=True)
 
     def order_place(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal, client_id: str,
                     price: Decimal | None = None) -> Order:

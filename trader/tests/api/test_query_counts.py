@@ -9,15 +9,15 @@ from django.test.utils import CaptureQueriesContext
 
 from trader.cycle.run import cycle_run
 
-# Each endpoint's most queries per request, the API key's lookup included. The paper
-# exchange's reads sync the account (lock, prices, save): 7 queries per sync.
+# Each endpoint's most queries per request, the API key's lookup included. A paper
+# exchange read whose prices trigger nothing is 3 queries (account, prices), no lock or write.
 HOT_ENDPOINTS = {
     "/api/v1/status": 3,
     "/api/v1/config": 2,
     "/api/v1/scan": 2,
-    "/api/v1/positions": 9,
-    "/api/v1/account": 11,
-    "/api/trader/status": 19,
+    "/api/v1/positions": 5,
+    "/api/v1/account": 7,
+    "/api/trader/status": 12,
 }
 
 
