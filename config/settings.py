@@ -167,6 +167,9 @@ CACHES = {
 # --- Web tier (config/runner.py, Dockerfile) -------------------------------------------------
 # uvicorn worker processes serving HTTP and WebSockets (the variable uvicorn itself reads).
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", default=min(os.cpu_count() or 1, 4), minimum=1, maximum=64)
+# Threads per web process running HTTP requests (config.wsgi_http); each holds a database
+# connection only while it serves a request, so DB_POOL_MAX_SIZE below this makes requests wait.
+WEB_THREADS = env_int("WEB_THREADS", default=4, minimum=1, maximum=64)
 
 # --- Celery ------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
