@@ -123,16 +123,8 @@ class PaperExchange:
         no write, so concurrent reads (the API, the pages) do not queue behind each other.
         Otherwise they run again under the lock like any other operation.
         """
-        try:
-            PaperAccount.objects.get_or_create(
-                name=self.account_name,
-                defaults={"starting_balance": self.config.starting_balance,
-                          "state": state_to_json(SimState(wallet=self.config.starting_balance))},
-            )
-        except IntegrityError:
-            pass  # another process created it a moment ago
-        if read_only:
-            snapshot = PaperAccount.objects.get(name=self.account_name)
+        snapshot = PaperAccount.objects.filter(name=self.account_name).first() if read_only else None
+        if snapshot is not None:
             engine = self._engine_at_current_prices(snapshot, symbol=symbol)
             try:
                 result = operation(engine)
@@ -141,6 +133,14 @@ class PaperExchange:
             else:
                 if state_to_json(engine.state) == snapshot.state:
                     return result
+        try:
+            PaperAccount.objects.get_or_create(
+                name=self.account_name,
+                defaults={"starting_balance": self.config.starting_balance,
+                          "state": state_to_json(SimState(wallet=self.config.starting_balance))},
+            )
+        except IntegrityError:
+            pass  # another process created it a moment ago
         failure: ExchangeError | None = None
         with transaction.atomic():
             account = PaperAccount.objects.select_for_update().get(name=self.account_name)
