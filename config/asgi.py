@@ -5,9 +5,9 @@ synchronous, and Django's ASGI handler hopped threads per middleware); WebSocket
 authenticated by the Django session cookie (AuthMiddlewareStack) and checked against
 ALLOWED_HOSTS (origin validation); consumers refuse anonymous users.
 
-The web processes are the ones that pool their PostgreSQL connections (DB_POOL, on by
-default here and only here: Celery's prefork children and manage.py connect per task or
-per command; see DATABASES in config/settings.py).
+The web processes are the ones that pool their PostgreSQL connections: DB_POOL defaults
+to on where PLATFORM_WEB_PROCESS is set, here and only here (Celery's prefork children
+and manage.py connect per task or per command; see DATABASES in config/settings.py).
 """
 
 import os
@@ -15,7 +15,7 @@ import os
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DB_POOL", "true")  # before the settings load, which django.setup() does
+os.environ["PLATFORM_WEB_PROCESS"] = "1"  # before the settings load: DB_POOL defaults to on here
 django.setup(set_prefix=False)  # before the consumers import models
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

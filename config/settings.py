@@ -121,10 +121,11 @@ else:
     # returned to the pool) at the end of its request or Celery task.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # The pool is for the web processes (config/asgi.py turns DB_POOL on for itself). Celery's
-    # prefork children do not pool: a pool's threads do not survive fork, and Celery closes
-    # the connection after every task, so a worker holds at most one per child process.
-    DB_POOL = env_bool("DB_POOL", default=False)
+    # The pool is for the web processes (config/asgi.py marks them with PLATFORM_WEB_PROCESS);
+    # DB_POOL=false turns it off there too (e.g. behind PgBouncer). Celery's prefork children
+    # do not pool: a pool's threads do not survive fork, and Celery closes the connection
+    # after every task, so a worker holds at most one per child process.
+    DB_POOL = env_bool("DB_POOL", default=os.environ.get("PLATFORM_WEB_PROCESS") == "1")
     # Per web process: the server's connections are at most WEB_CONCURRENCY x DB_POOL_MAX_SIZE.
     DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", default=2, minimum=0, maximum=100)
     DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", default=4, minimum=1, maximum=100)
