@@ -93,7 +93,8 @@ def test_a_misspelt_platform_variable_is_flagged_with_a_suggestion(monkeypatch):
     assert "REDIS_URL" in warnings[0].hint
 
 
-_POOL = "from django.conf import settings; d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], d['OPTIONS'].get('pool'))"
+_POOL = ("from django.conf import settings; d = settings.DATABASES['default']; "
+         "print(d['CONN_MAX_AGE'], d['OPTIONS'].get('pool'))")
 _PG = "postgres://someone@127.0.0.1:5432/anything"
 
 
