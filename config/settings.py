@@ -102,7 +102,6 @@ DATABASE_URL = env_parsed(
     what="database URL",
 )
 DATABASES = {"default": DATABASE_URL}
-DB_POOL_APPLICATION_NAME = "platform-web"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a Celery worker or ASGI server started by a test shares it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
@@ -140,7 +139,8 @@ else:
             "timeout": env_float("DB_POOL_TIMEOUT_S", default=10.0, minimum=0.1, maximum=120),
         }
         # Names the web tier's connections in pg_stat_activity (what the pool bound applies to).
-        DATABASES["default"]["OPTIONS"].setdefault("application_name", DB_POOL_APPLICATION_NAME)
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "application_name", env_str("DB_APPLICATION_NAME", default="platform-web"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, channel layer and the message bus ---------------------

@@ -18,6 +18,7 @@ HOT_PATHS = ["/api/v1/status", "/api/v1/config", "/api/v1/scan", "/api/v1/positi
 LOAD_S = 30
 WORKERS = 2
 POOL_MAX = 3  # per process: the web tier may hold WORKERS x POOL_MAX connections
+NAME = "platform-web-load"  # its connections' application_name (the session's ASGI server has its own pool)
 CLIENTS = 16  # PostgreSQL: more clients than pooled connections, so requests queue for the pool
 SQLITE_RATE = 50  # requests/s on SQLite (no pool; one writer at a time)
 
@@ -27,7 +28,8 @@ def test_concurrent_api_load_has_no_errors_and_stays_within_the_pools(open_posit
     headers = {"X-API-Key": plain_key}
     postgres = connection.vendor == "postgresql"
     with testing.web_tier(workers=WORKERS, log_name="web-load", DB_POOL_MIN_SIZE="1",
-                          DB_POOL_MAX_SIZE=str(POOL_MAX), WEB_THREADS="4", API_THROTTLE_RATE="1000000/min") as port:
+                          DB_POOL_MAX_SIZE=str(POOL_MAX), DB_APPLICATION_NAME=NAME, WEB_THREADS="4",
+                          API_THROTTLE_RATE="1000000/min") as port:
         base_url = f"http://127.0.0.1:{port}"
         if postgres:
             watch = PgConnectionWatch(dsn=testing.database_url_for_current_connection(),
@@ -45,9 +47,9 @@ def test_concurrent_api_load_has_no_errors_and_stays_within_the_pools(open_posit
     assert set(result.statuses) == {200}, dict(result.statuses)
     if postgres:
         web_bound = WORKERS * POOL_MAX
-        assert 0 < watch.peak_by_application["platform-web"] <= web_bound, dict(watch.peak_by_application)
-        assert after["platform-web"] <= web_bound, dict(after)
-        # Everything else connected to the test database: this test, and a Celery worker or
-        # beat an earlier test may have left running (one connection each at most).
-        others = watch.peak_total - watch.peak_by_application["platform-web"]
-        assert others <= 3, dict(watch.peak_by_application)
+        assert 0 < watch.peak_by_application[NAME] <= web_bound, dict(watch.peak_by_application)
+        assert after[NAME] <= web_bound, dict(after)
+        # Everything else connected to the test database: this test, and a Celery worker,
+        # beat or the ASGI server (its pool: 4 at most) an earlier test may have left running.
+        others = watch.peak_total - watch.peak_by_application[NAME]
+        assert others <= 7, dict(watch.peak_by_application)
