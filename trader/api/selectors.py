@@ -71,15 +71,14 @@ def trader_overview() -> dict[str, Any]:
     and balance (null with ``exchange.detail`` saying why when paused or unreachable)."""
     positions = balance = None
     detail = None
-    config = config_get()
+    # Read once: the exchange's reads never change the trader's status or config.
+    status, config = status_get(), config_get()
     try:
         exchange = exchange_current()
         positions = positions_current(exchange=exchange)
-        balance = account_overview(exchange=exchange, config=config)
+        balance = account_overview(exchange=exchange, status=status, config=config)
     except (ControlRefused, ExchangeError) as error:
         detail = str(error)
-    # Read after the exchange: the sync may have moved the status (equity peak, a latched lock).
-    status = status_get()
     return {
         "status": status_overview(status=status),
         "config": config_as_dict(config),
