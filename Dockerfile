@@ -33,4 +33,6 @@ EXPOSE 8891
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8891\")}/health', timeout=8)" || exit 1
 # collectstatic needs the settings, which need SECRET_KEY: done at start, not at build.
-CMD ["sh", "-c", "python manage.py check --deploy --fail-level ERROR && python manage.py migrate --noinput && python manage.py collectstatic --noinput -v 0 && python manage.py setup_schedules && exec uvicorn config.asgi:application --host 0.0.0.0 --port ${PORT} --proxy-headers --forwarded-allow-ips='*'"]
+# config.web runs the same uvicorn command as `manage.py run_platform`: WEB_CONCURRENCY
+# worker processes (default: the CPUs, up to 4), each with its own PostgreSQL pool.
+CMD ["sh", "-c", "python manage.py check --deploy --fail-level ERROR && python manage.py migrate --noinput && python manage.py collectstatic --noinput -v 0 && python manage.py setup_schedules && exec python -m config.web"]

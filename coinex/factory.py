@@ -23,7 +23,7 @@ from coinex.credentials import CredentialsError, credentials_resolve
 from coinex.errors import ExchangeAuthError, VenueUnavailable
 from coinex.exchange import Exchange
 from coinex.paper import PaperConfig, PaperExchange, PriceProvider
-from coinex.paper.exchange import price_provider_default
+from coinex.paper.exchange import price_provider_default, prices_provider_default
 from coinex.venue import VENUE_NAMES, Venue, venue_parse
 
 LiveClient = CoinExClient | BinanceUsdmClient
@@ -111,6 +111,7 @@ def exchange_for_mode(*, mode: str, venue: str = Venue.COINEX, price_provider: P
         raise VenueUnavailable(venue_unavailable_reason(venue))
     if trading_mode == TradingMode.DRY_RUN:
         return PaperExchange(price_provider=price_provider or price_provider_default,
+                             prices_provider=None if price_provider else prices_provider_default,
                              config=PaperConfig.from_settings(), account_name=paper_account)
     try:
         resolved = credentials_resolve(venue=chosen)

@@ -1,25 +1,34 @@
-"""ASGI entry point: HTTP to Django, WebSockets to the dashboard consumers.
+"""ASGI entry point: HTTP to Django (through its WSGI handler), WebSockets to the dashboard consumers.
 
-WebSockets are authenticated by the Django session cookie (AuthMiddlewareStack) and
-checked against ALLOWED_HOSTS (origin validation); consumers refuse anonymous users.
+HTTP requests run whole on a bounded thread pool (``config.wsgi_http``: every view is
+synchronous, and Django's ASGI handler hopped threads per middleware); WebSockets are
+authenticated by the Django session cookie (AuthMiddlewareStack) and checked against
+ALLOWED_HOSTS (origin validation); consumers refuse anonymous users.
+
+The web processes are the ones that pool their PostgreSQL connections: DB_POOL defaults
+to on where PLATFORM_WEB_PROCESS is set, here and only here (Celery's prefork children
+and manage.py connect per task or per command; see DATABASES in config/settings.py).
 """
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django_asgi_app = get_asgi_application()  # sets Django up before the consumers import models
+os.environ["PLATFORM_WEB_PROCESS"] = "1"  # before the settings load: DB_POOL defaults to on here
+django.setup(set_prefix=False)  # before the consumers import models
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from config.wsgi_http import WsgiHttpApp  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": WsgiHttpApp(threads=settings.WEB_THREADS),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

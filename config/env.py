@@ -147,7 +147,13 @@ KNOWN_ENV_VARS = (
     "PORT",
     "VAR_DIR",
     "DATABASE_URL",
-    "DB_CONN_MAX_AGE",
+    "DB_POOL",
+    "DB_POOL_MIN_SIZE",
+    "DB_POOL_MAX_SIZE",
+    "DB_POOL_TIMEOUT_S",
+    "DB_APPLICATION_NAME",
+    "WEB_CONCURRENCY",
+    "WEB_THREADS",
     "REDIS_URL",
     "REDIS_SOCKET_TIMEOUT_S",
     "CELERY_TASK_TIME_LIMIT_S",
@@ -164,6 +170,7 @@ KNOWN_ENV_VARS = (
     "LOG_LEVEL",
     "LOG_CONSOLE_FORMAT",
     "HEALTH_CELERY_TIMEOUT_S",
+    "HEALTH_PROBE_CACHE_S",
     "POSTGRES_PASSWORD",
     "POSTGRES_IMAGE",
     "PUBLISHED_PORT",
@@ -210,5 +217,5 @@ KNOWN_ENV_VARS = (
 # Prefixes of variables that look like ours; an unknown one under them is probably a typo.
 PLATFORM_ENV_PREFIXES = (
     "COINEX_", "TELEGRAM_", "BINANCE_", "MARKET_DATA_", "REDIS_", "DATABASE_", "CELERY_", "HEALTH_", "LOG_", "APP_",
-    "TA_", "SECURE_",
+    "TA_", "SECURE_", "DB_",
 )

@@ -1,8 +1,12 @@
 """The platform's health report, as served by ``GET /health`` and ``manage.py health``.
 
-Each part is probed for real, with a short timeout, every time: the database with a
-query, Redis with PING, the Celery workers with a broadcast ping (and the heartbeat
-they write), beat with the time of its last tick. Apps register the times of their
+Each part is probed for real, with a short timeout: the database with a query, Redis
+with PING and beat with the time of its last tick on every call (each takes about a
+millisecond); the Celery workers with a broadcast ping (and the heartbeat they write),
+which waits up to HEALTH_CELERY_TIMEOUT_S when no worker answers, so its result is
+cached for HEALTH_PROBE_CACHE_S and refreshed in the background by one thread per
+process: a load balancer polling /health gets an answer in milliseconds and cannot pile
+up pings. The cached part says how old it is (``age_s``). Apps register the times of their
 latest work (last candle fetch, last TA scan) with ``health_timestamp_register``;
 those are null until the app has done that work once.
 """
@@ -10,6 +14,7 @@ those are null until the app has done that work once.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -102,6 +107,60 @@ def _probe_worker() -> PartStatus:
     return PartStatus(UP, f"{len(workers)} worker(s) answered", extra={"workers": workers, "heartbeats": heartbeats})
 
 
+class _CachedProbe:
+    """The latest result of a slow probe, per broker URL, refreshed by one thread at a time.
+
+    A result younger than ``max_age_s`` is answered as is. An older one is still answered
+    (with its age) while a background refresh runs, as long as it is not older than
+    ``max_age_s + stale_grace_s``; past that, or with no result yet, the caller waits for
+    the refresh in flight (never starts a second one).
+    """
+
+    def __init__(self, probe: Callable[[], PartStatus]) -> None:
+        self._probe = probe
+        self._lock = threading.Lock()
+        self._results: dict[str, tuple[float, PartStatus]] = {}
+        self._refreshing: dict[str, threading.Event] = {}
+
+    def get(self, *, key: str, max_age_s: float, stale_grace_s: float) -> PartStatus:
+        with self._lock:
+            cached = self._results.get(key)
+            age_s = None if cached is None else time.monotonic() - cached[0]
+            if cached is not None and age_s < max_age_s:
+                return _aged(cached[1], age_s)
+            done = self._refreshing.get(key)
+            if done is None:
+                done = self._refreshing[key] = threading.Event()
+                threading.Thread(target=self._refresh, args=(key, done), name="health-refresh", daemon=True).start()
+        if cached is not None and age_s < max_age_s + stale_grace_s:
+            return _aged(cached[1], age_s)
+        done.wait(timeout=stale_grace_s)
+        with self._lock:
+            cached = self._results.get(key)
+        if cached is None:
+            return PartStatus(DOWN, "probe still running")
+        return _aged(cached[1], time.monotonic() - cached[0])
+
+    def _refresh(self, key: str, done: threading.Event) -> None:
+        try:
+            result = _timed(self._probe)
+            with self._lock:
+                self._results[key] = (time.monotonic(), result)
+        finally:
+            with self._lock:
+                self._refreshing.pop(key, None)
+            done.set()
+
+    def clear(self) -> None:
+        """Forget every result (tests; a result being refreshed is still stored when done)."""
+        with self._lock:
+            self._results.clear()
+
+
+def _aged(status: PartStatus, age_s: float) -> PartStatus:
+    return PartStatus(status.status, status.detail, status.latency_ms, {**status.extra, "age_s": round(age_s, 1)})
+
+
 def _probe_beat() -> PartStatus:
     raw = redis_client().get(KEY_HEALTH_BEAT_TICK)
     if raw is None:
@@ -133,6 +192,23 @@ _PART_PROBES: dict[str, Callable[[], PartStatus]] = {
 }
 
 
+_worker_probe_cache = _CachedProbe(_probe_worker)
+
+
+def _worker_status() -> PartStatus:
+    """The worker ping's result, from the per-process cache (see ``_CachedProbe``)."""
+    return _worker_probe_cache.get(
+        key=settings.CELERY_BROKER_URL,
+        max_age_s=settings.HEALTH_PROBE_CACHE_S,
+        stale_grace_s=settings.HEALTH_CELERY_TIMEOUT_S + 2 * settings.REDIS_SOCKET_TIMEOUT_S + 2,
+    )
+
+
+def health_cache_clear() -> None:
+    """Forget the cached worker ping, so the next report pings again."""
+    _worker_probe_cache.clear()
+
+
 def health_part(name: str) -> PartStatus:
     """Probe one part (``database``, ``redis``, ``celery_worker`` or ``beat``) on its own."""
     return _timed(_PART_PROBES[name])
@@ -141,20 +217,18 @@ def health_part(name: str) -> PartStatus:
 def health_report() -> dict[str, Any]:
     """Probe every part; ``healthy`` is True when every critical part is up.
 
-    Runs the independent probes in parallel; the worker and beat probes need Redis
-    (the broker), so they are reported down without waiting when Redis is down.
+    The database probe runs beside the others (in a thread, with a deadline); the worker
+    ping is answered from its cache (``_worker_status``). The worker and beat probes need
+    Redis (the broker), so they are reported down without waiting when Redis is down.
     """
     deadline_s = settings.HEALTH_CELERY_TIMEOUT_S + 2 * settings.REDIS_SOCKET_TIMEOUT_S + 2
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="health") as pool:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health")
+    try:
         database_future = pool.submit(_timed, _probe_database)
         redis_status = _timed(_probe_redis)
         if redis_status.status == UP:
-            worker_future = pool.submit(_timed, _probe_worker)
+            worker_status = _worker_status()
             beat_status = _timed(_probe_beat)
-            try:
-                worker_status = worker_future.result(timeout=deadline_s)
-            except FutureTimeout:
-                worker_status = PartStatus(DOWN, "worker probe timed out")
         else:
             unreachable = "broker (Redis) unreachable"
             worker_status = PartStatus(DOWN, unreachable)
@@ -163,6 +237,8 @@ def health_report() -> dict[str, Any]:
             database_status = database_future.result(timeout=deadline_s)
         except FutureTimeout:
             database_status = PartStatus(DOWN, "database probe timed out")
+    finally:
+        pool.shutdown(wait=False)  # a hung probe must not hold the answer past its deadline
 
     parts = {
         "database": database_status,

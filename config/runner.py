@@ -117,15 +117,26 @@ class ManagedProcess:
     process: subprocess.Popen | None = None
 
 
-def platform_processes(*, host: str, port: int, concurrency: int) -> list[ManagedProcess]:
+def web_argv(*, host: str, port: int, workers: int, proxy_headers: bool = False) -> list[str]:
+    """The web tier's command: uvicorn with ``workers`` processes on one port (README "Serving").
+
+    The same command for ``run_platform``, the Docker image (``python -m config.web``),
+    the tests and ``bench/api_load.py``. ``workers`` > 1 runs uvicorn's supervisor, which
+    restarts a worker that dies; each worker has its own database pool (DB_POOL_MAX_SIZE).
+    """
+    argv = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
+            "--workers", str(workers), "--http", "config.http_protocol:NoDelayH11Protocol",
+            "--no-access-log", "--timeout-graceful-shutdown", "10"]
+    if proxy_headers:
+        argv += ["--proxy-headers", "--forwarded-allow-ips", "*"]
+    return argv
+
+
+def platform_processes(*, host: str, port: int, concurrency: int, web_workers: int) -> list[ManagedProcess]:
     """The processes of a local run, all from this virtualenv's Python."""
     python = sys.executable
     return [
-        ManagedProcess(
-            "web",
-            [python, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
-             "--no-access-log", "--timeout-graceful-shutdown", "10"],
-        ),
+        ManagedProcess("web", web_argv(host=host, port=port, workers=web_workers)),
         ManagedProcess(
             "worker",
             [python, "-m", "celery", "-A", "config", "worker", "-Q", ",".join(QUEUES),

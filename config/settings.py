@@ -13,6 +13,7 @@ from pathlib import Path
 import environ
 
 from config.env import (
+    EnvError,
     database_config,
     env_bool,
     env_choice,
@@ -114,8 +115,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", default=60, minimum=0)
+    # Under ASGI each request runs its sync code in a thread of its own, so persistent
+    # connections (CONN_MAX_AGE > 0) pile up one per thread and are never handed back (all
+    # 100 server connections held by one web process). Django's advice for ASGI: no
+    # persistent connections, the backend's pool instead. Every connection is closed (or
+    # returned to the pool) at the end of its request or Celery task.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The pool is for the web processes (config/asgi.py marks them with PLATFORM_WEB_PROCESS);
+    # DB_POOL=false turns it off there too (e.g. behind PgBouncer). Celery's prefork children
+    # do not pool: a pool's threads do not survive fork, and Celery closes the connection
+    # after every task, so a worker holds at most one per child process.
+    DB_POOL = env_bool("DB_POOL", default=os.environ.get("PLATFORM_WEB_PROCESS") == "1")
+    # Per web process: the server's connections are at most WEB_CONCURRENCY x DB_POOL_MAX_SIZE.
+    DB_POOL_MIN_SIZE = env_int("DB_POOL_MIN_SIZE", default=2, minimum=0, maximum=100)
+    DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", default=4, minimum=1, maximum=100)
+    if DB_POOL_MIN_SIZE > DB_POOL_MAX_SIZE:
+        raise EnvError(f"DB_POOL_MIN_SIZE={DB_POOL_MIN_SIZE} is above DB_POOL_MAX_SIZE={DB_POOL_MAX_SIZE}")
+    if DB_POOL:
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": DB_POOL_MIN_SIZE,
+            "max_size": DB_POOL_MAX_SIZE,
+            # A request waits this long for a free connection, then fails (a 500, not a hang).
+            "timeout": env_float("DB_POOL_TIMEOUT_S", default=10.0, minimum=0.1, maximum=120),
+        }
+        # Names the web tier's connections in pg_stat_activity (what the pool bound applies to).
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "application_name", env_str("DB_APPLICATION_NAME", default="platform-web"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, channel layer and the message bus ---------------------
@@ -143,6 +170,24 @@ CHANNEL_LAYERS = {
         },
     },
 }
+
+# Django's cache (DRF's throttle counters) in Redis, shared by every web process; keys under
+# "django-cache:". clear() removes only those (config.cache), never the broker's queues.
+CACHES = {
+    "default": {
+        "BACKEND": "config.cache.PrefixedRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "django-cache",
+        "OPTIONS": {"socket_timeout": REDIS_SOCKET_TIMEOUT_S, "socket_connect_timeout": REDIS_SOCKET_TIMEOUT_S},
+    },
+}
+
+# --- Web tier (config/runner.py, Dockerfile) -------------------------------------------------
+# uvicorn worker processes serving HTTP and WebSockets (the variable uvicorn itself reads).
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", default=min(os.cpu_count() or 1, 4), minimum=1, maximum=64)
+# Threads per web process running HTTP requests (config.wsgi_http); each holds a database
+# connection only while it serves a request, so DB_POOL_MAX_SIZE below this makes requests wait.
+WEB_THREADS = env_int("WEB_THREADS", default=4, minimum=1, maximum=64)
 
 # --- Celery ------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
@@ -267,6 +312,8 @@ configure_logging(log_dir=LOG_DIR, level=LOG_LEVEL, console_format=LOG_CONSOLE_F
 
 # --- Platform -----------------------------------------------------------------------------
 HEALTH_CELERY_TIMEOUT_S = env_float("HEALTH_CELERY_TIMEOUT_S", default=3.0, minimum=0.5, maximum=30)
+# /health answers the worker ping from a per-process cache this fresh, refreshed in the background.
+HEALTH_PROBE_CACHE_S = env_float("HEALTH_PROBE_CACHE_S", default=5.0, minimum=0.1, maximum=300)
 KLINES_DIR = Path(env_str("KLINES_DIR", default=str(BASE_DIR.parent / "shared" / "data" / "klines")))
 
 # --- Market data (ta: issue 3; docs/MARKET_DATA.md) ------------------------------------------

@@ -11,7 +11,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -94,3 +95,28 @@ def stop_process(process: subprocess.Popen, *, grace_s: float = 15.0) -> None:
 def python_argv(*args: str) -> list[str]:
     """``python <args>`` with this interpreter (the virtualenv's)."""
     return [sys.executable, *args]
+
+
+@contextmanager
+def web_tier(*, workers: int, log_name: str, **env_overrides: str) -> Iterator[int]:
+    """The web tier as production runs it (``config.runner.web_argv``: ``workers`` uvicorn
+    processes), on the test database and Redis; yields its port, stops it on exit."""
+    from django.conf import settings
+
+    from config.runner import web_argv
+
+    port = free_port()
+    log_path = Path(settings.VAR_DIR) / "test-logs" / f"{log_name}.log"
+    process = start_process(web_argv(host="127.0.0.1", port=port, workers=workers),
+                            env=service_environment(**env_overrides), log_path=log_path)
+
+    def listening() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"the web tier exited:\n{log_path.read_text(errors='replace')[-3000:]}")
+        return port_open(port)
+
+    try:
+        wait_until(listening, timeout_s=60, what="the web tier")
+        yield port
+    finally:
+        stop_process(process)

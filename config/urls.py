@@ -3,10 +3,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
-from config.views import health
+from config.views import CachedSpectacularAPIView, health
 from trader.api.urls import not_found_urlpatterns as api_not_found_urlpatterns
 from trader.api.urls import trader_urlpatterns, v1_urlpatterns
 
@@ -17,7 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(v1_urlpatterns)),
     path("api/trader/", include(trader_urlpatterns)),
-    path("api/schema/", SpectacularAPIView.as_view(permission_classes=docs_permission), name="api-schema"),
+    path("api/schema/", CachedSpectacularAPIView.as_view(permission_classes=docs_permission), name="api-schema"),
     path(
         "docs",
         SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=docs_permission),

@@ -45,6 +45,8 @@ from coinex.venue import VenueState, VenueStatus
 
 T = TypeVar("T")
 PriceProvider = Callable[[str], Decimal | None]
+# Several symbols' prices at once (a symbol without a price is absent): one query per sync.
+PricesProvider = Callable[[list[str]], dict[str, Decimal]]
 FUNDING_INTERVAL = timedelta(hours=8)
 
 
@@ -56,6 +58,15 @@ def price_provider_default(symbol: str) -> Decimal | None:
     except ImportError:
         return None
     return price_latest(symbol=symbol)
+
+
+def prices_provider_default(symbols: list[str]) -> dict[str, Decimal]:
+    """``price_provider_default`` of several symbols in one query (``ta.selectors.prices_latest``)."""
+    try:
+        from ta.selectors import prices_latest  # lazily: coinex must not need ta to import
+    except ImportError:
+        return {}
+    return prices_latest(symbols=symbols)
 
 
 def _utc_now() -> datetime:
@@ -88,8 +99,12 @@ class PaperExchange:
     """Simulated CoinEx futures account ``account_name`` at market prices."""
 
     def __init__(self, *, price_provider: PriceProvider = price_provider_default, config: PaperConfig | None = None,
-                 account_name: str = "default", clock: Callable[[], datetime] = _utc_now) -> None:
+                 account_name: str = "default", clock: Callable[[], datetime] = _utc_now,
+                 prices_provider: PricesProvider | None = None) -> None:
+        """``prices_provider`` reads every price a sync needs at once; without it, ``price_provider``
+        is asked once per symbol."""
         self.price_provider = price_provider
+        self.prices_provider = prices_provider
         self.config = config or PaperConfig()
         self.account_name = account_name
         self.clock = clock
@@ -100,7 +115,25 @@ class PaperExchange:
         }
 
     # --- the one place state is loaded and saved -------------------------------------------------
-    def _run(self, operation: Callable[[SimulatedAccount], T], *, symbol: str | None = None) -> T:
+    def _run(self, operation: Callable[[SimulatedAccount], T], *, symbol: str | None = None,
+             read_only: bool = False) -> T:
+        """Run ``operation`` on the account at current prices and save what changed.
+
+        ``read_only`` operations first run on an unlocked snapshot: when the prices
+        trigger nothing (the state is unchanged), that answer stands, with no row lock and
+        no write, so concurrent reads (the API, the pages) do not queue behind each other.
+        Otherwise they run again under the lock like any other operation.
+        """
+        snapshot = PaperAccount.objects.filter(name=self.account_name).first() if read_only else None
+        if snapshot is not None:
+            engine = self._engine_at_current_prices(snapshot, symbol=symbol)
+            try:
+                result = operation(engine)
+            except ExchangeError:
+                pass  # answered (and raised) under the lock below
+            else:
+                if state_to_json(engine.state) == snapshot.state:
+                    return result
         try:
             PaperAccount.objects.get_or_create(
                 name=self.account_name,
@@ -112,11 +145,7 @@ class PaperExchange:
         failure: ExchangeError | None = None
         with transaction.atomic():
             account = PaperAccount.objects.select_for_update().get(name=self.account_name)
-            state = state_from_json(account.state) if account.state else SimState(wallet=account.starting_balance)
-            engine = SimulatedAccount(state=state, markets=self._markets, clock=self.clock,
-                                      slippage_rate=self.config.slippage_pct / 100)
-            self._prices_feed(engine, extra_symbol=symbol)
-            self._funding_settle(engine)
+            engine = self._engine_at_current_prices(account, symbol=symbol)
             try:
                 result = operation(engine)
             except ExchangeError as error:
@@ -128,12 +157,24 @@ class PaperExchange:
             raise failure
         return result
 
+    def _engine_at_current_prices(self, account: PaperAccount, *, symbol: str | None) -> SimulatedAccount:
+        state = state_from_json(account.state) if account.state else SimState(wallet=account.starting_balance)
+        engine = SimulatedAccount(state=state, markets=self._markets, clock=self.clock,
+                                  slippage_rate=self.config.slippage_pct / 100)
+        self._prices_feed(engine, extra_symbol=symbol)
+        self._funding_settle(engine)
+        return engine
+
     def _prices_feed(self, engine: SimulatedAccount, *, extra_symbol: str | None) -> None:
         symbols = set(engine.state.positions) | {o.symbol for o in engine.orders_pending()}
         if extra_symbol in self._markets:
             symbols.add(extra_symbol)
+        if self.prices_provider is not None:
+            prices = self.prices_provider(sorted(symbols))
+        else:
+            prices = {symbol: self.price_provider(symbol) for symbol in symbols}
         for symbol in sorted(symbols):
-            price = self.price_provider(symbol)
+            price = prices.get(symbol)
             if price is not None and price > 0:
                 engine.price_update(symbol=symbol, price=Decimal(price))
 
@@ -167,15 +208,15 @@ class PaperExchange:
 
     def balance(self) -> Balance:
         """The paper account's balance at current prices."""
-        return self._run(lambda engine: engine.balance())
+        return self._run(lambda engine: engine.balance(), read_only=True)
 
     def positions(self) -> list[Position]:
         """Open paper positions."""
-        return self._run(lambda engine: engine.positions())
+        return self._run(lambda engine: engine.positions(), read_only=True)
 
     def position(self, *, symbol: str) -> Position | None:
         """The open paper position of ``symbol`` or ``None``."""
-        return self._run(lambda engine: engine.position(symbol), symbol=symbol)
+        return self._run(lambda engine: engine.position(symbol), symbol=symbol, read_only=True)
 
     def order_place(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal, client_id: str,
                     price: Decimal | None = None) -> Order:

@@ -76,3 +76,10 @@ def test_env_example_documents_every_variable_with_a_comment():
     assert not missing, f".env.example lacks {missing}"
     uncommented = [name for name, line in documented.items() if "#" not in line.split("=", 1)[1]]
     assert not uncommented, f"no comment for {uncommented}"
+
+
+def test_the_image_serves_with_the_same_web_command_as_run_platform(compose):
+    dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
+    cmd = re.search(r"^CMD (.+)$", dockerfile, re.M).group(1)
+    assert cmd.rstrip('"]').endswith("exec python -m config.web"), "config.web runs config.runner.web_argv"
+    assert "command" not in compose["services"]["web"], "compose's web runs the image's command"

@@ -65,3 +65,44 @@ def test_health_needs_no_login(http):
     response = http.get("/health")
     assert response.status_code in (200, 503)
     assert response["Content-Type"] == "application/json"
+
+
+def test_a_slow_worker_ping_runs_once_and_later_calls_answer_from_the_cache_at_once():
+    """A load balancer polling /health while no worker answers: the first callers wait for
+    one ping (not one each), later ones get the cached answer, with its age, at once."""
+    import threading
+    import time
+
+    from config.health import DOWN, PartStatus, _CachedProbe
+
+    pings = []
+
+    def slow_ping() -> PartStatus:
+        pings.append(time.monotonic())
+        time.sleep(0.8)  # a ping waiting for its timeout
+        return PartStatus(DOWN, "no worker answered a ping within 0.8 s")
+
+    cache = _CachedProbe(slow_ping)
+    answers = []
+
+    def poll() -> None:
+        answers.append(cache.get(key="broker", max_age_s=0.5, stale_grace_s=5))
+
+    pollers = [threading.Thread(target=poll) for _ in range(8)]
+    for poller in pollers:
+        poller.start()
+    for poller in pollers:
+        poller.join(timeout=10)
+    assert len(pings) == 1, "concurrent callers share one ping"
+    assert [a.status for a in answers] == [DOWN] * 8 and "no worker answered" in answers[0].detail
+
+    time.sleep(0.6)  # the answer is now older than max_age_s: a refresh starts in the background
+    started = time.monotonic()
+    stale = [cache.get(key="broker", max_age_s=0.5, stale_grace_s=5) for _ in range(20)]
+    elapsed_s = time.monotonic() - started
+    assert elapsed_s < 0.4, f"20 calls took {elapsed_s:.2f} s: they waited for the ping"
+    assert all(a.status == DOWN and a.extra["age_s"] >= 0.5 for a in stale), "the cached answer says its age"
+    deadline = time.monotonic() + 5
+    while len(pings) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(pings) == 2, "one refresh for the 20 calls"

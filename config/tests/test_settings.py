@@ -91,3 +91,25 @@ def test_a_misspelt_platform_variable_is_flagged_with_a_suggestion(monkeypatch):
     warnings = checks.misspelt_environment_check(None)
     assert [w.id for w in warnings] == ["platform.W001"]
     assert "REDIS_URL" in warnings[0].hint
+
+
+_POOL = ("from django.conf import settings; d = settings.DATABASES['default']; "
+         "print(d['CONN_MAX_AGE'], d['OPTIONS'].get('pool'))")
+_PG = "postgres://someone@127.0.0.1:5432/anything"
+
+
+def test_only_the_web_processes_pool_postgresql_connections_and_none_persists():
+    command = _manage("shell", "-c", _POOL, DATABASE_URL=_PG, DB_POOL="").stdout.strip().splitlines()[-1]
+    assert command == "0 None", "manage.py and the Celery workers connect per command or task, no pool"
+    web = _manage("shell", "-c", _POOL, DATABASE_URL=_PG, PLATFORM_WEB_PROCESS="1", DB_POOL="",
+                  DB_POOL_MAX_SIZE="6").stdout.strip().splitlines()[-1]
+    assert web == "0 {'min_size': 2, 'max_size': 6, 'timeout': 10.0}"
+    off = _manage("shell", "-c", _POOL, DATABASE_URL=_PG, PLATFORM_WEB_PROCESS="1",
+                  DB_POOL="false").stdout.strip().splitlines()[-1]
+    assert off == "0 None", "DB_POOL=false turns the web pool off (e.g. behind PgBouncer)"
+
+
+def test_a_pool_whose_minimum_is_above_its_maximum_is_refused_in_one_line():
+    result = _manage("check", DATABASE_URL=_PG, DB_POOL_MIN_SIZE="5", DB_POOL_MAX_SIZE="2")
+    assert result.returncode != 0
+    assert "DB_POOL_MIN_SIZE=5 is above DB_POOL_MAX_SIZE=2" in result.stderr

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ta.models import Symbol
-from ta.selectors import candles_frame, market_data_last_fetch_at, price_latest, symbols_enabled
+from ta.selectors import candles_frame, market_data_last_fetch_at, price_latest, prices_latest, symbols_enabled
 from ta.services.candles import candles_upsert
 from ta.services.feed_state import feed_fetch_record
 from ta.sources.base import Bar
@@ -68,6 +68,17 @@ def test_price_latest_is_the_close_of_the_newest_5m_candle_even_if_forming():
     price = price_latest(symbol="PEPEUSDT")
     assert price == Decimal("0.00001301") and isinstance(price, Decimal)
     assert str(price) == "0.00001301"
+
+
+def test_prices_latest_reads_each_symbols_newest_5m_close_in_one_query(django_assert_num_queries):
+    store("PEPEUSDT", "5m", ["0.00001234", "0.00001301"], forming_last=True)
+    store("BTCUSDT", "5m", ["105077.36", "105100.1"])
+    store("BTCUSDT", "1h", ["1"])
+    with django_assert_num_queries(1):
+        prices = prices_latest(symbols=["PEPEUSDT", "BTCUSDT", "ETHUSDT"])
+    assert prices == {"PEPEUSDT": price_latest(symbol="PEPEUSDT"), "BTCUSDT": price_latest(symbol="BTCUSDT")}
+    assert str(prices["PEPEUSDT"]) == "0.00001301" and str(prices["BTCUSDT"]) == "105100.1"
+    assert prices_latest(symbols=[]) == {}
 
 
 def test_last_fetch_is_the_latest_of_any_source():

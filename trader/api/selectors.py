@@ -17,7 +17,7 @@ from coinex.exchange import Exchange
 from ta.analysis_selectors import ta_scan_last_at
 from trader.api.logs import logs_recent
 from trader.cycle.run import balance_payload, kill_switch_drawdown_pct, position_payload
-from trader.models import CycleLog, Decision, Trade
+from trader.models import CycleLog, Decision, Trade, TraderConfig, TraderStatus
 from trader.selectors import status_as_dict
 from trader.services.books import ledger_get
 from trader.services.config import config_as_dict, config_get
@@ -25,10 +25,11 @@ from trader.services.control import book_active, exchange_current
 from trader.services.status import ControlRefused, lockfile_path, status_get
 
 
-def status_overview() -> dict[str, Any]:
+def status_overview(*, status: TraderStatus | None = None) -> dict[str, Any]:
     """The bot's status (mode, on/off, lock, uptime, last cycle/trade) plus the last TA scan
-    time and the lockfile: where it is mirrored and whether it is there."""
-    data = status_as_dict(status_get())
+    time and the lockfile: where it is mirrored and whether it is there. ``status`` saves
+    the read when the caller has the row already."""
+    data = status_as_dict(status or status_get())
     last_scan = ta_scan_last_at()
     data["last_scan_at"] = last_scan.isoformat() if last_scan else None
     path = lockfile_path()
@@ -36,16 +37,18 @@ def status_overview() -> dict[str, Any]:
     return data
 
 
-def account_overview(*, exchange: Exchange | None = None) -> dict[str, Any]:
+def account_overview(*, exchange: Exchange | None = None, status: TraderStatus | None = None,
+                     config: TraderConfig | None = None) -> dict[str, Any]:
     """Balance, equity and margin from the exchange of the current mode, with the starting
     balance, the drawdown from the kill switch's reference and the distance to its trigger (%).
+    ``status`` and ``config`` save their reads when the caller has the rows already.
 
     Raises ``ControlRefused`` when paused, ``ExchangeError`` when the exchange fails.
     """
-    book = book_active()
+    book = book_active(status=status)
     exchange = exchange or exchange_current()
     balance = exchange.balance()
-    ledger, config = ledger_get(book=book), config_get()
+    ledger, config = ledger_get(book=book), config or config_get()
     drawdown = kill_switch_drawdown_pct(ledger=ledger, config=config, equity=balance.equity)
     data = balance_payload(balance)
     data.update({
@@ -70,15 +73,17 @@ def trader_overview() -> dict[str, Any]:
     and balance (null with ``exchange.detail`` saying why when paused or unreachable)."""
     positions = balance = None
     detail = None
+    # Read once: the exchange's reads never change the trader's status or config.
+    status, config = status_get(), config_get()
     try:
         exchange = exchange_current()
         positions = positions_current(exchange=exchange)
-        balance = account_overview(exchange=exchange)
+        balance = account_overview(exchange=exchange, status=status, config=config)
     except (ControlRefused, ExchangeError) as error:
         detail = str(error)
     return {
-        "status": status_overview(),
-        "config": config_as_dict(config_get()),
+        "status": status_overview(status=status),
+        "config": config_as_dict(config),
         "positions": positions,
         "balance": balance,
         "exchange": {"available": detail is None, "detail": detail},

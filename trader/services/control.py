@@ -13,7 +13,7 @@ from django.db import transaction
 from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from config.logging import Category
-from trader.models import Book, CloseReason, LockKind, Trade
+from trader.models import Book, CloseReason, LockKind, Trade, TraderStatus
 from trader.services.actor import Actor
 from trader.services.alerts import AlertKind, alert_send
 from trader.services.announce import trader_event_publish
@@ -25,9 +25,10 @@ from trader.services.status import ControlRefused, lock_trip, status_get
 logger = logging.getLogger(__name__)
 
 
-def book_active() -> Book:
-    """The active book; ``ControlRefused`` when paused (no book, no exchange)."""
-    book = book_current(status=status_get())
+def book_active(*, status: TraderStatus | None = None) -> Book:
+    """The active book; ``ControlRefused`` when paused (no book, no exchange). ``status`` saves
+    the read when the caller has the row already."""
+    book = book_current(status=status or status_get())
     if book is None:
         raise ControlRefused("the trader is paused: switch to dry-run or live to act on positions")
     return book

@@ -192,3 +192,17 @@ def test_the_default_price_provider_reads_market_data_lazily():
     from coinex.paper.exchange import price_provider_default
 
     assert price_provider_default("BTCUSDT") is None  # no candles in the test database yet
+
+
+def test_a_read_that_triggers_nothing_does_not_write_and_one_that_triggers_a_close_records_it():
+    prices = Prices(SOLUSDT="100")
+    exchange = paper(prices, slippage_pct="0")
+    exchange.order_place(symbol="SOLUSDT", side=OrderSide.BUY, type=OrderType.MARKET, amount=D("10"), client_id="o")
+    exchange.position_take_profit_set(symbol="SOLUSDT", price=D("105"))
+    exchange.positions()  # records the mark price once
+    saved_at = PaperAccount.objects.get().updated_at
+    assert [p.symbol for p in exchange.positions()] == ["SOLUSDT"] and exchange.balance().equity == D("999.5")
+    assert PaperAccount.objects.get().updated_at == saved_at, "a read at unchanged prices writes nothing"
+    prices.prices["SOLUSDT"] = D("106")
+    assert exchange.positions() == [], "the read saw the take-profit fire"
+    assert PaperAccount.objects.get().state["positions"] == {}, "and the close was saved, not only answered"

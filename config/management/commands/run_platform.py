@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="Address to serve on.")
         parser.add_argument("--port", type=int, default=settings.PORT, help="Port to serve on (default: PORT).")
         parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes.")
+        parser.add_argument(
+            "--web-workers", type=int, default=settings.WEB_CONCURRENCY,
+            help="Web (uvicorn) processes serving requests in parallel (default: WEB_CONCURRENCY, "
+                 "else the number of CPUs up to 4).",
+        )
         parser.add_argument("--no-serve", action="store_true", help="Prepare everything, then exit.")
         parser.add_argument(
             "--paused",
@@ -27,7 +32,10 @@ class Command(BaseCommand):
             help="Leave a fresh install paused instead of starting the trader in dry-run (paper trading).",
         )
 
-    def handle(self, *args, host: str, port: int, concurrency: int, no_serve: bool, paused: bool, **options):
+    def handle(self, *args, host: str, port: int, concurrency: int, web_workers: int, no_serve: bool, paused: bool,
+               **options):
+        if web_workers < 1:
+            raise CommandError("--web-workers must be at least 1")
         try:
             self.stdout.write(runner.redis_ensure(url=settings.REDIS_URL, var_dir=runner.var_dir()))
         except RuntimeError as error:
@@ -47,7 +55,8 @@ class Command(BaseCommand):
         if no_serve:
             self.stdout.write(banner)
             return
-        processes = runner.platform_processes(host=host, port=port, concurrency=concurrency)
+        processes = runner.platform_processes(host=host, port=port, concurrency=concurrency,
+                                              web_workers=web_workers)
         exit_code = runner.processes_supervise(processes, on_started=lambda: self.stdout.write(banner))
         if exit_code:
             raise CommandError("a platform process stopped unexpectedly (see its output above)")
