@@ -36,6 +36,15 @@ def _isolated_redis() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_health_probes():
+    """/health keeps its slow probes' answers per process for a few seconds: no test sees
+    the worker ping an earlier test cached (a worker that was not running then)."""
+    from config.health import health_cache_clear
+
+    health_cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _seeded_universe(request):
     """Transactional tests flush the database after each test, taking the 29 symbols the
     data migration seeded with them: put them back for every transactional test."""

@@ -77,7 +77,28 @@ def _environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
         else:
             key = f"HTTP_{name}"
         environ[key] = f"{environ[key]},{value}" if key in environ else value
+    # The body is read whole before Django runs: its length is known even when it came chunked
+    # (no Content-Length), and Django must see it (a no-body action refuses a chunked garbage body).
+    environ["CONTENT_LENGTH"] = str(len(body))
     return environ
+
+
+async def _too_large(scope: dict[str, Any], send) -> None:
+    """413 before Django runs, in the same shape as Django's own refusal (the API's error body under /api/)."""
+    import json
+
+    from trader.api.errors import error_body
+    from trader.api.middleware import API_PREFIX
+
+    message = f"request body too large: at most {MAX_BODY_BYTES} bytes"
+    if scope["path"].startswith(API_PREFIX):
+        content = json.dumps(error_body(status_code=413, code="payload_too_large", message=message)).encode()
+        content_type = b"application/json"
+    else:
+        content, content_type = message.encode(), b"text/plain; charset=utf-8"
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(content)).encode())]})
+    await send({"type": "http.response.body", "body": content})
 
 
 class WsgiHttpApp:
@@ -108,8 +129,7 @@ class WsgiHttpApp:
                 return
             body += message.get("body", b"")
             if len(body) > MAX_BODY_BYTES:
-                await send({"type": "http.response.start", "status": 413, "headers": []})
-                await send({"type": "http.response.body", "body": b"request body too large"})
+                await _too_large(scope, send)
                 return
             if not message.get("more_body", False):
                 break
