@@ -30,6 +30,7 @@ class AlertKind(StrEnum):
     PROTECTIVE_ORDER_MISSING = "protective_order_missing"
     UNKNOWN_POSITION = "unknown_position"
     UNMANAGED_POSITIONS = "unmanaged_positions"
+    VENUE_STATUS = "venue_status"
 
 
 _TITLES = {
@@ -40,6 +41,7 @@ _TITLES = {
     AlertKind.PROTECTIVE_ORDER_MISSING: "Protective order missing",
     AlertKind.UNKNOWN_POSITION: "Unknown position",
     AlertKind.UNMANAGED_POSITIONS: "Positions left unmanaged",
+    AlertKind.VENUE_STATUS: "Venue status",
 }
 
 
