@@ -132,6 +132,9 @@ def platform_processes(*, host: str, port: int, concurrency: int) -> list[Manage
              "--concurrency", str(concurrency), "--loglevel", "INFO", "-n", "worker@%h"],
         ),
         ManagedProcess("beat", [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]),
+        # The exchange streams (docs/EXCHANGES.md): only when enabled; the simulated market has none.
+        *([ManagedProcess("streams", [python, str(settings.BASE_DIR / "manage.py"), "run_streams"])]
+          if settings.STREAMS_ENABLED else []),
     ]
 
 

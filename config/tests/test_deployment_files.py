@@ -76,3 +76,10 @@ def test_env_example_documents_every_variable_with_a_comment():
     assert not missing, f".env.example lacks {missing}"
     uncommented = [name for name, line in documented.items() if "#" not in line.split("=", 1)[1]]
     assert not uncommented, f"no comment for {uncommented}"
+
+
+def test_the_streams_service_runs_the_stream_process_and_idles_unless_enabled(compose):
+    from django.conf import settings
+
+    assert compose["services"]["streams"]["command"] == ["python", "manage.py", "run_streams"]
+    assert settings.STREAMS_ENABLED is False  # the default: the offline demo's simulated market has no stream
