@@ -294,7 +294,7 @@ COINEX_PAPER_MAKER_FEE_PCT = env_float("COINEX_PAPER_MAKER_FEE_PCT", default=0.0
 COINEX_PAPER_SLIPPAGE_PCT = env_float("COINEX_PAPER_SLIPPAGE_PCT", default=0.05, minimum=0, maximum=5)
 COINEX_PAPER_FUNDING_RATE_PCT = env_float("COINEX_PAPER_FUNDING_RATE_PCT", default=0.0, minimum=-1, maximum=1)
 
-# --- Binance USD-M futures, the second live venue (coinex/binance/, docs/VENUES.md) ----------------
+# --- Binance USD-M futures, the second live venue (coinex/binance/, docs/EXCHANGES.md) ----------------
 # https://fapi.binance.com, or the official testnet https://testnet.binancefuture.com (its own keys).
 BINANCE_FUTURES_BASE_URL = env_str("BINANCE_FUTURES_BASE_URL", default="https://fapi.binance.com").rstrip("/")
 BINANCE_API_KEY = env_str("BINANCE_API_KEY", default="")  # wins over credentials saved at runtime
