@@ -38,7 +38,13 @@ def venue_status_summary(*, status: VenueStatus) -> dict[str, Any]:
     else:
         reason = "; ".join(status.entry_refusal(symbol=symbol) or symbol for symbol in blocked)
     key = f"{status.venue}:{status.state}" + "".join(f"|{symbol}:{state}" for symbol, state in blocked.items())
-    return {"venue": status.venue, "state": str(worst_state([status.state, *blocked.values()])),
+    if status.state != VenueState.OPEN:
+        label = f"{status.venue} {status.state}"
+    elif len(blocked) == 1:
+        label = " ".join(f"{symbol} {state}" for symbol, state in blocked.items())
+    else:
+        label = f"{len(blocked)} markets not open"
+    return {"venue": status.venue, "state": str(worst_state([status.state, *blocked.values()])), "label": label,
             "reason": reason, "markets": {symbol: str(state) for symbol, state in blocked.items()},
             "key": key, "checked_at": status.checked_at.isoformat()}
 

@@ -41,6 +41,7 @@ class UnmanagedPositionSerializer(serializers.Serializer):
 class VenueStatusSerializer(serializers.Serializer):
     venue = serializers.CharField()
     state = serializers.ChoiceField(choices=["reduce_only", "closed", "suspended", "unknown"])
+    label = serializers.CharField(help_text="What the header pill says, e.g. 'ETHUSDT reduce_only'.")
     reason = serializers.CharField()
     markets = serializers.DictField(child=serializers.CharField(), help_text="Markets not open, with their state.")
     key = serializers.CharField()
