@@ -12,7 +12,8 @@ enabled coins and, in live mode, to the account's user-data stream:
 - after every reconnect the gap is repaired from REST: ``market_fetch`` of the 5m timeframe
   for the subscribed symbols (the REST fetch stays the backfill and the repair);
 - an ``ORDER_TRADE_UPDATE`` of a filled protective order (STOP_MARKET, TAKE_PROFIT_MARKET...)
-  wakes the trader: the cycle task is queued at once instead of at the next beat.
+  wakes the trader: the cycle task is queued at once instead of at the next beat (and so does a
+  reconnect of the user-data stream, since a fill may have been missed meanwhile).
 
 Events arrive on the stream threads and are handled on the caller's thread
 (:meth:`StreamProcess.step`), so every database write happens on one thread.
@@ -64,10 +65,14 @@ LISTEN_KEY_KEEPALIVE_S = 30 * 60
 
 
 class _Reconnected:
-    """Queued by a stream after a reconnect: the gap since the drop must be repaired."""
+    """Queued by a stream after a reconnect: what was missed since the drop must be caught up."""
+
+    def __init__(self, *, user_data: bool) -> None:
+        self.user_data = user_data
 
 
-RECONNECTED = _Reconnected()
+RECONNECTED = _Reconnected(user_data=False)  # market streams: repair the candle gap from REST
+USER_DATA_RECONNECTED = _Reconnected(user_data=True)  # a fill may have been missed: wake the trader
 
 
 def trader_wake() -> None:
@@ -131,9 +136,10 @@ class StreamProcess:
                          extra={"category": Category.API})
             return
         self._keepalive_at = time.monotonic()
-        # A reconnect of the user-data stream needs no REST repair of candles; the woken cycle reconciles.
-        self._user_stream = BinanceStream.user_data(base_url=self.ws_base_url, listen_key=key,
-                                                    on_event=self.events.put, **self.stream_options).start()
+        # After a reconnect a fill may have been missed: the woken cycle reconciles with the exchange.
+        self._user_stream = BinanceStream.user_data(
+            base_url=self.ws_base_url, listen_key=key, on_event=self.events.put,
+            on_reconnect=lambda: self.events.put(USER_DATA_RECONNECTED), **self.stream_options).start()
 
     def stop(self) -> None:
         for stream in [*self._streams, *([self._user_stream] if self._user_stream else [])]:
@@ -155,7 +161,12 @@ class StreamProcess:
         return True
 
     def _handle(self, event: StreamEvent | _Reconnected) -> None:
-        if isinstance(event, _Reconnected):
+        if isinstance(event, _Reconnected) and event.user_data:
+            logger.warning("user-data stream reconnected; waking the trader to reconcile",
+                           extra={"category": Category.API})
+            self.wakes += 1
+            self.wake()
+        elif isinstance(event, _Reconnected):
             self.gap_repair()
         elif isinstance(event, KlineEvent) and event.interval == STREAM_TIMEFRAME:
             self._candle_store(event)
