@@ -145,3 +145,22 @@ def test_run_streams_on_binance_stores_the_enabled_coins_candles(streams, binanc
     sandbox_clock(binance_server.sandbox, T0)
     call_command("run_streams", seconds=1.5, recheck=5)
     assert stored("BTCUSDT", T0.replace(minute=0)) is not None
+
+
+def test_waking_the_trader_queues_the_cycle_task_on_the_trader_queue():
+    import json
+
+    import redis
+    from django.conf import settings
+
+    from trader.services.streams import trader_wake
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    before = broker.llen("trader")
+    trader_wake()
+    try:
+        assert broker.llen("trader") == before + 1
+        message = json.loads(broker.lindex("trader", 0))
+        assert message["headers"]["task"] == "trader.run_cycle"
+    finally:
+        broker.lpop("trader")  # no stray cycle for a later test's worker
