@@ -5,7 +5,7 @@ Implementations: :class:`coinex.client.CoinExClient` (live, CoinEx API v2 future
 :class:`coinex.paper.PaperExchange` (dry-run and backtests). The loopback sandboxes are
 servers the live clients talk to, not implementations. :func:`coinex.factory.exchange_for_mode`
 picks one from the trader's mode and venue; nothing else branches on them. Each also
-answers ``venue_status`` (:mod:`coinex.venue`; see docs/VENUES.md).
+answers ``venue_status`` (:mod:`coinex.venue`; see docs/EXCHANGES.md).
 
 Contract common to every method: symbols are exchange symbols (``BTCUSDT``); amounts
 are base-asset quantities; money and prices are ``Decimal``. Failures raise only the

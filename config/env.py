@@ -213,9 +213,19 @@ KNOWN_ENV_VARS = (
     "TA_CHAIN_AFTER_FETCH",
     "NUMBA_CACHE_DIR",
     "API_THROTTLE_RATE",
+    "BINANCE_FUTURES_BASE_URL",
+    "BINANCE_API_KEY",
+    "BINANCE_API_SECRET",
+    "BINANCE_RECV_WINDOW_MS",
+    "BINANCE_HEDGE_MODE",
+    "BINANCE_FUTURES_WS_URL",
+    "STREAMS_ENABLED",
+    "STREAMS_SILENCE_S",
+    "STREAMS_BACKOFF_MAX_S",
+    "STREAMS_CANDLE_WRITE_S",
 )
 # Prefixes of variables that look like ours; an unknown one under them is probably a typo.
 PLATFORM_ENV_PREFIXES = (
     "COINEX_", "TELEGRAM_", "BINANCE_", "MARKET_DATA_", "REDIS_", "DATABASE_", "CELERY_", "HEALTH_", "LOG_", "APP_",
-    "TA_", "SECURE_", "DB_",
+    "TA_", "SECURE_", "DB_", "STREAMS_",
 )

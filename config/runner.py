@@ -145,6 +145,9 @@ def platform_processes(*, host: str, port: int, concurrency: int, web_workers: i
         ManagedProcess("beat", [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO"]),
         # Alerts a Redis or database outage; it needs neither to run (trader/services/outage.py).
         ManagedProcess("outage-watch", [python, "manage.py", "outage_watch"]),
+        # The exchange streams (docs/EXCHANGES.md): only when enabled; the simulated market has none.
+        *([ManagedProcess("streams", [python, str(settings.BASE_DIR / "manage.py"), "run_streams"])]
+          if settings.STREAMS_ENABLED else []),
     ]
 
 

@@ -349,7 +349,7 @@ COINEX_PAPER_MAKER_FEE_PCT = env_float("COINEX_PAPER_MAKER_FEE_PCT", default=0.0
 COINEX_PAPER_SLIPPAGE_PCT = env_float("COINEX_PAPER_SLIPPAGE_PCT", default=0.05, minimum=0, maximum=5)
 COINEX_PAPER_FUNDING_RATE_PCT = env_float("COINEX_PAPER_FUNDING_RATE_PCT", default=0.0, minimum=-1, maximum=1)
 
-# --- Binance USD-M futures, the second live venue (coinex/binance/, docs/VENUES.md) ----------------
+# --- Binance USD-M futures, the second live venue (coinex/binance/, docs/EXCHANGES.md) ----------------
 # https://fapi.binance.com, or the official testnet https://testnet.binancefuture.com (its own keys).
 BINANCE_FUTURES_BASE_URL = env_str("BINANCE_FUTURES_BASE_URL", default="https://fapi.binance.com").rstrip("/")
 BINANCE_API_KEY = env_str("BINANCE_API_KEY", default="")  # wins over credentials saved at runtime
@@ -357,6 +357,13 @@ BINANCE_API_SECRET = env_str("BINANCE_API_SECRET", default="")
 BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=1, maximum=60)
 BINANCE_RECV_WINDOW_MS = env_int("BINANCE_RECV_WINDOW_MS", default=5000, minimum=1000, maximum=60000)
 BINANCE_HEDGE_MODE = env_bool("BINANCE_HEDGE_MODE", default=False)  # one-way unless asked
+# The exchange stream process (manage.py run_streams; docs/EXCHANGES.md "Streams"). Off by default:
+# the offline demo's simulated market has no stream. Testnet streams: wss://stream.binancefuture.com
+STREAMS_ENABLED = env_bool("STREAMS_ENABLED", default=False)
+BINANCE_FUTURES_WS_URL = env_str("BINANCE_FUTURES_WS_URL", default="wss://fstream.binance.com").rstrip("/")
+STREAMS_SILENCE_S = env_float("STREAMS_SILENCE_S", default=30.0, minimum=1, maximum=600)  # no frame: alarm
+STREAMS_BACKOFF_MAX_S = env_float("STREAMS_BACKOFF_MAX_S", default=30.0, minimum=0.05, maximum=300)
+STREAMS_CANDLE_WRITE_S = env_float("STREAMS_CANDLE_WRITE_S", default=2.0, minimum=0, maximum=60)
 
 from config.logging import secret_register  # noqa: E402
 

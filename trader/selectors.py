@@ -60,6 +60,8 @@ def status_as_dict(status: TraderStatus) -> dict[str, Any]:
         "equity_peak": _money(ledger.equity_peak) if ledger else None,
         "consecutive_failures": status.consecutive_failures,
         "unmanaged_positions": unmanaged_positions(),
+        # Live only: why the venue takes no entries (trader.services.venue_gate); null while open.
+        "venue_status": (status.venue_status or None) if status.mode == TraderMode.LIVE else None,
     }
 
 

@@ -3,7 +3,7 @@
 One-way positions by default, as the protocol assumes. Hedge mode (``hedge_mode=True``):
 the account holds a long and a short per symbol, keyed by (symbol, side); a buy opens or
 adds to the long and a sell to the short, and the methods that act on one position take
-an optional ``side`` (required only when both sides are open). See docs/VENUES.md.
+an optional ``side`` (required only when both sides are open). See docs/EXCHANGES.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Protective orders on Binance USD-M: real exchange orders that close a position at a trigger.
 
-Choices (docs/VENUES.md "Protective orders"):
+Choices (docs/EXCHANGES.md "Protective orders"):
 
 - Since 2025-12-09 Binance places conditional orders (STOP_MARKET, TAKE_PROFIT_MARKET, ...)
   only through the Algo Order API: ``POST /fapi/v1/algoOrder`` with ``algoType=CONDITIONAL``

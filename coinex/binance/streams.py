@@ -9,8 +9,8 @@ every reconnect so the owner can repair the gap from REST. The user-data stream 
 listenKey: :func:`listen_key_create` / :func:`listen_key_keepalive` (every 30 minutes;
 Binance expires a key after 60 without one).
 
-Not wired into the platform here (the stream process, candle upserts, bus and trader
-wake-ups are the lead's): this is the adapter-level piece. See docs/VENUES.md.
+The platform's stream process (``manage.py run_streams``, ``trader.services.streams``) owns
+these subscriptions. See docs/EXCHANGES.md "Streams".
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CoinEx venue status from what its API v2 offers (docs/VENUES.md "Venue status gate").
+"""CoinEx venue status from what its API v2 offers (docs/EXCHANGES.md "Venue status gate").
 
 - The venue: ``GET /time`` answering (CoinEx reachable). CoinEx also documents a
   maintenance-information endpoint; it is not consulted here because its shape could not

@@ -48,6 +48,14 @@ def candles_ttl_s(timeframe: str) -> int:
     return CANDLES_TTL_S_BY_TIMEFRAME.get(timeframe, CANDLES_DEFAULT_TTL_S)
 
 
+MARK_PRICE_TTL_S = 30
+
+
+def key_mark_price(symbol: str) -> str:
+    """``cache:mark:{symbol}``: the newest mark price from the exchange stream (trader.services.streams)."""
+    return f"cache:mark:{symbol}"
+
+
 def key_ta_latest(symbol: str) -> str:
     """Latest TA result of ``symbol`` as JSON; TTL ``TA_LATEST_TTL_S``."""
     return f"ta:latest:{symbol}"

@@ -83,3 +83,10 @@ def test_the_image_serves_with_the_same_web_command_as_run_platform(compose):
     cmd = re.search(r"^CMD (.+)$", dockerfile, re.M).group(1)
     assert cmd.rstrip('"]').endswith("exec python -m config.web"), "config.web runs config.runner.web_argv"
     assert "command" not in compose["services"]["web"], "compose's web runs the image's command"
+
+
+def test_the_streams_service_runs_the_stream_process_and_idles_unless_enabled(compose):
+    from django.conf import settings
+
+    assert compose["services"]["streams"]["command"] == ["python", "manage.py", "run_streams"]
+    assert settings.STREAMS_ENABLED is False  # the default: the offline demo's simulated market has no stream

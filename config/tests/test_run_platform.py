@@ -77,3 +77,13 @@ def test_second_run_does_not_reset_or_reprint_the_admin_password(platform_env, t
     assert "trader: fresh install, started in dry-run" in first.stdout
     assert "trader: mode dry-run (as last chosen)" in second.stdout
     assert "existing; reset with: manage.py changepassword admin" in second.stdout
+
+
+def test_the_stream_process_runs_with_the_platform_only_when_enabled(settings):
+    from config.runner import platform_processes
+
+    names = [p.name for p in platform_processes(host="127.0.0.1", port=8891, concurrency=1)]
+    assert names == ["web", "worker", "beat"]  # the default: the simulated market has no stream
+    settings.STREAMS_ENABLED = True
+    streams = platform_processes(host="127.0.0.1", port=8891, concurrency=1)[-1]
+    assert streams.name == "streams" and streams.argv[-1] == "run_streams"

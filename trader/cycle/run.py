@@ -34,6 +34,7 @@ from coinex.venue import venue_status_read
 from config.bus.client import bus_set_json
 from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
 from config.logging import Category
+from ta.selectors import symbols_enabled
 from trader.cycle.exits import exit_decide, protective_levels
 from trader.cycle.lease import CycleLease, cycle_lease
 from trader.cycle.reconcile import ReconcileReport, intents_resolve, positions_reconcile
@@ -65,6 +66,7 @@ from trader.services.positions import (
     trades_liquidation_track,
 )
 from trader.services.status import lock_trip, status_get
+from trader.services.venue_gate import venue_gate_record
 
 logger = logging.getLogger(__name__)
 
@@ -338,8 +340,14 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
                                  use_regime_mapping=config.use_regime_mapping)
     state.log.symbols_scanned = len(candidates)
     markets = {m.symbol: m for m in exchange.markets()} if candidates else {}
-    if candidates:  # the venue's own status gates entries (coinex.venue); exits never read it
-        account.venue = venue_status_read(exchange=exchange, symbols=[c.symbol for c in candidates])
+    live = state.log.mode == TraderMode.LIVE
+    if candidates or live:  # the venue's own status gates entries (coinex.venue); exits never read it
+        # Live reads every enabled coin, so the record (and its alert) does not flicker with the candidates.
+        symbols = [c.symbol for c in candidates]
+        account.venue = venue_status_read(exchange=exchange, symbols=sorted({*symbols_enabled(), *symbols})
+                                          if live else symbols)
+        if live:
+            venue_gate_record(status=account.venue)
     for candidate in candidates:
         if not state.breaker_tripped and account.lock is None:
             reason_now = _breaker_reason(state=state, config=config,

@@ -36,6 +36,9 @@ class TraderStatus(models.Model):
     # The cycle lease: one cycle at a time across every worker and host (see trader.cycle.lease).
     cycle_lease_owner = models.CharField(max_length=40, blank=True)
     cycle_lease_until = models.DateTimeField(null=True, blank=True)
+    # The live venue's last status when not open (trader.services.venue_gate): {} while open.
+    venue_status = models.JSONField(default=dict, blank=True,
+                                    help_text="The live venue's status when not open (shown in the header).")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -38,6 +38,7 @@ class AlertKind(StrEnum):
     SIZE_MISMATCH = "size_mismatch"
     CYCLE_ABANDONED = "cycle_abandoned"
     OUTAGE = "outage"
+    VENUE_STATUS = "venue_status"
 
 
 _TITLES = {
@@ -51,6 +52,7 @@ _TITLES = {
     AlertKind.SIZE_MISMATCH: "Position size mismatch",
     AlertKind.CYCLE_ABANDONED: "Cycle abandoned",
     AlertKind.OUTAGE: "OUTAGE",
+    AlertKind.VENUE_STATUS: "Venue status",
 }
 
 

@@ -51,13 +51,23 @@ def _status_for_update() -> TraderStatus:
 
 
 def _credentials_configured() -> bool:
-    """True when usable CoinEx credentials are in force (environment or stored, decryptable)."""
+    """True when usable credentials of the configured venue are in force (environment or stored, decryptable)."""
     from coinex.credentials import CredentialsError, credentials_resolve
+    from trader.services.config import config_get
 
     try:
-        return credentials_resolve() is not None
+        return credentials_resolve(venue=config_get().venue) is not None
     except CredentialsError:
         return False
+
+
+def _venue_name(venue: str) -> str:
+    from coinex.venue import VENUE_NAMES, venue_parse
+
+    try:
+        return VENUE_NAMES[venue_parse(venue)]
+    except ValueError:
+        return venue
 
 
 class OpenPositionsChoiceRequired(ControlRefused):
@@ -71,11 +81,15 @@ def trader_mode_set(
     confirm_live: bool = False,
     open_positions: str | None = None,
     credentials_check: Callable[[], bool] = _credentials_configured,
+    venue_check: Callable[..., str | None] | None = None,
 ) -> TraderStatus:
     """Switch the trading mode; raises ``ControlRefused`` with the reason when not allowed.
 
     ``live`` requires an authenticated actor, ``confirm_live=True`` and configured CoinEx
     credentials. ``dry-run`` requires an authenticated actor. ``paused`` is always allowed.
+    Entering live is refused while the venue's own status is not open (``venue_check``,
+    default ``trader.services.venue_gate.venue_switch_refusal``: read through the venue's
+    live client; unreadable refuses too).
 
     Entering a book (mode, venue) while another book has open, managed positions needs
     ``open_positions``: ``close`` closes them first on their own exchange (refused, nothing
@@ -92,7 +106,9 @@ def trader_mode_set(
         open_positions_summary,
     )
     from trader.services.config import config_get
+    from trader.services.venue_gate import venue_switch_refusal
 
+    venue_check = venue_check or venue_switch_refusal
     if mode not in TraderMode.values:
         raise ControlRefused(f"unknown mode {mode!r}; choose one of {', '.join(TraderMode.values)}")
     if open_positions is not None and open_positions not in {choice.value for choice in OpenPositionsChoice}:
@@ -104,13 +120,16 @@ def trader_mode_set(
         if not confirm_live:
             raise ControlRefused("switching to live trading needs an explicit confirmation")
         if not credentials_check():
-            raise ControlRefused(
-                "live trading needs CoinEx credentials: set them on the settings page or in the environment"
-            )
+            raise ControlRefused(f"live trading needs {_venue_name(config_get().venue)} credentials: set them on "
+                                 "the settings page or in the environment")
     target = book_of(mode=mode, venue=config_get().venue)
     if target is not None and status_get().mode != mode:
         if not venue_available(target.venue):
             raise ControlRefused(venue_unavailable_reason(target.venue))
+        if mode == TraderMode.LIVE:  # the venue's own status: a closed venue is refused here, not by an order
+            refusal = venue_check(venue=target.venue)
+            if refusal:
+                raise ControlRefused(refusal)
         elsewhere = books_with_open_positions(besides=target)
         if elsewhere and open_positions is None:
             raise OpenPositionsChoiceRequired(

@@ -38,6 +38,16 @@ class UnmanagedPositionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class VenueStatusSerializer(serializers.Serializer):
+    venue = serializers.CharField()
+    state = serializers.ChoiceField(choices=["reduce_only", "closed", "suspended", "unknown"])
+    label = serializers.CharField(help_text="What the header pill says, e.g. 'ETHUSDT reduce_only'.")
+    reason = serializers.CharField()
+    markets = serializers.DictField(child=serializers.CharField(), help_text="Markets not open, with their state.")
+    key = serializers.CharField()
+    checked_at = serializers.DateTimeField()
+
+
 class StatusSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=TraderMode.values)
     enabled = serializers.BooleanField(help_text="Off: the bot scans but places no orders.")
@@ -57,6 +67,8 @@ class StatusSerializer(serializers.Serializer):
     consecutive_failures = serializers.IntegerField()
     unmanaged_positions = UnmanagedPositionSerializer(
         many=True, help_text="Open positions of another book left unmanaged by a switch: no cycle manages them.")
+    venue_status = VenueStatusSerializer(
+        allow_null=True, help_text="Live only: why the venue takes no entries (closed, reduce-only); null when open.")
 
 
 STATUS_EXAMPLE = OpenApiExample("Dry-run, enabled", response_only=True, value={
@@ -65,7 +77,7 @@ STATUS_EXAMPLE = OpenApiExample("Dry-run, enabled", response_only=True, value={
     "started_at": "2026-03-01T09:00:00Z", "uptime_s": 10800, "last_cycle_at": "2026-03-01T11:55:00Z",
     "last_scan_at": "2026-03-01T11:59:30Z", "last_trade_at": "2026-03-01T10:05:00Z", "venue": "coinex",
     "book": {"mode": "dry-run", "venue": "coinex"}, "starting_balance": "1000", "equity_peak": "1012.4",
-    "consecutive_failures": 0, "unmanaged_positions": [],
+    "consecutive_failures": 0, "unmanaged_positions": [], "venue_status": None,
 })
 
 

@@ -55,7 +55,9 @@ class StatusDisableView(NoBodyAPIView):
 
 class StatusModeView(APIView):
     @extend_schema(tags=["status"], summary="Switch mode: paused, dry-run or live (live needs confirm_live: true)",
-                   description="Live is refused (409) without `confirm_live: true` or without CoinEx credentials. "
+                   description="Live is refused (409) without `confirm_live: true`, without the configured "
+                               "venue's credentials, or while the venue's own status is not open (closed, "
+                               "suspended, reduce-only, unreachable; the message says which). "
                                "Entering a book (mode, venue) while another book has open positions is refused "
                                "(409, code open_positions) unless `open_positions` is close or leave. "
                                "Every switch is written to the audit log with the key or user.",

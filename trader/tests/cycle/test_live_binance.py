@@ -35,7 +35,8 @@ def binance_server():
 def binance(binance_server, operator):
     """Live mode (switched explicitly by an authenticated user) and the adapter on the loopback server."""
     binance_server.sandbox.reset(balance=D("1000"))
-    trader_mode_set(mode="live", actor=operator, confirm_live=True, credentials_check=lambda: True)
+    trader_mode_set(mode="live", actor=operator, confirm_live=True, credentials_check=lambda: True,
+                    venue_check=lambda **_: None)
     client = BinanceUsdmClient.create(base_url=binance_server.base_url, credentials=ApiCredentials(API_KEY, SECRET_KEY),
                                       timeout_s=5)
     yield client

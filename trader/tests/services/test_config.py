@@ -47,6 +47,24 @@ def test_the_venue_is_validated_audited_and_changed_only_while_paused(operator):
     assert config_get().venue == "coinex"
 
 
+def test_switching_venue_is_audited_and_refused_while_positions_are_open_on_the_old_venue(operator):
+    from django.utils import timezone
+
+    from trader.models import Trade
+    from trader.services.status import OpenPositionsChoiceRequired
+
+    Trade.objects.create(correlation_id="sig-coinex", symbol="BTCUSDT", side="long", mode="live", venue="coinex",
+                         size=Decimal("0.01"), entry_price=Decimal("50000"), leverage=5, margin=Decimal("100"),
+                         opened_at=timezone.now())
+    config_update(changes={"venue": "binance"}, actor=operator)  # paused: the venue may change
+    entry = AuditEntry.objects.get(action="config.update", field="venue")
+    assert (entry.old_value, entry.new_value, entry.actor) == ("coinex", "binance", "operator")
+    with pytest.raises(OpenPositionsChoiceRequired, match="live/coinex: 1 open position"):
+        trader_mode_set(mode="live", actor=operator, confirm_live=True, credentials_check=lambda: True,
+                        venue_check=lambda **_: None)
+    assert status_get().mode == "paused"  # nothing switched: the CoinEx position is not silently abandoned
+
+
 def test_a_venue_without_an_adapter_cannot_be_traded(operator, monkeypatch):
     from coinex import factory
     from coinex.venue import Venue

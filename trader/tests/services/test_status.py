@@ -35,6 +35,10 @@ def no_credentials():
     return False
 
 
+def venue_open(*, venue):
+    return None  # the venue's status reads open (its own checks: trader/tests/cycle/test_venue_gate.py)
+
+
 def test_a_new_install_is_paused_enabled_and_unlocked():
     status = status_get()
     assert (status.mode, status.enabled, status.is_locked) == ("paused", True, False)
@@ -42,7 +46,8 @@ def test_a_new_install_is_paused_enabled_and_unlocked():
 
 def test_live_needs_an_explicit_confirmation(operator):
     with pytest.raises(ControlRefused, match="explicit confirmation"):
-        trader_mode_set(mode="live", actor=operator, credentials_check=has_credentials)
+        trader_mode_set(mode="live", actor=operator, credentials_check=has_credentials,
+                        venue_check=venue_open)
     assert status_get().mode == TraderMode.PAUSED
 
 
@@ -55,12 +60,14 @@ def test_live_needs_credentials(operator):
 @pytest.mark.parametrize("mode", ["live", "dry-run"])
 def test_the_bot_itself_can_never_raise_the_risk(mode):
     with pytest.raises(ControlRefused, match="authenticated user"):
-        trader_mode_set(mode=mode, actor=Actor.system(), confirm_live=True, credentials_check=has_credentials)
+        trader_mode_set(mode=mode, actor=Actor.system(), confirm_live=True, credentials_check=has_credentials,
+                        venue_check=venue_open)
     assert status_get().mode == TraderMode.PAUSED
 
 
 def test_an_authenticated_confirmed_switch_to_live_is_audited(operator):
-    status = trader_mode_set(mode="live", actor=operator, confirm_live=True, credentials_check=has_credentials)
+    status = trader_mode_set(mode="live", actor=operator, confirm_live=True, credentials_check=has_credentials,
+                        venue_check=venue_open)
     assert status.mode == "live" and status.started_at is not None
     entry = AuditEntry.objects.get(action="mode.set")
     assert (entry.actor, entry.old_value, entry.new_value) == ("operator", "paused", "live")

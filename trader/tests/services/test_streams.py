@@ -1,0 +1,166 @@
+"""The stream process against the loopback Binance server's WebSocket side (and the fake Binance
+klines server for the REST repair): candles stored through the fetcher's upsert, a dropped
+connection reconnected with its gap repaired from REST, a fired stop waking the trader."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from django.core.management import call_command
+
+from coinex.binance import BinanceUsdmClient
+from coinex.client import ApiCredentials
+from coinex.dto import OrderSide, OrderType
+from coinex.sandbox_binance import BinanceSandbox, BinanceSandboxServer, BinanceStreamServer
+from ta.models import Candle
+from ta.sources.binance import BinanceSource
+from ta.testing.fake_binance import FakeBinance
+from trader.services.streams import StreamProcess
+
+pytestmark = pytest.mark.django_db
+
+API_KEY, SECRET_KEY = "STREAMSBINANCEKEY0123456789", "streams-binance-secret-0123456789abcdef"
+WAIT_S = 5
+T0 = datetime(2024, 6, 1, 12, 1, tzinfo=UTC)  # inside the shared real candles
+FAST = {"backoff_initial_s": 0.05, "backoff_max_s": 0.2, "silence_s": 5}
+
+
+@pytest.fixture(scope="module")
+def binance_server():
+    server = BinanceSandboxServer(sandbox=BinanceSandbox(api_key=API_KEY, secret_key=SECRET_KEY)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def streams(binance_server):
+    binance_server.sandbox.reset(balance=Decimal("1000"))
+    server = BinanceStreamServer(sandbox=binance_server.sandbox).start()
+    yield server
+    server.stop()
+
+
+def sandbox_clock(sandbox, at: datetime) -> None:
+    sandbox.clock_skew_ms = int(at.timestamp() * 1000) - int(time.time() * 1000)
+
+
+def sandbox_price(server, symbol: str, price: str) -> None:
+    answer = httpx.post(f"{server.base_url}/_sandbox/price", json={"symbol": symbol, "price": price}, timeout=5)
+    assert answer.json()["code"] == 0
+
+
+def step_until(process: StreamProcess, done, *, timeout_s: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "the stream process did not get there in time"
+        process.step(timeout_s=0.1)
+
+
+def stored(symbol: str, open_time: datetime) -> Candle | None:
+    return Candle.objects.filter(symbol__symbol=symbol, timeframe="5m", open_time=open_time).first()
+
+
+def test_candles_are_stored_and_a_reconnect_repairs_the_gap_from_rest(streams, binance_server, klines_dir):
+    sandbox = binance_server.sandbox
+    sandbox_clock(sandbox, T0)
+    with FakeBinance(klines_dir, now=T0 + timedelta(minutes=10)) as rest:
+        process = StreamProcess(symbols=["BTCUSDT"], ws_base_url=streams.base_url, wake=lambda: None,
+                                source=BinanceSource(base_url=f"{rest.base_url}/fapi/v1/klines"),
+                                clock=lambda: T0 + timedelta(minutes=10), candle_write_s=0, **FAST).start()
+        try:
+            first = T0.replace(minute=0)
+            step_until(process, lambda: stored("BTCUSDT", first) is not None)  # the stream's forming candle
+            assert stored("BTCUSDT", first).close == Decimal(sandbox.account.prices["BTCUSDT"])
+            missed = first + timedelta(minutes=5)
+            assert stored("BTCUSDT", missed) is None
+
+            sandbox_clock(sandbox, T0 + timedelta(minutes=10))  # ten minutes pass while the connection is down
+            streams.control(drop=True, mute=None)
+            step_until(process, lambda: process.repairs == 1)
+            assert process._streams[0].connections == 2  # reconnected
+            repaired = stored("BTCUSDT", missed)
+            assert repaired is not None and repaired.is_closed  # the missing candle, from REST
+            assert any(r.params.get("symbol") == "BTCUSDT" for r in rest.klines_requests)
+        finally:
+            process.stop()
+
+
+def test_a_fired_stop_on_the_user_data_stream_wakes_the_trader_and_a_plain_fill_does_not(streams, binance_server):
+    client = BinanceUsdmClient.create(base_url=binance_server.base_url, credentials=ApiCredentials(API_KEY, SECRET_KEY),
+                                      timeout_s=5)
+    woken: list[float] = []
+    process = StreamProcess(symbols=[], ws_base_url=streams.base_url, user_data_transport=client.transport,
+                            wake=lambda: woken.append(time.monotonic()), **FAST).start()
+    try:
+        sandbox_price(binance_server, "BTCUSDT", "50000")
+        client.order_place(symbol="BTCUSDT", side=OrderSide.BUY, type=OrderType.MARKET, amount=Decimal("0.01"),
+                           client_id="streams-entry")
+        client.position_stop_loss_set(symbol="BTCUSDT", price=Decimal("49000"))
+        deadline = time.monotonic() + 1
+        while time.monotonic() < deadline:
+            process.step(timeout_s=0.1)
+        assert woken == []  # our own entry filled: nothing to wake for
+        sandbox_price(binance_server, "BTCUSDT", "48900")  # Binance fires the stop at the mark price
+        step_until(process, lambda: woken)
+        assert process.wakes == 1
+        streams.control(drop=True, mute=None)  # a fill could be missed while disconnected: woken again
+        step_until(process, lambda: len(woken) == 2)
+    finally:
+        process.stop()
+        client.close()
+
+
+@pytest.fixture
+def enabled(settings):
+    settings.STREAMS_ENABLED = True
+    settings.MARKET_DATA_SOURCE, settings.BINANCE_BASE_URL = "binance", "https://fapi.binance.com"
+
+
+def test_off_by_default_or_on_another_source_no_stream_is_started(settings, caplog):
+    caplog.set_level(logging.WARNING)
+    call_command("run_streams", seconds=0.2, recheck=0.1)
+    settings.STREAMS_ENABLED = True  # but the market data is the simulated market: never mixed with futures
+    call_command("run_streams", seconds=0.2, recheck=0.1)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("STREAMS_ENABLED=false" in m for m in messages)
+    assert any("need the USD-M futures klines" in m for m in messages)
+
+
+def test_on_coinex_no_stream_is_started_and_rest_stays_the_source(enabled, caplog):
+    caplog.set_level(logging.WARNING)
+    call_command("run_streams", seconds=0.3, recheck=0.1)
+    assert any("no coinex streams" in r.getMessage() for r in caplog.records)
+
+
+def test_run_streams_on_binance_stores_the_enabled_coins_candles(streams, binance_server, settings, enabled):
+    from trader.models import TraderConfig
+
+    TraderConfig.objects.update_or_create(pk=1, defaults={"venue": "binance"})
+    settings.BINANCE_FUTURES_WS_URL = streams.base_url
+    sandbox_clock(binance_server.sandbox, T0)
+    call_command("run_streams", seconds=1.5, recheck=5)
+    assert stored("BTCUSDT", T0.replace(minute=0)) is not None
+
+
+def test_waking_the_trader_queues_the_cycle_task_on_the_trader_queue():
+    import json
+
+    import redis
+    from django.conf import settings
+
+    from trader.services.streams import trader_wake
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    before = broker.llen("trader")
+    trader_wake()
+    try:
+        assert broker.llen("trader") == before + 1
+        message = json.loads(broker.lindex("trader", 0))
+        assert message["headers"]["task"] == "trader.run_cycle"
+    finally:
+        broker.lpop("trader")  # no stray cycle for a later test's worker
