@@ -110,14 +110,17 @@ def test_an_idle_socket_stays_open_past_every_timeout_and_still_receives(transac
                                                                           asgi_server, redis_conn):
     with _open(asgi_server, operator_user, "trader") as socket:
         first = _snapshot(socket)
-        time.sleep(IDLE_S)  # nothing sent either way (the client answers the server's pings)
+        time.sleep(IDLE_S)  # nothing sent by this client (it answers the server's pings)
         socket.send(json.dumps({"request": "ping"}))
         pong = _receive(socket, "live.pong", timeout_s=5)
         logging.getLogger("trader.cycle").error("still there after a quiet spell")
-        delta = _receive(socket, "live.delta", timeout_s=10)
-    assert pong["seq"] == first["seq"], "nothing was sent meanwhile"
-    assert delta["seq"] == first["seq"] + 1
-    assert "still there after a quiet spell" in delta["fragments"]["error-log"]
+        deadline = time.monotonic() + 10
+        while True:  # other processes may push to the page meanwhile: find this test's entry
+            delta = _receive(socket, "live.delta", timeout_s=max(0.1, deadline - time.monotonic()))
+            if "still there after a quiet spell" in delta["fragments"].get("error-log", ""):
+                break
+    assert pong["epoch"] == first["epoch"] and pong["seq"] >= first["seq"]
+    assert delta["seq"] > pong["seq"]
     log = asgi_server.log()
     assert "TimeoutError" not in log and "Traceback" not in log
 
@@ -129,7 +132,7 @@ def test_a_ping_shows_a_socket_that_missed_a_message_the_newer_sequence(transact
     logging.getLogger("trader.cycle").error("sent while the page was away")  # this socket never sees it
     with _open(asgi_server, operator_user, "symbol") as socket:
         socket.send(json.dumps({"request": "ping"}))
-        assert _receive(socket, "live.pong")["seq"] == seq + 1
+        assert _receive(socket, "live.pong")["seq"] > seq, "the page learns it missed something"
 
 
 def test_junk_from_the_browser_is_ignored_and_the_socket_keeps_working(transactional_db, operator_user,
