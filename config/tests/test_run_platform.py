@@ -83,7 +83,7 @@ def test_the_stream_process_runs_with_the_platform_only_when_enabled(settings):
     from config.runner import platform_processes
 
     names = [p.name for p in platform_processes(host="127.0.0.1", port=8891, concurrency=1, web_workers=1)]
-    assert names == ["web", "worker", "beat"]  # the default: the simulated market has no stream
+    assert names == ["web", "worker", "beat", "outage-watch"]  # the default: the simulated market has no stream
     settings.STREAMS_ENABLED = True
     streams = platform_processes(host="127.0.0.1", port=8891, concurrency=1, web_workers=1)[-1]
     assert streams.name == "streams" and streams.argv[-1] == "run_streams"
