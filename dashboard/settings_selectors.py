@@ -17,6 +17,14 @@ def settings_overview() -> dict[str, Any]:
         "credentials": credentials_summary(),
         "telegram": {"configured": alerts_configured(), "chat_id": chat_id,
                      "token_set": bool(settings.TELEGRAM_BOT_TOKEN), "api_url": settings.TELEGRAM_API_URL},
-        "market_data": {"source": settings.MARKET_DATA_SOURCE, "binance_base_url": settings.BINANCE_BASE_URL,
+        "market_data": {"source": settings.MARKET_DATA_SOURCE, "source_url": _market_data_url(),
                         "replay_speed": settings.MARKET_DATA_REPLAY_SPEED},
     }
+
+
+def _market_data_url() -> str:
+    """The host the configured market-data source reads ("" for the simulated market and the replay)."""
+    source = settings.MARKET_DATA_SOURCE
+    if source == "binance_usdm":
+        return settings.BINANCE_FUTURES_BASE_URL
+    return settings.BINANCE_BASE_URL if source == "binance" else ""

@@ -137,3 +137,13 @@ def test_the_backtests_page_lists_optimiser_studies_and_a_study_has_its_page(ope
     assert page.count("SOLUSDT, DOGEUSDT") == 1 and "2024-03-05 00:00 → 2024-03-09 00:00" in page
     assert "backtest_optimise --apply " + str(study.pk) in page and "Not applied." in page
     assert operator_client.get(f"/backtests/studies/{study.pk + 1}").status_code == 404
+
+
+def test_the_settings_page_names_the_usdm_klines_source_and_the_host_it_reads(operator_client, settings):
+    settings.MARKET_DATA_SOURCE = "binance_usdm"
+    settings.BINANCE_FUTURES_BASE_URL = "https://testnet.binancefuture.com"
+    html = operator_client.get("/settings").content.decode()
+    market = html.split('aria-label="Market data"')[1].split("</section>")[0]
+    assert "<dd>binance_usdm</dd>" in market
+    assert "https://testnet.binancefuture.com (USD-M futures)" in market
+    assert settings.BINANCE_BASE_URL not in market  # the spot host is not what the candles come from

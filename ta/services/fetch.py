@@ -290,7 +290,8 @@ def _blocked_reason(source: CandleSource, wall_now: datetime) -> str:
         return f"{source.name} blocked until {state.blocked_until.isoformat()}: {state.blocked_reason}"
     base_url = getattr(source, "base_url", None)
     if base_url and state.region_blocked_url == base_url:
-        return f"{source.name} regionally blocked at {base_url} (451); set BINANCE_BASE_URL to another host"
+        url_setting = getattr(source, "url_setting", "BINANCE_BASE_URL")
+        return f"{source.name} regionally blocked at {base_url} (451); set {url_setting} to another host"
     return ""
 
 
