@@ -330,7 +330,9 @@ def _back_off(source: CandleSource, error: SourceRateLimitedError, wall_now: dat
 
 
 def _region_block(source: CandleSource, error: SourceRegionBlockedError) -> str:
-    message = f"{error}; not retried: set BINANCE_BASE_URL to a host that serves this region (e.g. api.binance.us)"
+    url_setting = getattr(source, "url_setting", "BINANCE_BASE_URL")
+    example = " (e.g. api.binance.us)" if url_setting == "BINANCE_BASE_URL" else ""  # no USD-M futures there
+    message = f"{error}; not retried: set {url_setting} to a host that serves this region{example}"
     if feed_region_block_record(source=source.name, base_url=error.base_url, reason=str(error)):
         _alert(message)
     return message

@@ -96,7 +96,9 @@ def test_market_data_source_binance_usdm_fetches_from_the_futures_host(fake_bina
 def test_a_regional_block_names_the_futures_url_setting(fake_binance, recording_sleep):
     fake_binance.faults.append(Fault.region_blocked())
     source = usdm(fake_binance, recording_sleep)
-    market_fetch(timeframes=["5m"], symbols=["BTCUSDT"], source=source, backfill=50, wall_now=fake_binance.now)
+    first = market_fetch(timeframes=["5m"], symbols=["BTCUSDT"], source=source, backfill=50,
+                         wall_now=fake_binance.now)
+    assert "set BINANCE_FUTURES_BASE_URL to a host" in first.stopped and "api.binance.us" not in first.stopped
     report = market_fetch(timeframes=["5m"], symbols=["BTCUSDT"], source=source, backfill=50,
                           wall_now=fake_binance.now)
     assert "set BINANCE_FUTURES_BASE_URL to another host" in report.stopped
