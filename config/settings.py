@@ -317,7 +317,11 @@ HEALTH_PROBE_CACHE_S = env_float("HEALTH_PROBE_CACHE_S", default=5.0, minimum=0.
 KLINES_DIR = Path(env_str("KLINES_DIR", default=str(BASE_DIR.parent / "shared" / "data" / "klines")))
 
 # --- Market data (ta: issue 3; docs/MARKET_DATA.md) ------------------------------------------
-MARKET_DATA_SOURCE = env_choice("MARKET_DATA_SOURCE", default="simulated", choices=("simulated", "binance", "replay"))
+# binance: BINANCE_BASE_URL's klines (spot by default); binance_usdm: the USD-M futures klines at
+# BINANCE_FUTURES_BASE_URL, the candles of the contracts traded on the Binance venue.
+MARKET_DATA_SOURCE = env_choice(
+    "MARKET_DATA_SOURCE", default="simulated", choices=("simulated", "binance", "binance_usdm", "replay")
+)
 MARKET_DATA_BACKFILL_CANDLES = env_int("MARKET_DATA_BACKFILL_CANDLES", default=500, minimum=1, maximum=100_000)
 MARKET_DATA_CACHE_CANDLES = env_int("MARKET_DATA_CACHE_CANDLES", default=200, minimum=1, maximum=1500)
 MARKET_DATA_SIMULATED_SEED = env_int("MARKET_DATA_SIMULATED_SEED", default=20260301, minimum=0)

@@ -54,7 +54,7 @@ def symbol(request: HttpRequest, symbol: str) -> HttpResponse:
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    """Settings: CoinEx credentials, Telegram, market data source."""
+    """Settings: each venue's credentials, Telegram, market data source."""
     return _live_page(request, page="settings", template="dashboard/settings.html", overview=settings_overview())
 
 

@@ -137,3 +137,27 @@ def test_the_backtests_page_lists_optimiser_studies_and_a_study_has_its_page(ope
     assert page.count("SOLUSDT, DOGEUSDT") == 1 and "2024-03-05 00:00 → 2024-03-09 00:00" in page
     assert "backtest_optimise --apply " + str(study.pk) in page and "Not applied." in page
     assert operator_client.get(f"/backtests/studies/{study.pk + 1}").status_code == 404
+
+
+def test_the_settings_page_names_the_usdm_klines_source_and_the_host_it_reads(operator_client, settings):
+    settings.MARKET_DATA_SOURCE = "binance_usdm"
+    settings.BINANCE_FUTURES_BASE_URL = "https://testnet.binancefuture.com"
+    html = operator_client.get("/settings").content.decode()
+    market = html.split('aria-label="Market data"')[1].split("</section>")[0]
+    assert "<dd>binance_usdm</dd>" in market
+    assert "https://testnet.binancefuture.com (USD-M futures)" in market
+    assert settings.BINANCE_BASE_URL not in market  # the spot host is not what the candles come from
+
+
+def test_the_settings_page_has_one_credentials_block_per_venue_masked(operator_client, settings):
+    settings.COINEX_ACCESS_ID, settings.COINEX_SECRET_KEY = "CX12CD34EF56GH78IJ90", "coinex-page-secret-0123"
+    settings.BINANCE_API_KEY, settings.BINANCE_API_SECRET = "BN12CD34EF56GH78KL90", "binance-page-secret-0123"
+    html = operator_client.get("/settings").content.decode()
+    coinex = html.split('aria-label="CoinEx credentials"')[1].split("</section>")[0]
+    binance = html.split('aria-label="Binance USD-M credentials"')[1].split("</section>")[0]
+    assert "CX12****IJ90" in coinex and 'id="connection-test-coinex"' in coinex
+    assert "BN12****KL90" in binance and 'id="connection-test-binance"' in binance and 'data-venue="binance"' in binance
+    assert settings.BINANCE_FUTURES_BASE_URL in binance
+    for secret in ("coinex-page-secret-0123", "binance-page-secret-0123", "CX12CD34EF56GH78IJ90",
+                   "BN12CD34EF56GH78KL90"):
+        assert secret not in html

@@ -1,36 +1,63 @@
-/* Settings: credentials are set through the REST API (PUT /api/v1/account/config); the
- * connection test (POST /api/v1/account/test) calls CoinEx's balance endpoint server-side. */
+/* Settings: each venue's credentials are set and removed through the REST API
+ * (PUT / DELETE /api/v1/account/config?venue=V); its connection test
+ * (POST /api/v1/account/test?venue=V) calls that venue's balance endpoint server-side. */
 (function () {
   "use strict";
-  const form = document.getElementById("credentials-form");
-  const result = document.getElementById("connection-result");
 
-  form.addEventListener("submit", async function (event) {
-    event.preventDefault();
-    const body = {access_id: form.access_id.value.trim(), secret_key: form.secret_key.value.trim()};
-    try {
-      await window.platform.api("PUT", "/api/v1/account/config", body);
-      form.reset();
-      location.reload();
-    } catch (error) {
-      result.textContent = "Not saved: " + error.message;
-      result.className = "down";
-    }
+  function resultOf(venue) {
+    return document.getElementById("connection-result-" + venue);
+  }
+
+  function fail(venue, what, error) {
+    const result = resultOf(venue);
+    result.textContent = what + ": " + error.message;
+    result.className = "down";
+  }
+
+  document.querySelectorAll(".credentials-form").forEach(function (form) {
+    const venue = form.dataset.venue;
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      const body = {access_id: form.access_id.value.trim(), secret_key: form.secret_key.value.trim()};
+      try {
+        await window.platform.api("PUT", "/api/v1/account/config?venue=" + encodeURIComponent(venue), body);
+        form.reset();
+        location.reload();
+      } catch (error) {
+        fail(venue, "Not saved", error);
+      }
+    });
   });
 
-  document.getElementById("connection-test").addEventListener("click", async function (event) {
-    event.target.disabled = true;
-    result.textContent = "testing…";
-    result.className = "muted";
-    try {
-      const data = await window.platform.api("POST", "/api/v1/account/test", {});
-      result.textContent = data.status + ": " + data.message;
-      result.className = data.status === "ok" ? "up" : "down";
-    } catch (error) {
-      result.textContent = "test failed: " + error.message;
-      result.className = "down";
-    } finally {
-      event.target.disabled = false;
-    }
+  document.querySelectorAll(".credentials-clear").forEach(function (button) {
+    const venue = button.dataset.venue;
+    button.addEventListener("click", async function () {
+      if (!window.confirm("Remove the stored credentials of this venue?")) return;
+      try {
+        await window.platform.api("DELETE", "/api/v1/account/config?venue=" + encodeURIComponent(venue));
+        location.reload();
+      } catch (error) {
+        fail(venue, "Not removed", error);
+      }
+    });
+  });
+
+  document.querySelectorAll(".connection-test").forEach(function (button) {
+    const venue = button.dataset.venue;
+    button.addEventListener("click", async function () {
+      const result = resultOf(venue);
+      button.disabled = true;
+      result.textContent = "testing…";
+      result.className = "muted";
+      try {
+        const data = await window.platform.api("POST", "/api/v1/account/test?venue=" + encodeURIComponent(venue), {});
+        result.textContent = data.status + ": " + data.message;
+        result.className = data.status === "ok" ? "up" : "down";
+      } catch (error) {
+        fail(venue, "test failed", error);
+      } finally {
+        button.disabled = false;
+      }
+    });
   });
 })();

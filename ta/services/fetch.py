@@ -290,7 +290,8 @@ def _blocked_reason(source: CandleSource, wall_now: datetime) -> str:
         return f"{source.name} blocked until {state.blocked_until.isoformat()}: {state.blocked_reason}"
     base_url = getattr(source, "base_url", None)
     if base_url and state.region_blocked_url == base_url:
-        return f"{source.name} regionally blocked at {base_url} (451); set BINANCE_BASE_URL to another host"
+        url_setting = getattr(source, "url_setting", "BINANCE_BASE_URL")
+        return f"{source.name} regionally blocked at {base_url} (451); set {url_setting} to another host"
     return ""
 
 
@@ -329,7 +330,9 @@ def _back_off(source: CandleSource, error: SourceRateLimitedError, wall_now: dat
 
 
 def _region_block(source: CandleSource, error: SourceRegionBlockedError) -> str:
-    message = f"{error}; not retried: set BINANCE_BASE_URL to a host that serves this region (e.g. api.binance.us)"
+    url_setting = getattr(source, "url_setting", "BINANCE_BASE_URL")
+    example = " (e.g. api.binance.us)" if url_setting == "BINANCE_BASE_URL" else ""  # no USD-M futures there
+    message = f"{error}; not retried: set {url_setting} to a host that serves this region{example}"
     if feed_region_block_record(source=source.name, base_url=error.base_url, reason=str(error)):
         _alert(message)
     return message

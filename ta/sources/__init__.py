@@ -1,7 +1,8 @@
 """Market-data sources behind one interface (``ta.sources.base.CandleSource``).
 
 ``source_from_settings()`` is the single factory: ``MARKET_DATA_SOURCE`` picks the
-Binance client, the simulated market or the replay; nothing else branches on it.
+Binance client (spot klines, or ``binance_usdm``: the USD-M futures klines of the Binance
+venue), the simulated market or the replay; nothing else branches on it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.conf import settings
 
 from ta.sources.base import CandleSource, SourceConfigError
 
-SOURCE_NAMES = ("simulated", "binance", "replay")
+SOURCE_NAMES = ("simulated", "binance", "binance_usdm", "replay")
 
 
 def source_from_settings(name: str | None = None) -> CandleSource:
@@ -27,6 +28,14 @@ def source_from_settings(name: str | None = None) -> CandleSource:
 
         return BinanceSource(
             base_url=settings.BINANCE_BASE_URL,
+            timeout_s=settings.BINANCE_TIMEOUT_S,
+            weight_limit_1m=settings.BINANCE_WEIGHT_LIMIT_1M,
+        )
+    if name == "binance_usdm":
+        from ta.sources.binance import BinanceUsdmSource
+
+        return BinanceUsdmSource(
+            base_url=settings.BINANCE_FUTURES_BASE_URL,  # the venue's own host (or its testnet)
             timeout_s=settings.BINANCE_TIMEOUT_S,
             weight_limit_1m=settings.BINANCE_WEIGHT_LIMIT_1M,
         )

@@ -53,17 +53,20 @@ _VALUE_NAMES = ("open", "high", "low", "close", "volume")
 _BANNED_UNTIL = re.compile(r"banned until (\d{10,})")
 
 
-def klines_endpoint(base_url: str) -> tuple[str, int]:
+def klines_endpoint(base_url: str, *, futures: bool | None = None) -> tuple[str, int]:
     """The klines URL and page limit for a configured base URL.
 
-    ``https://api.binance.us`` -> spot; ``https://fapi.binance.com`` -> USD-M futures;
-    a URL already ending in ``/klines`` is used as given.
+    ``futures=None`` guesses from the URL: ``https://api.binance.us`` -> spot;
+    ``https://fapi.binance.com`` -> USD-M futures. ``futures=True`` always means USD-M
+    futures (a testnet host such as testnet.binancefuture.com has no ``fapi.`` to go by).
+    A URL already ending in ``/klines`` is used as given.
     """
     base = base_url.rstrip("/")
     parts = urlsplit(base)
     if not parts.scheme or not parts.netloc:
-        raise SourceConfigError(f"BINANCE_BASE_URL {base_url!r} is not an http(s) URL")
-    futures = parts.netloc.startswith("fapi.") or "/fapi/" in f"{parts.path}/"
+        raise SourceConfigError(f"Binance base URL {base_url!r} is not an http(s) URL")
+    if futures is None:
+        futures = parts.netloc.startswith("fapi.") or "/fapi/" in f"{parts.path}/"
     if parts.path.endswith("/klines"):
         url = base
     else:
@@ -75,6 +78,8 @@ class BinanceSource:
     """Candles from Binance klines (see the module docstring for the rules it follows)."""
 
     name = "binance"
+    futures: bool | None = None  # None: spot or USD-M futures as the base URL says (klines_endpoint)
+    url_setting = "BINANCE_BASE_URL"  # the setting naming the host (in messages to the operator)
 
     def __init__(
         self,
@@ -87,7 +92,7 @@ class BinanceSource:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url
-        self.klines_url, self.page_limit = klines_endpoint(base_url)
+        self.klines_url, self.page_limit = klines_endpoint(base_url, futures=self.futures)
         self.weight_limit_1m = weight_limit_1m
         self._sleep = sleep
         self._clock = clock
@@ -196,6 +201,16 @@ class BinanceSource:
         if match:
             return from_millis(int(match.group(1)))
         return self._clock() + timedelta(seconds=_retry_after_s(response, default=DEFAULT_BAN_S))
+
+
+class BinanceUsdmSource(BinanceSource):
+    """Binance USD-M futures klines (``/fapi/v1/klines``): the candles of the contracts traded on
+    the Binance venue, whatever the host (fapi.binance.com or the testnet). Same kline format,
+    paging, weight and ban rules as the spot source; only the endpoint and page cap differ."""
+
+    name = "binance_usdm"
+    futures = True
+    url_setting = "BINANCE_FUTURES_BASE_URL"
 
 
 def _minute_of(moment: datetime) -> datetime:

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.db import transaction
 
-from coinex.credentials import access_id_mask, credentials_store
+from coinex.credentials import access_id_mask, credentials_clear, credentials_store
+from coinex.venue import venue_parse
 from trader.models import TraderMode, TraderStatus
 from trader.services.actor import Actor
 from trader.services.audit import audit_record
@@ -38,13 +39,26 @@ class ControlAction(StrEnum):
 
 
 @transaction.atomic
-def credentials_update(*, access_id: str, secret_key: str, actor: Actor) -> None:
-    """Store new CoinEx credentials (encrypted) and audit it with the masked access id only.
+def credentials_update(*, access_id: str, secret_key: str, actor: Actor, venue: str = "coinex") -> None:
+    """Store new credentials of ``venue`` (encrypted) and audit it with the masked access id only.
 
     Raises ``CredentialsError`` without an encryption key or with an empty value.
     """
-    credentials_store(access_id=access_id, secret_key=secret_key)
-    audit_record(actor=actor, action="credentials.store", field="access_id", new=access_id_mask(access_id.strip()))
+    venue = venue_parse(venue).value
+    credentials_store(access_id=access_id, secret_key=secret_key, venue=venue)
+    audit_record(actor=actor, action="credentials.store", field="access_id", new=access_id_mask(access_id.strip()),
+                 detail=f"venue {venue}")
+
+
+@transaction.atomic
+def credentials_remove(*, actor: Actor, venue: str = "coinex") -> bool:
+    """Delete the stored credentials of ``venue`` (environment ones are untouched); audited when
+    there were some. True when there were some."""
+    venue = venue_parse(venue).value
+    removed = credentials_clear(venue=venue)
+    if removed:
+        audit_record(actor=actor, action="credentials.clear", field="access_id", detail=f"venue {venue}")
+    return removed
 
 
 def kill_switch_rearm_at(*, actor: Actor, equity: Decimal | None = None) -> TraderStatus:

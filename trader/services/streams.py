@@ -251,16 +251,24 @@ def streams_refusal() -> str | None:
     """Why the stream process must not write candles (``None`` when it may): it is off, or the
     configured REST source is not the one the stream's candles come from (mixing a simulated or
     spot series with USD-M futures candles would corrupt every indicator)."""
-    from ta.sources.binance import FUTURES_KLINES_PATH, klines_endpoint
-
     if not settings.STREAMS_ENABLED:
         return "streams are off (STREAMS_ENABLED=false)"
-    if settings.MARKET_DATA_SOURCE != "binance" or \
-            not klines_endpoint(settings.BINANCE_BASE_URL)[0].endswith(FUTURES_KLINES_PATH):
-        return ("streams need the USD-M futures klines as the market-data source (MARKET_DATA_SOURCE=binance, "
-                f"BINANCE_BASE_URL=https://fapi.binance.com), not {settings.MARKET_DATA_SOURCE} "
+    if not streams_source_is_usdm():
+        return ("streams need the USD-M futures klines as the market-data source (MARKET_DATA_SOURCE=binance_usdm, "
+                f"or binance with BINANCE_BASE_URL=https://fapi.binance.com), not {settings.MARKET_DATA_SOURCE} "
                 f"at {settings.BINANCE_BASE_URL}")
     return None
+
+
+def streams_source_is_usdm() -> bool:
+    """Whether the configured market-data source reads Binance USD-M futures klines: the
+    ``binance_usdm`` source (always ``/fapi/v1/klines``), or ``binance`` pointed at a futures host."""
+    from ta.sources.binance import FUTURES_KLINES_PATH, klines_endpoint
+
+    if settings.MARKET_DATA_SOURCE == "binance_usdm":
+        return True
+    return settings.MARKET_DATA_SOURCE == "binance" and \
+        klines_endpoint(settings.BINANCE_BASE_URL)[0].endswith(FUTURES_KLINES_PATH)
 
 
 def streams_serve(*, should_stop: Callable[[], bool], recheck_s: float = 30.0) -> None:

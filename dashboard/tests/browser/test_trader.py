@@ -123,9 +123,12 @@ def test_symbol_settings_backtest_and_login_pages(scanned_committed, browser_pag
     logged_in_page.screenshot("symbol")
 
     page = logged_in_page.open("/settings")
-    assert "not configured" in page.locator("#credentials").inner_text()
-    page.click("#connection-test")
-    page.wait_for_selector("#connection-result:has-text('not_configured')")
+    assert "not configured" in page.locator("#credentials-coinex").inner_text()
+    page.click("#connection-test-coinex")
+    page.wait_for_selector("#connection-result-coinex:has-text('not_configured')")
+    page.click("#connection-test-binance")  # each venue has its own test, answered in its own block
+    page.wait_for_selector("#connection-result-binance:has-text('Binance USD-M API credentials')")
+    assert "Binance" not in page.locator("#connection-result-coinex").inner_text()
     logged_in_page.screenshot("settings")
     assert logged_in_page.console_errors == []
 

@@ -1,8 +1,8 @@
-"""The futures account, open positions and the CoinEx credentials (masked)."""
+"""The futures account, open positions and each venue's credentials (masked)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import serializers
 
 from coinex.credentials import ConnectionStatus
@@ -62,7 +62,22 @@ POSITIONS_EXAMPLE = OpenApiExample("One long", response_only=True, value=[{
 }])
 
 
+VENUE_CHOICES = ["coinex", "binance", "binance_usdm"]  # coinex.venue.venue_parse's spellings
+
+
+class VenueQuerySerializer(serializers.Serializer):
+    venue = serializers.ChoiceField(choices=VENUE_CHOICES, required=False, default="coinex",
+                                    help_text="The venue whose credentials are meant (binance_usdm = binance).")
+
+
+VENUE_PARAMETER = OpenApiParameter(
+    "venue", str, OpenApiParameter.QUERY, required=False, enum=VENUE_CHOICES,
+    description="The venue whose credentials are meant: coinex (default) or binance (binance_usdm accepted).",
+)
+
+
 class CredentialsSummarySerializer(serializers.Serializer):
+    venue = serializers.ChoiceField(choices=["coinex", "binance"], read_only=True)
     configured = serializers.BooleanField(read_only=True)
     source = serializers.ChoiceField(choices=["environment", "database", "none"], read_only=True,
                                      help_text="The environment's credentials take precedence over stored ones.")
@@ -73,7 +88,7 @@ class CredentialsSummarySerializer(serializers.Serializer):
 
 
 CREDENTIALS_EXAMPLE = OpenApiExample("Stored credentials", response_only=True, value={
-    "configured": True, "source": "database", "access_id_masked": "AB12****WXYZ",
+    "venue": "coinex", "configured": True, "source": "database", "access_id_masked": "AB12****WXYZ",
     "base_url": "https://api.coinex.com/v2", "can_store": True, "error": None,
 })
 
@@ -83,9 +98,9 @@ CREDENTIAL_PATTERN = r"^[!-~]{1,200}$"  # printable ASCII, no spaces: what CoinE
 
 class CredentialsUpdateSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
     access_id = serializers.RegexField(CREDENTIAL_PATTERN, max_length=200, write_only=True,
-                                       help_text="The CoinEx access id (printable ASCII, no spaces).")
+                                       help_text="The access id (CoinEx) or API key (Binance), printable ASCII.")
     secret_key = serializers.RegexField(CREDENTIAL_PATTERN, max_length=200, write_only=True,
-                                        help_text="The CoinEx secret key; stored encrypted, never shown again.")
+                                        help_text="The secret key; stored encrypted, never shown again.")
 
 
 CREDENTIALS_UPDATE_EXAMPLE = OpenApiExample("New key pair", request_only=True,

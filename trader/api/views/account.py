@@ -1,4 +1,5 @@
-"""GET /account, GET/PUT /account/config, POST /account/test, GET /positions, position closes."""
+"""GET /account, GET/PUT/DELETE /account/config and POST /account/test (each of one venue:
+``?venue=coinex`` by default, or ``binance``), GET /positions, position closes."""
 
 from __future__ import annotations
 
@@ -15,16 +16,24 @@ from trader.api.serializers.account import (
     CREDENTIALS_EXAMPLE,
     CREDENTIALS_UPDATE_EXAMPLE,
     POSITIONS_EXAMPLE,
+    VENUE_PARAMETER,
     AccountSerializer,
     ConnectionTestSerializer,
     CredentialsSummarySerializer,
     CredentialsUpdateSerializer,
     PositionSerializer,
+    VenueQuerySerializer,
 )
-from trader.api.serializers.common import OUTCOMES_EXAMPLE, CloseOutcomeSerializer, CloseOutcomesSerializer, responses
+from trader.api.serializers.common import (
+    OUTCOMES_EXAMPLE,
+    READ_ERRORS,
+    CloseOutcomeSerializer,
+    CloseOutcomesSerializer,
+    responses,
+)
 from trader.api.serializers.control import CLOSE_EXAMPLE, ClosePositionSerializer
-from trader.api.services import credentials_update
-from trader.api.views.base import NoBodyAPIView, actor_for, body, validated
+from trader.api.services import credentials_remove, credentials_update
+from trader.api.views.base import NoBodyAPIView, actor_for, body, body_empty_require, query_params, validated
 from trader.models.config import SYMBOL_PATTERN
 from trader.services.control import position_close_manual, positions_close_all_manual
 
@@ -40,31 +49,52 @@ class AccountView(APIView):
         return Response(AccountSerializer(account_overview()).data)
 
 
-class AccountConfigView(APIView):
-    @extend_schema(tags=["account"], summary="The CoinEx credentials in force (access id masked, never the secret)",
-                   responses=responses(CredentialsSummarySerializer), examples=[CREDENTIALS_EXAMPLE])
-    def get(self, request: Request) -> Response:
-        return Response(CredentialsSummarySerializer(credentials_summary()).data)
+def _venue(request: Request) -> str:
+    """The ``?venue=`` of a credentials request (``coinex`` when absent); a 400 for any other."""
+    return query_params(VenueQuerySerializer, request)["venue"]
 
-    @extend_schema(tags=["account"], summary="Store new CoinEx credentials (encrypted at rest, audited)",
+
+class AccountConfigView(APIView):
+    @extend_schema(tags=["account"], summary="A venue's credentials in force (access id masked, never the secret)",
+                   parameters=[VENUE_PARAMETER],
+                   responses=responses(CredentialsSummarySerializer, errors=(400, *READ_ERRORS)),
+                   examples=[CREDENTIALS_EXAMPLE])
+    def get(self, request: Request) -> Response:
+        return Response(CredentialsSummarySerializer(credentials_summary(venue=_venue(request))).data)
+
+    @extend_schema(tags=["account"], summary="Store new credentials of a venue (encrypted at rest, audited)",
                    description="409 when no CREDENTIALS_ENCRYPTION_KEY is set. Environment credentials, when set, "
                                "still take precedence.",
-                   request=CredentialsUpdateSerializer,
+                   parameters=[VENUE_PARAMETER], request=CredentialsUpdateSerializer,
                    responses=responses(CredentialsSummarySerializer, errors=(400, 401, 403, 409, 429)),
                    examples=[CREDENTIALS_UPDATE_EXAMPLE, CREDENTIALS_EXAMPLE])
     def put(self, request: Request) -> Response:
+        venue = _venue(request)
         data = body(CredentialsUpdateSerializer, request)
-        credentials_update(access_id=data["access_id"], secret_key=data["secret_key"], actor=actor_for(request))
-        return Response(CredentialsSummarySerializer(credentials_summary()).data)
+        credentials_update(access_id=data["access_id"], secret_key=data["secret_key"], venue=venue,
+                           actor=actor_for(request))
+        return Response(CredentialsSummarySerializer(credentials_summary(venue=venue)).data)
+
+    @extend_schema(tags=["account"], summary="Delete the stored credentials of a venue (audited)",
+                   description="Credentials from the environment are not touched and stay in force.",
+                   parameters=[VENUE_PARAMETER], request=None,
+                   responses=responses(CredentialsSummarySerializer, errors=(400, 401, 403, 429)),
+                   examples=[CREDENTIALS_EXAMPLE])
+    def delete(self, request: Request) -> Response:
+        venue = _venue(request)
+        body_empty_require(request)
+        credentials_remove(venue=venue, actor=actor_for(request))
+        return Response(CredentialsSummarySerializer(credentials_summary(venue=venue)).data)
 
 
 class ConnectionTestView(NoBodyAPIView):
-    @extend_schema(tags=["account"], summary="Test the credentials against CoinEx's balance endpoint",
+    @extend_schema(tags=["account"], summary="Test a venue's credentials against its balance endpoint",
                    description="Answers 200 with ok, auth_failed, unreachable or not_configured.", request=None,
-                   responses=responses(ConnectionTestSerializer, errors=(401, 403, 429)),
+                   parameters=[VENUE_PARAMETER],
+                   responses=responses(ConnectionTestSerializer, errors=(400, 401, 403, 429)),
                    examples=[CONNECTION_EXAMPLE])
     def post(self, request: Request) -> Response:
-        result = connection_test()
+        result = connection_test(venue=_venue(request))
         return Response(ConnectionTestSerializer({"status": result.status, "message": result.message}).data)
 
 

@@ -14,6 +14,8 @@ WRITES = [
     ("patch", "/api/v1/config", {"max_positions": 2}),
     ("post", "/api/v1/config/reset", None),
     ("put", "/api/v1/account/config", {"access_id": "AB12CD34EF56GH78", "secret_key": "s3cret-value-123"}),
+    ("put", "/api/v1/account/config?venue=binance", {"access_id": "AB12CD34EF56GH78", "secret_key": "s3cret-123"}),
+    ("delete", "/api/v1/account/config?venue=binance", None),
     ("post", "/api/v1/account/test", None),
     ("post", "/api/v1/positions/BTCUSDT/close", None),
     ("post", "/api/v1/positions/close-all", None),

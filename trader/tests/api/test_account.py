@@ -1,8 +1,11 @@
 """/account, /account/config (masked), /account/test, /positions and closing positions."""
 
+from decimal import Decimal
+
 import pytest
 from cryptography.fernet import Fernet
 
+from coinex.sandbox_binance import BinanceSandbox, BinanceSandboxServer
 from trader.models import AuditEntry, Trade
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +105,72 @@ def test_connection_test_without_credentials_says_not_configured(api, settings):
     response = api.post("/api/v1/account/test")
     assert response.status_code == 200
     assert response.json()["status"] == "not_configured"
+
+
+BINANCE_KEY, BINANCE_SECRET = "BNKEY0123456789abcdefXYZW", "binance-api-test-secret-0123456789"
+
+
+@pytest.fixture(scope="module")
+def binance_server():
+    server = BinanceSandboxServer(sandbox=BinanceSandbox(api_key=BINANCE_KEY, secret_key=BINANCE_SECRET)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def no_env_credentials(settings):
+    settings.COINEX_ACCESS_ID = settings.COINEX_SECRET_KEY = ""
+    settings.BINANCE_API_KEY = settings.BINANCE_API_SECRET = ""
+    settings.CREDENTIALS_ENCRYPTION_KEY = Fernet.generate_key().decode()
+
+
+def test_each_venue_stores_and_shows_its_own_credentials(api, no_env_credentials):
+    assert api.put("/api/v1/account/config", {"access_id": ACCESS_ID, "secret_key": SECRET},
+                   format="json").status_code == 200
+    response = api.put("/api/v1/account/config?venue=binance",
+                       {"access_id": BINANCE_KEY, "secret_key": BINANCE_SECRET}, format="json")
+    assert response.status_code == 200 and response.json()["venue"] == "binance"
+    binance = api.get("/api/v1/account/config?venue=binance").json()
+    assert binance["configured"] and binance["access_id_masked"] == "BNKE****XYZW"
+    assert api.get("/api/v1/account/config?venue=binance_usdm").json() == binance  # the issue's spelling
+    coinex = api.get("/api/v1/account/config").json()
+    assert coinex["venue"] == "coinex" and coinex["access_id_masked"] == "AB12****IJ90"
+    assert BINANCE_SECRET not in str(binance) and BINANCE_KEY not in str(binance)
+    details = sorted(AuditEntry.objects.filter(action="credentials.store").values_list("detail", flat=True))
+    assert details == ["venue binance", "venue coinex"]
+
+
+def test_clearing_a_venue_removes_only_its_stored_credentials(api, no_env_credentials):
+    api.put("/api/v1/account/config", {"access_id": ACCESS_ID, "secret_key": SECRET}, format="json")
+    api.put("/api/v1/account/config?venue=binance", {"access_id": BINANCE_KEY, "secret_key": BINANCE_SECRET},
+            format="json")
+    response = api.delete("/api/v1/account/config?venue=binance")
+    assert response.status_code == 200 and response.json()["configured"] is False
+    assert api.get("/api/v1/account/config").json()["configured"] is True
+    entry = AuditEntry.objects.get(action="credentials.clear")
+    assert entry.actor == "api-key:ops" and entry.detail == "venue binance"
+    assert api.delete("/api/v1/account/config?venue=binance").status_code == 200  # nothing left: not audited
+    assert AuditEntry.objects.filter(action="credentials.clear").count() == 1
+
+
+@pytest.mark.parametrize("query", ["?venue=kraken", "?venue=", "?venu=binance"])
+def test_an_unknown_venue_is_400_and_stores_nothing(api, no_env_credentials, query):
+    response = api.put(f"/api/v1/account/config{query}", {"access_id": ACCESS_ID, "secret_key": SECRET},
+                       format="json")
+    assert response.status_code == 400
+    assert api.post(f"/api/v1/account/test{query}").status_code == 400
+    assert not AuditEntry.objects.exists()
+    assert api.get("/api/v1/account/config").json()["configured"] is False
+
+
+def test_the_connection_test_reaches_the_chosen_venue(api, no_env_credentials, settings, binance_server):
+    binance_server.sandbox.reset(balance=Decimal("2500"))
+    settings.BINANCE_FUTURES_BASE_URL = binance_server.base_url
+    api.put("/api/v1/account/config?venue=binance", {"access_id": BINANCE_KEY, "secret_key": BINANCE_SECRET},
+            format="json")
+    result = api.post("/api/v1/account/test?venue=binance").json()
+    assert result["status"] == "ok" and "2500" in result["message"]
+    assert api.post("/api/v1/account/test").json()["status"] == "not_configured"  # CoinEx has none
+    api.put("/api/v1/account/config?venue=binance", {"access_id": BINANCE_KEY, "secret_key": "wrong-secret-000"},
+            format="json")
+    assert api.post("/api/v1/account/test?venue=binance").json()["status"] == "auth_failed"

@@ -20,7 +20,7 @@ from coinex.sandbox_binance import BinanceSandbox, BinanceSandboxServer, Binance
 from ta.models import Candle
 from ta.sources.binance import BinanceSource
 from ta.testing.fake_binance import FakeBinance
-from trader.services.streams import StreamProcess
+from trader.services.streams import StreamProcess, streams_refusal
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,25 @@ def test_off_by_default_or_on_another_source_no_stream_is_started(settings, capl
     messages = [r.getMessage() for r in caplog.records]
     assert any("STREAMS_ENABLED=false" in m for m in messages)
     assert any("need the USD-M futures klines" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("source", "base_url", "allowed"),
+    [
+        # the USD-M source reads /fapi/v1/klines whatever BINANCE_BASE_URL says
+        ("binance_usdm", "https://api.binance.us", True),
+        ("binance", "https://fapi.binance.com", True),
+        ("binance", "https://api.binance.us", False),  # spot candles must never mix with the futures stream's
+        ("simulated", "https://fapi.binance.com", False),
+    ],
+)
+def test_streams_write_candles_only_over_the_usdm_futures_klines(settings, source, base_url, allowed):
+    settings.STREAMS_ENABLED = True
+    settings.MARKET_DATA_SOURCE, settings.BINANCE_BASE_URL = source, base_url
+    refusal = streams_refusal()
+    assert (refusal is None) is allowed
+    if not allowed:
+        assert "MARKET_DATA_SOURCE=binance_usdm" in refusal
 
 
 def test_on_coinex_no_stream_is_started_and_rest_stays_the_source(enabled, caplog):
