@@ -294,6 +294,9 @@ SPECTACULAR_SETTINGS = {
         # "status" is a backtest's state here and a connection test's result there: name both.
         "BacktestStatusEnum": "trader.models.backtest.BacktestStatus",
         "ConnectionTestStatusEnum": "coinex.credentials.ConnectionStatus",
+        # A book's venue, and the spellings the credentials endpoints also accept (binance_usdm).
+        "VenueEnum": "trader.models.books.Venue",
+        "VenueSpellingEnum": ["coinex", "binance", "binance_usdm"],
     },
 }
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", default=True)

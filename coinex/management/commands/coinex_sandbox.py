@@ -6,50 +6,19 @@ key pair; no money is ever at risk. Interface only: the server is ``coinex.sandb
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
+from coinex.management.sandbox_command import SandboxCommand
 from coinex.sandbox import SandboxExchange, SandboxServer
-from config.logging import secret_register
-
-DEFAULT_PORT = 8899
 
 
-class Command(BaseCommand):
+class Command(SandboxCommand):
     help = "Run the loopback CoinEx API v2 futures sandbox (accepts exactly one API key pair)."
+    default_port = 8899
+    venue_label = "CoinEx"
+    base_url_setting = "COINEX_BASE_URL"
+    key_option, secret_option = "access-id", "secret-key"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-        parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
-        parser.add_argument("--access-id", required=True, help="the one access id the sandbox accepts")
-        parser.add_argument("--secret-key", required=True, help="the secret key that goes with it")
-        parser.add_argument("--balance", default="10000", help="starting USDT balance (default 10000)")
-
-    def handle(self, *args: object, **options: object) -> None:
-        secret_register(str(options["secret_key"]))
-        try:
-            balance = Decimal(str(options["balance"]))
-        except InvalidOperation:
-            raise CommandError(f"--balance {options['balance']!r} is not a number") from None
-        if balance <= 0:
-            raise CommandError("--balance must be positive")
-        port = int(options["port"])  # type: ignore[arg-type]
-        if not 0 < port < 65536:
-            raise CommandError("--port must be between 1 and 65535")
-        exchange = SandboxExchange(access_id=str(options["access_id"]), secret_key=str(options["secret_key"]),
-                                   starting_balance=balance)
-        try:
-            server = SandboxServer(exchange=exchange, host=str(options["host"]), port=port)
-        except OSError as error:
-            raise CommandError(f"cannot listen on {options['host']}:{port}: {error}") from None
-        if str(options["host"]) not in ("127.0.0.1", "localhost", "::1"):
-            self.stderr.write("warning: the admin hooks (/_sandbox/...) need no signature; anyone who can reach "
-                              f"{options['host']}:{port} can move prices and inject failures.")
-        self.stdout.write(f"CoinEx sandbox on {server.base_url} with {balance:f} USDT. "
-                          f"Set COINEX_BASE_URL={server.base_url}; admin hooks under {server.admin_url}. "
-                          "Ctrl-C stops it.")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            self.stdout.write("sandbox stopped")
+    def server_build(self, *, key: str, secret: str, balance: Decimal, host: str, port: int) -> SandboxServer:
+        exchange = SandboxExchange(access_id=key, secret_key=secret, starting_balance=balance)
+        return SandboxServer(exchange=exchange, host=host, port=port)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from coinex.credentials import ConnectionStatus
 from trader.api.serializers.common import ClosedBodyMixin, StrictJsonMixin
+from trader.models.books import Venue
 
 
 def money(help_text: str, *, allow_null: bool = False) -> serializers.DecimalField:
@@ -77,7 +78,7 @@ VENUE_PARAMETER = OpenApiParameter(
 
 
 class CredentialsSummarySerializer(serializers.Serializer):
-    venue = serializers.ChoiceField(choices=["coinex", "binance"], read_only=True)
+    venue = serializers.ChoiceField(choices=Venue.choices, read_only=True)
     configured = serializers.BooleanField(read_only=True)
     source = serializers.ChoiceField(choices=["environment", "database", "none"], read_only=True,
                                      help_text="The environment's credentials take precedence over stored ones.")
