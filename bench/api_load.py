@@ -93,6 +93,9 @@ def _server_env(*, database_url: str, var_dir: str) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         VAR_DIR=var_dir,
         API_THROTTLE_RATE="off",
+        # Plain HTTP on loopback: in production TLS ends at the proxy (README "Behind a TLS proxy");
+        # with the redirect on, every request would be measured as a 301 that never reaches a view.
+        SECURE_SSL_REDIRECT="false",
         MARKET_DATA_SOURCE="simulated",
         PYTHONUNBUFFERED="1",
     )

@@ -42,8 +42,9 @@ class LoadResult:
 
     @property
     def errors(self) -> int:
-        """Requests without an answer or answered with a 5xx."""
-        return sum(self.failures.values()) + sum(n for code, n in self.statuses.items() if code >= 500)
+        """Requests without an answer or not answered with a 2xx: every request of a load run asks for
+        a page that exists, so a redirect or a refusal means the endpoint was not what was measured."""
+        return sum(self.failures.values()) + sum(n for code, n in self.statuses.items() if not 200 <= code < 300)
 
     def percentile_ms(self, pct: float) -> float:
         """The ``pct`` percentile of the latencies in ms (nearest rank); NaN without any."""
