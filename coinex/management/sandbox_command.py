@@ -8,9 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from coinex.client.transport import LOOPBACK_HOSTS
 from config.logging import secret_register
-
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 class SandboxCommand(BaseCommand):
