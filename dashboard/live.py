@@ -25,6 +25,7 @@ import json
 import logging
 import re
 import secrets
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,6 +36,7 @@ from config.bus.push import groups_forward, live_publisher_register
 from config.bus.schema import (
     KEY_LIVE_EPOCH,
     KEY_LIVE_RENDER_LOCK,
+    KEY_LIVE_STATS,
     LIVE_HASHES_TTL_S,
     LIVE_SNAPSHOT_TTL_S,
     Event,
@@ -158,9 +160,28 @@ def live_publish(*, group: Group, event: Event, payload: Any) -> None:
     """
     client = redis_client()
     with client.lock(KEY_LIVE_RENDER_LOCK, timeout=RENDER_LOCK_TIMEOUT_S, blocking_timeout=RENDER_LOCK_WAIT_S):
+        started = time.thread_time()
         messages = _messages(client, event=event, payload=payload)
         if messages:
             groups_forward(messages=[(group_live_page(page), text) for page, text in messages])
+        _stats_add(client, event=event, cpu_s=time.thread_time() - started,
+                   sent=sum(len(text) for _, text in messages))
+
+
+def _stats_add(client, *, event: Event, cpu_s: float, sent: int) -> None:
+    """Count this push's producer work (CPU of this thread, message text) under its cause."""
+    client.pipeline(transaction=False).hincrby(KEY_LIVE_STATS, f"{event}:count", 1) \
+        .hincrby(KEY_LIVE_STATS, f"{event}:cpu_us", round(cpu_s * 1e6)) \
+        .hincrby(KEY_LIVE_STATS, f"{event}:bytes", sent).execute()
+
+
+def live_stats() -> dict[str, dict[str, int]]:
+    """``{cause: {"count", "cpu_us", "bytes"}}``: the producers' live-push work since Redis started."""
+    stats: dict[str, dict[str, int]] = {}
+    for field_name, value in redis_client().hgetall(KEY_LIVE_STATS).items():
+        cause, _, name = field_name.rpartition(":")
+        stats.setdefault(cause, {})[name] = int(value)
+    return stats
 
 
 def _messages(client, *, event: Event, payload: Any) -> list[tuple[str, str]]:

@@ -89,6 +89,10 @@ KEY_LIVE_RENDER_LOCK = "dashboard:live:render-lock"  # one producer renders and 
 # A token naming the current run of the sequence numbers: a Redis restart or flush starts them
 # again from 1, and the new token tells every open page to take a fresh snapshot.
 KEY_LIVE_EPOCH = "dashboard:live:epoch"
+# Hash of what the producers spent on the live push, per cause (``{event}:count``, ``{event}:cpu_us``,
+# ``{event}:bytes``): CPU of rendering, diffing and sending, and message text sent to the groups.
+# Read by ``bench/live_fanout.py``: the producer's work per event, whatever the number of sockets.
+KEY_LIVE_STATS = "dashboard:live:stats"
 
 
 def key_live_seq(page: str) -> str:

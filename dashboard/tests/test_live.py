@@ -106,3 +106,19 @@ def test_the_snapshot_is_rendered_once_and_kept_current_by_the_producer(scanned_
     assert renders == [] and again == first, "served from the cache"
     assert (first["epoch"], first["seq"]) == live.live_position(page="scanner")
     assert 'data-symbol="BTCUSDT"' in first["fragments"]["coin-cards"]
+
+
+def test_each_push_counts_its_producer_work_under_its_cause(scanned_board):
+    from dashboard.live import live_stats
+
+    listener = PageListener("scanner")
+    before = live_stats().get("scan.update", {"count": 0, "bytes": 0, "cpu_us": 0})
+    result = ScanResult.objects.get(symbol__symbol="BTCUSDT")
+    result.payload = {**result.payload, "price": result.payload["price"] * 1.02}
+    result.save()
+    push_event(group=Group.DASHBOARD, event=Event.SCAN, payload={})
+    sent = sum(len(json.dumps(message, separators=(",", ":"))) for message in listener.messages())
+    after = live_stats()["scan.update"]
+    assert after["count"] == before["count"] + 1
+    assert after["cpu_us"] > before["cpu_us"], "the rendering's CPU is counted"
+    assert after["bytes"] - before["bytes"] >= sent > 0, "at least what the scanner page was sent"
