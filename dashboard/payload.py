@@ -44,7 +44,7 @@ def live_payload() -> dict[str, Any]:
         "taSignals": ta_signals(),
         "regimes": regimes_by_symbol(),
         "errors": errors_recent(),
-        "trader": {"status": status_as_dict(status), "config": config_as_dict(config)},
+        "trader": {"status": status_as_dict(status, config=config), "config": config_as_dict(config)},
         "account": account_overview(book=book, config=config),
         "header": {"exchange": exchange_connection(mode=status.mode), "freshness": feed_freshness(),
                    "mode": status.mode},

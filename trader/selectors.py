@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from trader.models import AuditEntry, Book, BookLedger, Trade, TraderMode, TraderStatus
+from trader.models import AuditEntry, Book, BookLedger, Trade, TraderConfig, TraderMode, TraderStatus
 
 
 def _money(value) -> str | None:
@@ -29,12 +29,13 @@ def unmanaged_positions() -> list[dict[str, Any]]:
     ]
 
 
-def status_as_dict(status: TraderStatus) -> dict[str, Any]:
+def status_as_dict(status: TraderStatus, *, config: TraderConfig | None = None) -> dict[str, Any]:
     """The status as published on ``state:trader:status`` and served by the API: with the venue,
-    the active book (null when paused), its kill-switch references and every unmanaged position."""
+    the active book (null when paused), its kill-switch references and every unmanaged position.
+    ``config`` saves its read when the caller has the row already."""
     from trader.services.config import config_get
 
-    venue = config_get().venue
+    venue = (config or config_get()).venue
     book = None if status.mode == TraderMode.PAUSED else Book(mode=status.mode, venue=venue)
     ledger = BookLedger.objects.in_book(book).first() if book else None
     uptime_s = None

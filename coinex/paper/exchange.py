@@ -214,6 +214,10 @@ class PaperExchange:
         """Open paper positions."""
         return self._run(lambda engine: engine.positions(), read_only=True)
 
+    def positions_and_balance(self) -> tuple[list[Position], Balance]:
+        """Open positions and the balance from one read of the account (what a page shows together)."""
+        return self._run(lambda engine: (engine.positions(), engine.balance()), read_only=True)
+
     def position(self, *, symbol: str) -> Position | None:
         """The open paper position of ``symbol`` or ``None``."""
         return self._run(lambda engine: engine.position(symbol), symbol=symbol, read_only=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from coinex.dto import Balance, Position
 from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from ta.analysis_selectors import ta_scan_last_at
@@ -25,11 +26,11 @@ from trader.services.control import book_active, exchange_current
 from trader.services.status import ControlRefused, lockfile_path, status_get
 
 
-def status_overview(*, status: TraderStatus | None = None) -> dict[str, Any]:
+def status_overview(*, status: TraderStatus | None = None, config: TraderConfig | None = None) -> dict[str, Any]:
     """The bot's status (mode, on/off, lock, uptime, last cycle/trade) plus the last TA scan
-    time and the lockfile: where it is mirrored and whether it is there. ``status`` saves
-    the read when the caller has the row already."""
-    data = status_as_dict(status or status_get())
+    time and the lockfile: where it is mirrored and whether it is there. ``status`` and
+    ``config`` save their reads when the caller has the rows already."""
+    data = status_as_dict(status or status_get(), config=config)
     last_scan = ta_scan_last_at()
     data["last_scan_at"] = last_scan.isoformat() if last_scan else None
     path = lockfile_path()
@@ -38,17 +39,18 @@ def status_overview(*, status: TraderStatus | None = None) -> dict[str, Any]:
 
 
 def account_overview(*, exchange: Exchange | None = None, status: TraderStatus | None = None,
-                     config: TraderConfig | None = None) -> dict[str, Any]:
+                     config: TraderConfig | None = None, balance: Balance | None = None) -> dict[str, Any]:
     """Balance, equity and margin from the exchange of the current mode, with the starting
     balance, the drawdown from the kill switch's reference and the distance to its trigger (%).
-    ``status`` and ``config`` save their reads when the caller has the rows already.
+    ``status``, ``config`` and ``balance`` save their reads when the caller has them already.
 
     Raises ``ControlRefused`` when paused, ``ExchangeError`` when the exchange fails.
     """
-    book = book_active(status=status)
-    exchange = exchange or exchange_current()
-    balance = exchange.balance()
-    ledger, config = ledger_get(book=book), config or config_get()
+    status, config = status or status_get(), config or config_get()
+    book = book_active(status=status, config=config)
+    exchange = exchange or exchange_current(status=status, config=config)
+    balance = balance or exchange.balance()
+    ledger = ledger_get(book=book)
     drawdown = kill_switch_drawdown_pct(ledger=ledger, config=config, equity=balance.equity)
     data = balance_payload(balance)
     data.update({
@@ -68,6 +70,14 @@ def positions_current(*, exchange: Exchange | None = None) -> list[dict[str, Any
     return [position_payload(position) for position in exchange.positions()]
 
 
+def positions_and_balance(exchange: Exchange) -> tuple[list[Position], Balance]:
+    """The exchange's open positions and balance, in one read where the exchange can (the paper account)."""
+    read_both = getattr(exchange, "positions_and_balance", None)
+    if read_both is not None:
+        return read_both()
+    return exchange.positions(), exchange.balance()
+
+
 def trader_overview() -> dict[str, Any]:
     """Everything the trader page needs at once: status, config, and the exchange's positions
     and balance (null with ``exchange.detail`` saying why when paused or unreachable)."""
@@ -76,13 +86,14 @@ def trader_overview() -> dict[str, Any]:
     # Read once: the exchange's reads never change the trader's status or config.
     status, config = status_get(), config_get()
     try:
-        exchange = exchange_current()
-        positions = positions_current(exchange=exchange)
-        balance = account_overview(exchange=exchange, status=status, config=config)
+        exchange = exchange_current(status=status, config=config)
+        open_positions, account_balance = positions_and_balance(exchange)
+        positions = [position_payload(position) for position in open_positions]
+        balance = account_overview(exchange=exchange, status=status, config=config, balance=account_balance)
     except (ControlRefused, ExchangeError) as error:
         detail = str(error)
     return {
-        "status": status_overview(status=status),
+        "status": status_overview(status=status, config=config),
         "config": config_as_dict(config),
         "positions": positions,
         "balance": balance,

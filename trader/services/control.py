@@ -13,7 +13,7 @@ from django.db import transaction
 from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from config.logging import Category
-from trader.models import Book, CloseReason, LockKind, Trade, TraderStatus
+from trader.models import Book, CloseReason, LockKind, Trade, TraderConfig, TraderStatus
 from trader.services.actor import Actor
 from trader.services.alerts import AlertKind, alert_send
 from trader.services.announce import trader_event_publish
@@ -25,18 +25,19 @@ from trader.services.status import ControlRefused, lock_trip, status_get
 logger = logging.getLogger(__name__)
 
 
-def book_active(*, status: TraderStatus | None = None) -> Book:
-    """The active book; ``ControlRefused`` when paused (no book, no exchange). ``status`` saves
-    the read when the caller has the row already."""
-    book = book_current(status=status or status_get())
+def book_active(*, status: TraderStatus | None = None, config: TraderConfig | None = None) -> Book:
+    """The active book; ``ControlRefused`` when paused (no book, no exchange). ``status`` and
+    ``config`` save their reads when the caller has the rows already."""
+    book = book_current(status=status or status_get(), config=config)
     if book is None:
         raise ControlRefused("the trader is paused: switch to dry-run or live to act on positions")
     return book
 
 
-def exchange_current() -> Exchange:
-    """The exchange of the active book; ``ControlRefused`` when paused (no exchange)."""
-    return book_exchange(book=book_active())
+def exchange_current(*, status: TraderStatus | None = None, config: TraderConfig | None = None) -> Exchange:
+    """The exchange of the active book; ``ControlRefused`` when paused (no exchange). ``status``
+    and ``config`` save their reads when the caller has the rows already."""
+    return book_exchange(book=book_active(status=status, config=config))
 
 
 def position_close_manual(*, symbol: str, actor: Actor, exchange: Exchange | None = None) -> CloseOutcome:

@@ -17,8 +17,8 @@ HOT_ENDPOINTS = {
     "/api/v1/config": 2,
     "/api/v1/scan": 2,
     "/api/v1/positions": 5,
-    "/api/v1/account": 9,
-    "/api/trader/status": 15,
+    "/api/v1/account": 6,
+    "/api/trader/status": 9,
 }
 
 
