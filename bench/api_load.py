@@ -21,8 +21,10 @@ schedule whatever the server's answers; latency counts from the scheduled time) 
   high enough would cost more than a real one). /health is not in the mix: no Celery
   worker runs here, so it answers 503 (its query count is in the tests).
 
-Prints achieved rate, p50/p95/p99 latency, errors (5xx or no answer) and the peak number
-of connections to the database (sampled every 100 ms from pg_stat_activity) per step.
+Prints achieved rate, p50/p95/p99 latency, errors (5xx or no answer), the peak number
+of connections to the database (sampled every 100 ms from pg_stat_activity) and the web
+tier's CPU per answered request (all its processes, psutil; steadier than latency on a
+shared machine) and the load generator's own (it runs on the same cores) per step.
 Targets on the 2-core machine: at 200 req/s p99 < 50 ms, zero errors, connections within
 WEB_CONCURRENCY x DB_POOL_MAX_SIZE. The machine is shared: read figures with the floor.
 
@@ -99,7 +101,7 @@ def _server_env(*, database_url: str, var_dir: str) -> dict[str, str]:
         MARKET_DATA_SOURCE="simulated",
         PYTHONUNBUFFERED="1",
     )
-    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
     return env
 
 
@@ -122,10 +124,32 @@ def _server_argv(*, port: int, workers: int, legacy: bool) -> list[str]:
             "--workers", str(workers), "--no-proxy-headers"]
 
 
-def _row(name: str, rate: int, result: LoadResult, peak: int | None) -> str:
+def _server_cpu_s(server: subprocess.Popen) -> float:
+    """CPU seconds (user + system) used so far by the web tier: its master and every worker process."""
+    import psutil
+
+    root = psutil.Process(server.pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _own_cpu_s() -> float:
+    """CPU seconds this process (the load generator) has used so far."""
+    times = os.times()
+    return times.user + times.system
+
+
+def _row(name: str, rate: int, result: LoadResult, peak: int | None, cpu_ms: float, load_ms: float) -> str:
     peak_text = "-" if peak is None else str(peak)
     return (f"{name:<6} {rate:>5}/s {result.achieved_rate:>9.1f} {result.percentile_ms(50):>8.1f} "
-            f"{result.percentile_ms(95):>8.1f} {result.percentile_ms(99):>8.1f} {result.errors:>7} {peak_text:>9}")
+            f"{result.percentile_ms(95):>8.1f} {result.percentile_ms(99):>8.1f} {result.errors:>7} {peak_text:>9}"
+            f" {cpu_ms:>10.2f} {load_ms:>9.2f}")
 
 
 def main() -> None:
@@ -163,9 +187,10 @@ def main() -> None:
         print(f"server: {' '.join(argv[1:])}  ({'PostgreSQL' if postgres else 'SQLite'}, "
               f"{'1 process' if args.legacy else f'{workers} processes'}, {os.cpu_count()} CPUs, shared machine)")
         print(f"{'step':<6} {'target':>7} {'achieved':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-              f"{'errors':>7} {'peak conn':>9}")
+              f"{'errors':>7} {'peak conn':>9} {'cpu ms/req':>10} {'(loadgen)':>9}")
         for rate in rates:
             for name, paths in (("floor", [FLOOR_PATH]), ("api", API_PATHS)):
+                cpu_before, load_before = _server_cpu_s(server), _own_cpu_s()
                 if postgres:
                     with PgConnectionWatch(dsn=args.database_url, database=database) as watch:
                         result = load_open_loop(base_url=base_url, paths=paths, rate=rate,
@@ -175,7 +200,10 @@ def main() -> None:
                     result = load_open_loop(base_url=base_url, paths=paths, rate=rate, duration_s=args.duration,
                                             headers=headers)
                     peak = None
-                print(_row(name, rate, result, peak), flush=True)
+                answered = max(result.answered, 1)
+                cpu_ms = (_server_cpu_s(server) - cpu_before) * 1000 / answered
+                load_ms = (_own_cpu_s() - load_before) * 1000 / answered
+                print(_row(name, rate, result, peak, cpu_ms, load_ms), flush=True)
                 if result.errors:
                     print(f"       statuses {dict(result.statuses)} failures {dict(result.failures)}")
         if postgres:

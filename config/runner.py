@@ -125,8 +125,8 @@ def web_argv(*, host: str, port: int, workers: int, proxy_headers: bool = False)
     restarts a worker that dies; each worker has its own database pool (DB_POOL_MAX_SIZE).
     """
     argv = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", host, "--port", str(port),
-            "--workers", str(workers), "--http", "config.http_protocol:NoDelayH11Protocol",
-            "--no-access-log", "--timeout-graceful-shutdown", "10"]
+            "--workers", str(workers), "--http", "config.http_protocol:NoDelayHttpToolsProtocol",
+            "--loop", "uvloop", "--no-access-log", "--timeout-graceful-shutdown", "10"]
     if proxy_headers:
         argv += ["--proxy-headers", "--forwarded-allow-ips", "*"]
     return argv
