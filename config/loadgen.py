@@ -11,6 +11,7 @@ database has meanwhile. Only 127.0.0.1 may be targeted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from itertools import cycle
 from urllib.parse import urlparse
 
-import httpx
+import uvloop
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
@@ -61,19 +62,97 @@ def _check_loopback(base_url: str) -> None:
         raise ValueError(f"load is only ever sent to loopback, not {host!r}")
 
 
-async def _send(client: httpx.AsyncClient, path: str, started: float, result: LoadResult) -> None:
+class LoadError(Exception):
+    """A request got no usable answer (connection refused or closed, timeout, malformed reply)."""
+
+
+class _Connections:
+    """Keep-alive HTTP/1.1 connections to one loopback server, at most ``limit`` open at once.
+
+    A minimal client on purpose: the load runs on the machine it measures, and httpx spent
+    1.5-2 ms of CPU per request (bench/api_load.py's "(loadgen)" column), as much as the
+    server's floor; this costs a fraction of that. It sends GETs and reads answers with a
+    Content-Length (every Django answer the load asks for has one).
+    """
+
+    def __init__(self, *, base_url: str, headers: dict[str, str], timeout_s: float, limit: int) -> None:
+        parsed = urlparse(base_url)
+        self.host, self.port, self.timeout_s = parsed.hostname, parsed.port or 80, timeout_s
+        extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.head = f"Host: {parsed.netloc}\r\n{extra}\r\n"
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.slots = asyncio.Semaphore(limit)
+
+    async def get(self, path: str) -> int:
+        """The status code of ``GET path``; ``LoadError`` without an answer."""
+        async with self.slots:
+            while self.idle:  # a kept connection the server has closed meanwhile (its keep-alive
+                connection = self.idle.pop()  # timeout) fails at once: then the next, or a new one
+                try:
+                    return await self._on(connection, path)
+                except (OSError, asyncio.IncompleteReadError):
+                    continue
+            try:
+                connection = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), self.timeout_s)
+            except (OSError, TimeoutError) as error:
+                raise LoadError(type(error).__name__) from error
+            try:
+                return await self._on(connection, path)
+            except (OSError, asyncio.IncompleteReadError) as error:
+                raise LoadError(type(error).__name__) from error
+
+    async def _on(self, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter], path: str) -> int:
+        """``GET path`` on ``connection``, kept for the next request when the server keeps it."""
+        try:
+            status, keep = await asyncio.wait_for(self._exchange(connection, path), self.timeout_s)
+        except (TimeoutError, ValueError) as error:
+            connection[1].close()
+            raise LoadError(type(error).__name__) from error
+        except BaseException:
+            connection[1].close()
+            raise
+        if keep:
+            self.idle.append(connection)
+        else:
+            connection[1].close()
+        return status
+
+    async def _exchange(self, connection: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+                        path: str) -> tuple[int, bool]:
+        reader, writer = connection
+        writer.write(f"GET {path} HTTP/1.1\r\n{self.head}".encode())
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split(" ", 2)[1])
+        fields = {name.strip().lower(): value.strip() for name, _, value in
+                  (line.partition(":") for line in head[1:] if line)}
+        if "content-length" not in fields:
+            raise ValueError("an answer without Content-Length")
+        await reader.readexactly(int(fields["content-length"]))
+        return status, fields.get("connection", "").lower() != "close"
+
+    def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+        self.idle.clear()
+
+
+async def _send(client: _Connections, path: str, started: float, result: LoadResult) -> None:
     try:
-        response = await client.get(path)
-    except httpx.HTTPError as error:
-        result.failures[type(error).__name__] += 1
+        status = await client.get(path)
+    except LoadError as error:
+        result.failures[str(error)] += 1
         return
-    result.statuses[response.status_code] += 1
+    result.statuses[status] += 1
     result.latencies_s.append(time.perf_counter() - started)
 
 
-def _client(base_url: str, headers: dict[str, str], timeout_s: float, connections: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout_s, limits=limits)
+@contextlib.asynccontextmanager
+async def _client(base_url: str, headers: dict[str, str], timeout_s: float, connections: int):
+    client = _Connections(base_url=base_url, headers=headers, timeout_s=timeout_s, limit=connections)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 async def _open_loop(*, base_url: str, paths: list[str], headers: dict[str, str], rate: float, duration_s: float,
@@ -116,7 +195,7 @@ def load_open_loop(*, base_url: str, paths: list[str], rate: float, duration_s: 
     """GET ``paths`` in turn at ``rate`` requests/s for ``duration_s`` (open loop)."""
     _check_loopback(base_url)
     return asyncio.run(_open_loop(base_url=base_url, paths=paths, headers=headers or {}, rate=rate,
-                                  duration_s=duration_s, timeout_s=timeout_s))
+                                  duration_s=duration_s, timeout_s=timeout_s), loop_factory=uvloop.new_event_loop)
 
 
 def load_closed_loop(*, base_url: str, paths: list[str], clients: int, duration_s: float,
@@ -124,7 +203,7 @@ def load_closed_loop(*, base_url: str, paths: list[str], clients: int, duration_
     """``clients`` concurrent clients GET ``paths`` in turn, back to back, for ``duration_s``."""
     _check_loopback(base_url)
     return asyncio.run(_closed_loop(base_url=base_url, paths=paths, headers=headers or {}, clients=clients,
-                                    duration_s=duration_s, timeout_s=timeout_s))
+                                    duration_s=duration_s, timeout_s=timeout_s), loop_factory=uvloop.new_event_loop)
 
 
 class PgConnectionWatch:
