@@ -33,7 +33,15 @@ from trader.api.serializers.common import (
 )
 from trader.api.serializers.control import CLOSE_EXAMPLE, ClosePositionSerializer
 from trader.api.services import credentials_remove, credentials_update
-from trader.api.views.base import NoBodyAPIView, actor_for, body, body_empty_require, query_params, validated
+from trader.api.views.base import (
+    NoBodyAPIView,
+    actor_for,
+    body,
+    body_empty_require,
+    output,
+    query_params,
+    validated,
+)
 from trader.models.config import SYMBOL_PATTERN
 from trader.services.control import position_close_manual, positions_close_all_manual
 
@@ -46,7 +54,7 @@ class AccountView(APIView):
                    description="409 while paused (no exchange is used); 503 when the exchange is unreachable.",
                    responses=responses(AccountSerializer, errors=EXCHANGE_READ_ERRORS), examples=[ACCOUNT_EXAMPLE])
     def get(self, request: Request) -> Response:
-        return Response(AccountSerializer(account_overview()).data)
+        return Response(output(AccountSerializer, account_overview()))
 
 
 def _venue(request: Request) -> str:
@@ -103,7 +111,7 @@ class PositionsView(APIView):
                    responses=responses(PositionSerializer(many=True), errors=EXCHANGE_READ_ERRORS),
                    examples=[POSITIONS_EXAMPLE])
     def get(self, request: Request) -> Response:
-        return Response(PositionSerializer(positions_current(), many=True).data)
+        return Response(output(PositionSerializer, positions_current(), many=True))
 
 
 class PositionCloseView(NoBodyAPIView):

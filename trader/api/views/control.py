@@ -24,7 +24,7 @@ from trader.api.serializers.control import (
     TraderOverviewSerializer,
 )
 from trader.api.services import ControlAction, trader_control
-from trader.api.views.base import NoBodyAPIView, actor_for, body, query_params
+from trader.api.views.base import NoBodyAPIView, actor_for, body, output, query_params
 from trader.services.control import position_close_manual, positions_close_all_manual
 
 WRITE_ERRORS = (400, 401, 403, 409, 429, 503)
@@ -36,7 +36,7 @@ class TraderStatusView(APIView):
                                "exchange.detail says why.",
                    responses=responses(TraderOverviewSerializer), examples=[OVERVIEW_PAUSED_EXAMPLE])
     def get(self, request: Request) -> Response:
-        return Response(TraderOverviewSerializer(trader_overview()).data)
+        return Response(output(TraderOverviewSerializer, trader_overview()))
 
 
 class TraderControlView(APIView):

@@ -18,7 +18,7 @@ from trader.api.serializers.status import (
     StatusSerializer,
 )
 from trader.api.services import kill_switch_rearm_at
-from trader.api.views.base import NoBodyAPIView, actor_for, body
+from trader.api.views.base import NoBodyAPIView, actor_for, body, output
 from trader.services.control import emergency_stop
 from trader.services.status import lock_clear, trader_enabled_set, trader_mode_set
 
@@ -26,7 +26,7 @@ CONTROL_ERRORS = (401, 403, 409, 429)
 
 
 def status_response() -> Response:
-    return Response(StatusSerializer(status_overview()).data)
+    return Response(output(StatusSerializer, status_overview()))
 
 
 class StatusView(APIView):
