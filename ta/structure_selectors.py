@@ -16,7 +16,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery
 
 from config.logging import Category
 from ta.engine.strategies.registry import strategy_for_regime
@@ -132,6 +132,16 @@ def signal_latest(*, symbol: str) -> dict[str, Any] | None:
         .first()
     )
     return None if row is None else signal_payload(row)
+
+
+def signals_latest_per_symbol() -> list[dict[str, Any]]:
+    """The latest signal of every symbol that has one (the one ``signal_latest`` gives: most
+    recently evaluated, any timeframe), as signal bodies ordered by symbol; the Signals page's table."""
+    newest = (
+        TradingSignal.objects.filter(symbol_id=OuterRef("symbol_id")).order_by("-updated_at", "-id").values("id")[:1]
+    )
+    rows = TradingSignal.objects.select_related("symbol").filter(id=Subquery(newest))
+    return [signal_payload(row) for row in rows.order_by("symbol__symbol")]
 
 
 def signals_summary() -> dict[str, Any]:
