@@ -45,6 +45,14 @@ DEBUG = env_bool("DEBUG", default=not IS_PRODUCTION)
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+# CORS (seed trading-support "CORS enabled"), django-cors-headers: the browser origins allowed to call
+# the API from another site's page (scheme://host[:port], comma-separated). None by default: only the
+# platform's own pages. The API only (not the pages, the admin or /health); without cookies (a
+# cross-site caller sends its X-API-Key). A malformed origin fails the system checks (corsheaders.E013).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "content-type", "x-api-key", "x-requested-with")
 PORT = env_int("PORT", default=8891, minimum=1, maximum=65535)
 
 INSTALLED_APPS = [
@@ -58,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "corsheaders",
     "django_celery_beat",
     "config.apps.PlatformConfig",
     "coinex",
@@ -67,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",  # first: a preflight is answered before anything else can answer
     "django.middleware.security.SecurityMiddleware",
     "trader.api.middleware.BodySizeLimitMiddleware",  # 413 before anything reads an oversized body
     "whitenoise.middleware.WhiteNoiseMiddleware",
