@@ -391,6 +391,10 @@ secret_register(CREDENTIALS_ENCRYPTION_KEY)
 # --- TA engine (ta/engine, ta/services/analysis.py, docs/INDICATORS.md) -------------------------------
 # Candles per timeframe (5m, 1h, 4h) each analysis reads; the engine needs at least 100.
 TA_CANDLES_LIMIT = env_int("TA_CANDLES_LIMIT", default=500, minimum=100, maximum=5000)
+# Swing strength of the structure engine (seed trading-support "Configurable strength (default: 5
+# periods)"): bars each side that must stay below a swing high (above a swing low) to confirm it.
+# 1-20; the structure scan needs 2 x strength + 2 candles (docs/STRUCTURE.md "Swings").
+STRUCTURE_SWING_STRENGTH = env_int("STRUCTURE_SWING_STRENGTH", default=5, minimum=1, maximum=20)
 # Analyse a symbol as soon as its candles change (ta.signals.candles_updated).
 TA_CHAIN_AFTER_FETCH = env_bool("TA_CHAIN_AFTER_FETCH", default=True)
 # numba (pandas-ta's JIT, used by the engine's kernels) caches compiled code here; it reads
