@@ -53,6 +53,7 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_HEADERS = ("accept", "content-type", "x-api-key", "x-requested-with")
+CORS_EXPOSE_HEADERS = ("Retry-After",)  # throttled and exchange-busy answers say when to try again
 PORT = env_int("PORT", default=8891, minimum=1, maximum=65535)
 
 INSTALLED_APPS = [

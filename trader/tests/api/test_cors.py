@@ -34,6 +34,7 @@ def test_a_preflight_from_an_allowed_origin_gets_the_cors_headers(anon, tools_al
 def test_the_answer_to_an_allowed_origin_carries_the_header_for_the_browser(api, tools_allowed):
     response = api.get("/api/v1/signals", HTTP_ORIGIN=ALLOWED)
     assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == ALLOWED
+    assert response["Access-Control-Expose-Headers"] == "Retry-After", "a throttled caller can read when to retry"
 
 
 def test_another_origin_gets_no_cors_headers(anon, tools_allowed):
