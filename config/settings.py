@@ -45,6 +45,15 @@ DEBUG = env_bool("DEBUG", default=not IS_PRODUCTION)
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else LOCAL_HOSTS)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+# CORS (seed trading-support "CORS enabled"), django-cors-headers: the browser origins allowed to call
+# the API from another site's page (scheme://host[:port], comma-separated). None by default: only the
+# platform's own pages. The API only (not the pages, the admin or /health); without cookies (a
+# cross-site caller sends its X-API-Key). A malformed origin fails the system checks (corsheaders.E013).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "content-type", "x-api-key", "x-requested-with")
+CORS_EXPOSE_HEADERS = ("Retry-After",)  # throttled and exchange-busy answers say when to try again
 PORT = env_int("PORT", default=8891, minimum=1, maximum=65535)
 
 INSTALLED_APPS = [
@@ -58,6 +67,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "corsheaders",
     "django_celery_beat",
     "config.apps.PlatformConfig",
     "coinex",
@@ -67,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",  # first: a preflight is answered before anything else can answer
     "django.middleware.security.SecurityMiddleware",
     "trader.api.middleware.BodySizeLimitMiddleware",  # 413 before anything reads an oversized body
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -381,6 +392,10 @@ secret_register(CREDENTIALS_ENCRYPTION_KEY)
 # --- TA engine (ta/engine, ta/services/analysis.py, docs/INDICATORS.md) -------------------------------
 # Candles per timeframe (5m, 1h, 4h) each analysis reads; the engine needs at least 100.
 TA_CANDLES_LIMIT = env_int("TA_CANDLES_LIMIT", default=500, minimum=100, maximum=5000)
+# Swing strength of the structure engine (seed trading-support "Configurable strength (default: 5
+# periods)"): bars each side that must stay below a swing high (above a swing low) to confirm it.
+# 1-20; the structure scan needs 2 x strength + 2 candles (docs/STRUCTURE.md "Swings").
+STRUCTURE_SWING_STRENGTH = env_int("STRUCTURE_SWING_STRENGTH", default=5, minimum=1, maximum=20)
 # Analyse a symbol as soon as its candles change (ta.signals.candles_updated).
 TA_CHAIN_AFTER_FETCH = env_bool("TA_CHAIN_AFTER_FETCH", default=True)
 # numba (pandas-ta's JIT, used by the engine's kernels) caches compiled code here; it reads

@@ -11,7 +11,7 @@ from dashboard import tooltips
 from dashboard.cards import coin_cards
 from dashboard.trader_selectors import trader_page_context
 
-PAGES = ("scanner", "trader", "symbol", "settings", "backtests")
+PAGES = ("scanner", "trader", "symbol", "settings", "backtests", "signals")
 
 SCANNER_REGIONS = {"coin-cards": "dashboard/partials/coin_cards.html"}
 TRADER_REGIONS = {
@@ -23,6 +23,7 @@ TRADER_REGIONS = {
     "config-history": "dashboard/partials/config_history.html",
 }
 BACKTESTS_REGIONS = {"backtest-runs": "dashboard/partials/backtest_runs.html"}
+SIGNALS_REGIONS = {"signal-rows": "dashboard/partials/signal_rows.html"}
 COMMON_REGIONS = {"header-status": "dashboard/partials/header_status.html",
                   "error-log": "dashboard/partials/errors.html"}
 
@@ -39,6 +40,11 @@ def page_context(*, page: str, payload: dict[str, Any]) -> dict[str, Any]:
         from trader.backtest.selectors import backtest_runs_list
 
         context["runs"] = backtest_runs_list()
+    if page == "signals":
+        from ta.structure_selectors import signals_latest_per_symbol
+
+        context["signals"] = signals_latest_per_symbol()
+        context["signal_columns"] = tooltips.SIGNAL_COLUMNS
     return context
 
 
@@ -46,5 +52,6 @@ def page_fragments(*, page: str, payload: dict[str, Any]) -> dict[str, str]:
     """``{element id: html}`` of every live region of ``page`` (unknown pages: the common ones)."""
     context = page_context(page=page, payload=payload)
     regions = dict(COMMON_REGIONS)
-    regions.update({"scanner": SCANNER_REGIONS, "trader": TRADER_REGIONS, "backtests": BACKTESTS_REGIONS}.get(page, {}))
+    regions.update({"scanner": SCANNER_REGIONS, "trader": TRADER_REGIONS, "backtests": BACKTESTS_REGIONS,
+                    "signals": SIGNALS_REGIONS}.get(page, {}))
     return {element_id: render_to_string(template, context) for element_id, template in regions.items()}

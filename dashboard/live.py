@@ -51,7 +51,7 @@ from config.logging import Category
 logger = logging.getLogger(__name__)
 
 PAGE_OTHER = "other"
-LIVE_PAGES = ("scanner", "trader", "symbol", "settings", "backtests", "backtest", PAGE_OTHER)
+LIVE_PAGES = ("scanner", "trader", "symbol", "settings", "backtests", "backtest", "signals", PAGE_OTHER)
 RENDER_LOCK_TIMEOUT_S = 30
 RENDER_LOCK_WAIT_S = 20
 
@@ -61,6 +61,11 @@ _CARD = re.compile(r'<article class="card[^"]*" data-symbol="(?P<symbol>[A-Z0-9]
 # keys. A card whose markup is otherwise unchanged is sent as those values alone (~10 short strings).
 _VALUE_TEXT = re.compile(r'(data-v="(?P<name>[a-z-]+)"[^>]*>)(?P<text>[^<]*)')
 _VALUE_ATTR = re.compile(r'(data-(?P<name>score|change|long|short)=")(?P<text>[^"]*)')
+# Tables whose rows are sent one by one (a row per symbol): ``{region id: the pattern of one row}``.
+# The page keeps its own sort and filter of the rows; the server renders them in symbol order.
+ROW_REGIONS = {
+    "signal-rows": re.compile(r'<tr class="signal-row[^"]*" data-symbol="(?P<symbol>[A-Z0-9]+)".*?</tr>', re.S),
+}
 
 # Events whose payload the pages show as it is (no region of theirs renders it).
 FORWARDED = {Event.ECHO: LIVE_PAGES, Event.BACKTEST_PROGRESS: ("backtests", "backtest")}
@@ -75,8 +80,10 @@ def pages_rendered_for(*, event: Event, payload: Any) -> tuple[str, ...] | None:
     """The pages whose own regions ``event`` can change; ``()`` when only the regions every page
     shares (header, error log) can; None when it changes nothing rendered (a single coin's TA
     result ahead of the scan's end, an echo)."""
-    if event in (Event.SCAN, Event.REGIMES):
+    if event == Event.SCAN:
         return ("scanner",)
+    if event == Event.REGIMES:  # the structure scan: regimes on the cards, trading signals in the table
+        return ("scanner", "signals")
     if event in (Event.TRADER_STATUS, Event.TRADER_EVENT, Event.POSITIONS):
         config_changed = isinstance(payload, dict) and "config" in payload  # thresholds show on the cards
         return ("trader", "scanner") if config_changed else ("trader",)
@@ -252,7 +259,15 @@ def _delta(client, *, page: str, fragments: dict[str, str], complete: bool) -> d
     regions: dict[str, str] = {}
     cards: dict[str, str] = {}
     values: dict[str, dict[str, dict[str, str]]] = {}
+    rows: dict[str, dict[str, str]] = {}
     for element_id, html in fragments.items():
+        if element_id in ROW_REGIONS:
+            changed = _rows_changed(sent, new, element_id=element_id, html=html)
+            if changed is None:
+                regions[element_id] = html
+            elif changed:
+                rows[element_id] = changed
+            continue
         if element_id == CARDS_REGION:
             card_html = {match["symbol"]: match[0] for match in _CARD.finditer(html)}
             order = _digest(",".join(card_html))
@@ -279,9 +294,23 @@ def _delta(client, *, page: str, fragments: dict[str, str], complete: bool) -> d
             client.hdel(key, *stale)
     client.hset(key, mapping=new)
     client.expire(key, LIVE_HASHES_TTL_S)
-    if not (regions or cards or values):
+    if not (regions or cards or values or rows):
         return None
-    return {"fragments": regions, "cards": cards, "values": values}
+    return {"fragments": regions, "cards": cards, "values": values, "rows": rows}
+
+
+def _rows_changed(sent: dict[str, str], new: dict[str, str], *, element_id: str, html: str) -> dict[str, str] | None:
+    """``{symbol: row html}`` of the rows of table ``element_id`` that changed since it was last sent
+    (digests put in ``new``); None when a row came or went (the whole table is sent)."""
+    row_html = {match["symbol"]: match[0] for match in ROW_REGIONS[element_id].finditer(html)}
+    whole = _digest(html if not row_html else ",".join(sorted(row_html)))  # an empty table's text is its state
+    new[f"{element_id}:rows"] = whole
+    for symbol, row in row_html.items():
+        new[f"{element_id}:{symbol}"] = _digest(row)
+    if sent.get(f"{element_id}:rows") != whole:
+        return None
+    return {symbol: row for symbol, row in row_html.items()
+            if sent.get(f"{element_id}:{symbol}") != new[f"{element_id}:{symbol}"]}
 
 
 def _card_values(card: str) -> dict[str, dict[str, str]]:

@@ -36,3 +36,25 @@ def regime_tip(regime: dict) -> str:
     return (f"Market regime (1h): {str(regime.get('regime', '')).replace('_', ' ')}. "
             f"ADX {regime.get('adx')}, ATR% percentile {regime.get('atr_pct_percentile')}, "
             f"BB width percentile {regime.get('bb_width_percentile')}. Strategy: {strategy}.")
+
+# The Signals page's table: the seed's output-format columns (trading-support "Output Format", with
+# Entry2, R:R and Confidence from its example response) as ``(sort key, heading, tooltip)``. The
+# seed gives no tooltips; these say what docs/STRUCTURE.md defines.
+SIGNAL_COLUMNS = (
+    ("symbol", "Symbol", "Futures symbol; below it the timeframe and the setup's pullback state"),
+    ("score", "Market Score", "Confluence score 0-100: OB 25 + SR 25 + RSI 15 + FIB 20 + SWING 15"),
+    ("direction", "Direction", "long: buy the pullback after an up-leg; short: sell the bounce after a down-leg"),
+    ("price", "Price", "Latest close when the signal was last evaluated"),
+    ("entry1", "Entry1", "First entry: Fibonacci retracement of the swing leg (long 0.70, short 0.618)"),
+    ("entry2", "Entry2", "Second, deeper entry (long 0.72, short 0.69)"),
+    ("sl", "SL", "Stop loss (long 0.90, short 0.789 of the leg); beyond it the setup is invalidated"),
+    ("tp1", "TP1", "Take-profit 1 (long 0.5, short 0.382)"),
+    ("tp2", "TP2", "Take-profit 2 (long 0.382, short 0.236)"),
+    ("tp3", "TP3", "Take-profit 3 (long 0.236, short 0.0: the leg's end)"),
+    ("swing_high", "SwingHigh", "The swing high of the leg the setup is drawn on"),
+    ("swing_low", "SwingLow", "The swing low of the leg the setup is drawn on"),
+    ("sr", "S/R", "Nearest support at or below the price / nearest resistance above it (- when none)"),
+    ("confluence", "Confluence", "The factors that scored: OB order block, SR support/resistance, RSI, FIB, SWING"),
+    ("rr", "R:R", "Risk-reward: |TP3 - Entry1| / |Entry1 - SL|"),
+    ("confidence", "Confidence", "0.7 x market score + 0.3 x min(R:R, 3)/3 x 100 (0-100)"),
+)

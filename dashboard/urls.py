@@ -10,6 +10,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.scanner, name="scanner"),
     path("trader", views.trader, name="trader"),
+    path("signals", views.signals, name="signals"),
     path("symbol/<str:symbol>", views.symbol, name="symbol"),
     path("settings", views.settings_page, name="settings"),
     path("backtests", views.backtests, name="backtests"),

@@ -53,6 +53,13 @@ def symbol(request: HttpRequest, symbol: str) -> HttpResponse:
 
 
 @login_required
+def signals(request: HttpRequest) -> HttpResponse:
+    """Signals: the latest trading signal of each symbol (seed trading-support's output table),
+    sortable and filterable in the page, rows updated live after each structure scan."""
+    return _live_page(request, page="signals", template="dashboard/signals.html")
+
+
+@login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
     """Settings: each venue's credentials, Telegram, market data source."""
     return _live_page(request, page="settings", template="dashboard/settings.html", overview=settings_overview())

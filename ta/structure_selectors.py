@@ -23,7 +23,7 @@ from ta.engine.strategies.registry import strategy_for_regime
 from ta.engine.structure.fibonacci import DEFAULT_FIB_CONFIG, FibConfig
 from ta.engine.structure.signals import ACTIONABLE_STATES
 from ta.models import FibConfig as FibConfigRow
-from ta.models import FibonacciLevels, MarketRegime, SRLevel, SwingPoint, Symbol, TradingSignal
+from ta.models import FibonacciLevels, LatestSignal, MarketRegime, SRLevel, SwingPoint, Symbol, TradingSignal
 from ta.timeframes import PLATFORM_TIMEFRAMES
 
 logger = logging.getLogger(__name__)
@@ -132,6 +132,14 @@ def signal_latest(*, symbol: str) -> dict[str, Any] | None:
         .first()
     )
     return None if row is None else signal_payload(row)
+
+
+def signals_latest_per_symbol() -> list[dict[str, Any]]:
+    """The latest signal of every symbol that has one (the one ``signal_latest`` gives: most
+    recently evaluated, any timeframe), as signal bodies ordered by symbol: the rows of the
+    database view ``latest_signals`` (``LatestSignal``); the Signals page's table."""
+    rows = TradingSignal.objects.select_related("symbol").filter(pk__in=LatestSignal.objects.values("signal"))
+    return [signal_payload(row) for row in rows.order_by("symbol__symbol")]
 
 
 def signals_summary() -> dict[str, Any]:

@@ -46,6 +46,8 @@ def test_default_database_is_a_sqlite_file_under_var_when_database_url_is_unset(
         ("DATABASE_URL", "nonsense", "DATABASE_URL is not a valid database URL"),
         ("REDIS_URL", "http://localhost", "REDIS_URL is not a valid Redis URL"),
         ("APP_ENV", "staging", "APP_ENV='staging' must be one of"),
+        ("STRUCTURE_SWING_STRENGTH", "0", "STRUCTURE_SWING_STRENGTH=0 is out of range"),
+        ("STRUCTURE_SWING_STRENGTH", "21", "STRUCTURE_SWING_STRENGTH=21 is out of range"),
     ],
 )
 def test_malformed_variable_gives_one_line_naming_it(variable, value, named):

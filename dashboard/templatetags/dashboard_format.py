@@ -1,10 +1,13 @@
-"""Template filters of the dashboard: payload timestamps (ISO strings) in a readable UTC form."""
+"""Template filters of the dashboard: payload timestamps (ISO strings) in a readable UTC form, prices plain."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django import template
+
+from ta.selectors import decimal_plain
 
 register = template.Library()
 
@@ -27,3 +30,12 @@ def when(value: str | None) -> str:
 def label(name: str) -> str:
     """A metric's key as a label: ``total_return_pct`` -> ``total return %``."""
     return str(name).replace("_pct", " %").replace("_", " ")
+
+
+@register.filter
+def plain(value: float | None) -> str:
+    """An analysis price as written, never in exponent form: ``6.68e-06`` -> ``0.00000668``,
+    ``102244.0`` -> ``102244``; an en dash for none."""
+    if value is None:
+        return "\u2013"
+    return f"{decimal_plain(Decimal(repr(value))):f}"

@@ -1,6 +1,6 @@
 /* The page's one WebSocket (ws/live/?page=<page>): reconnects with backoff, asks for the
  * page's snapshot on every (re)connect, then applies the deltas the server pushes (changed
- * regions, changed coin cards, or only a card's moving values). Every message carries the page's sequence
+ * regions, changed coin cards or table rows, or only a card's moving values). Every message carries the page's sequence
  * number: a gap (a message lost, or missed while reconnecting) makes the page ask for a
  * fresh snapshot, and so does a heartbeat answer showing a newer number or a new epoch
  * (Redis restarted: the numbers began again). It also drives
@@ -170,6 +170,19 @@
         Object.keys(values.a).forEach(function (name) { card.dataset[name] = values.a[name]; });
       });
     }
+    Object.keys(message.rows || {}).forEach(function (id) {  // a table's changed rows, one per symbol
+      const table = document.getElementById(id);
+      if (!table) { return; }
+      Object.keys(message.rows[id]).forEach(function (symbol) {
+        const row = table.querySelector("tr[data-symbol='" + symbol + "']");
+        if (!row) { return; }
+        const fresh = document.createElement("template");
+        fresh.innerHTML = "<table><tbody>" + message.rows[id][symbol].trim() + "</tbody></table>";
+        const replacement = fresh.content.querySelector("tr");
+        replacement.hidden = row.hidden;  // the page's filter stays; its sort runs again on notify
+        row.replaceWith(replacement);
+      });
+    });
     notify(message.data, message);
   }
 

@@ -5,7 +5,8 @@
 - ``SRLevel`` (``support_resistance``): the current levels of a series, replaced by every run.
 - ``FibonacciLevels`` (``fibonacci_levels``): the current setup of a series' last swing pair.
 - ``TradingSignal`` (``trading_signals``) with ``ConfluenceFactor`` (``confluence_factors``):
-  one row per setup (series, direction, swing pair), updated while the setup lives.
+  one row per setup (series, direction, swing pair), updated while the setup lives;
+  ``LatestSignal``: the view ``latest_signals``, the newest of them per symbol.
 - ``MarketRegime``: the latest regime of a series (tradefinder classifier).
 
 Prices are floats: these are analysis outputs (the engine computes in float64); orders
@@ -228,6 +229,30 @@ class TradingSignal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.symbol_id} {self.timeframe} {self.direction} score {self.market_score} ({self.state})"
+
+
+class LatestSignal(models.Model):
+    """The latest signal of each symbol: the database view ``latest_signals`` (seed trading-support
+    "SELECT * FROM latest_signals"; migration ``0006_latest_signals_view``), read-only.
+
+    The view holds every column of ``ta_trading_signals`` for the one row per symbol with the
+    newest ``updated_at`` (ties: the highest id), any timeframe: what ``signal_latest`` answers
+    for one symbol. The ORM maps only its key and symbol and reads the rows as ``TradingSignal``
+    (``TradingSignal.objects.filter(pk__in=LatestSignal.objects.values("signal"))``), so a column
+    added to the table later needs nothing here. ``migrate`` drops the view before it runs and
+    creates it again after (``ta.db_views``), so later migrations may alter the table freely.
+    """
+
+    signal = models.OneToOneField(TradingSignal, primary_key=True, db_column="id", on_delete=models.DO_NOTHING,
+                                  related_name="+")
+    symbol = models.ForeignKey(Symbol, db_column="symbol_id", on_delete=models.DO_NOTHING, related_name="+")
+
+    class Meta:
+        managed = False
+        db_table = "latest_signals"
+
+    def __str__(self) -> str:
+        return f"latest signal {self.signal_id} of {self.symbol_id}"
 
 
 class ConfluenceFactor(models.Model):

@@ -4,7 +4,7 @@
 ``analysis.structure``) for the changed symbols and fetched timeframes, and from
 ``manage.py analyze SYMBOL``. Per series (symbol, timeframe) it reads the newest
 ``TA_CANDLES_LIMIT`` candles, runs ``ta.engine.structure`` with the admin's Fibonacci
-configuration, and in one transaction:
+configuration and the swing strength ``STRUCTURE_SWING_STRENGTH``, and in one transaction:
 
 - upserts the confirmed swings (history; first-seen time kept),
 - replaces the S/R levels and the Fibonacci setup (removed when the candles cannot be
@@ -64,10 +64,11 @@ def _finite_or_none(value: float) -> float | None:
 def structure_compute(
     *, symbol: str, timeframe: str, fib_config: FibConfig, limit: int | None = None
 ) -> tuple[StructureAnalysis, RegimeResult]:
-    """Structure and regime of one series from the database (read-only); bad candles give
-    ``insufficient_data`` results, never an exception."""
+    """Structure and regime of one series from the database (read-only), swings of
+    ``settings.STRUCTURE_SWING_STRENGTH``; bad candles give ``insufficient_data`` results, never an exception."""
     frame = candles_frame(symbol=symbol, timeframe=timeframe, limit=limit or settings.TA_CANDLES_LIMIT)
-    return structure_analyse(frame, fib_config=fib_config), regime_classify(frame)
+    analysis = structure_analyse(frame, fib_config=fib_config, strength=settings.STRUCTURE_SWING_STRENGTH)
+    return analysis, regime_classify(frame)
 
 
 def _swings_store(symbol_id: int, timeframe: str, analysis: StructureAnalysis, computed_at: datetime) -> None:

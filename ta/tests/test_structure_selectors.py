@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from ta.models import MarketRegime, SRLevel, SwingPoint, Symbol, TradingSignal
+from ta.models import MarketRegime, SRLevel, SwingPoint, Symbol
 from ta.structure_selectors import (
     price_round,
     regime_latest,
@@ -17,6 +17,7 @@ from ta.structure_selectors import (
     sr_levels,
     swings,
 )
+from ta.testing.signals import T0, trading_signal_create
 
 pytestmark = pytest.mark.django_db
 
@@ -24,19 +25,7 @@ SEED_EXAMPLE_FIELDS = [
     "symbol", "market_score", "direction", "price", "entry1", "entry2", "sl", "tp1", "tp2", "tp3", "swing_high",
     "swing_low", "support_level", "resistance_level", "confluence", "risk_reward_ratio", "confidence_score",
 ]
-T0 = datetime(2024, 6, 1, 12, tzinfo=UTC)
-
-
-def _signal(symbol="BTCUSDT", direction="long", minutes=0, timeframe="1h", state="approaching", score=95):
-    now = T0 + timedelta(minutes=minutes)
-    return TradingSignal.objects.create(
-        symbol=Symbol.objects.get(symbol=symbol), timeframe=timeframe, direction=direction, market_score=score,
-        price=102244.0, entry1=101716.8, entry2=101651.28, sl=101061.6, tp1=102372.0, tp2=102758.568,
-        tp3=103236.864, swing_high=104010.0, swing_low=100734.0, swing_high_time=now - timedelta(hours=9 + minutes),
-        swing_low_time=now - timedelta(hours=20), support_level=101582.0, resistance_level=None,
-        confluence="OB,SR,RSI", risk_reward_ratio=2.32, confidence_score=87.5, state=state, candle_time=now,
-        created_at=now, updated_at=now,
-    )
+_signal = trading_signal_create
 
 
 def test_a_signal_has_the_seeds_example_fields_in_its_order():

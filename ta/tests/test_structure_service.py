@@ -51,6 +51,27 @@ def test_the_scan_stores_what_the_engines_found_for_each_timeframe(btc):
     assert MarketRegime.objects.filter(symbol__symbol="BTCUSDT").count() == 3
 
 
+def _swings_1h() -> set[tuple[datetime, str, int]]:
+    return set(SwingPoint.objects.filter(symbol__symbol="BTCUSDT", timeframe="1h")
+               .values_list("open_time", "kind", "strength"))
+
+
+def test_the_swing_strength_setting_decides_the_swings_the_scan_finds(btc, settings):
+    structure_scan(symbols=["BTCUSDT"], timeframes=["1h"])
+    default = _swings_1h()
+    assert {strength for _, _, strength in default} == {5}, "the seed's default strength"
+    SwingPoint.objects.all().delete()
+
+    settings.STRUCTURE_SWING_STRENGTH = 2
+    structure_scan(symbols=["BTCUSDT"], timeframes=["1h"])
+    narrow = _swings_1h()
+    assert {strength for _, _, strength in narrow} == {2}
+    assert {(time, kind) for time, kind, _ in default} < {(time, kind) for time, kind, _ in narrow}, (
+        "every 5-bar swing is a 2-bar swing, and 2 bars each side confirm more of them")
+    expected = structure_analyse(btc["1h"], strength=2).swings
+    assert {(time, kind) for time, kind, _ in narrow} == {(ns_datetime(p.open_time_ns), p.kind) for p in expected}
+
+
 def test_a_live_pullback_is_stored_as_one_signal_per_setup_with_its_factors(btc):
     structure_scan(symbols=["BTCUSDT"])
     structure_scan(symbols=["BTCUSDT"])  # idempotent: the same setup is updated, not duplicated
