@@ -24,6 +24,7 @@ from coinex.errors import ExchangeAuthError, VenueUnavailable
 from coinex.exchange import Exchange
 from coinex.paper import PaperConfig, PaperExchange, PriceProvider
 from coinex.paper.exchange import price_provider_default, prices_provider_default
+from coinex.paper.markets import paper_markets
 from coinex.venue import VENUE_NAMES, Venue, venue_parse
 
 LiveClient = CoinExClient | BinanceUsdmClient
@@ -93,8 +94,8 @@ def exchange_for_mode(*, mode: str, venue: str = Venue.COINEX, price_provider: P
     """The exchange of the book (``mode``, ``venue``); ``None`` when paused.
 
     ``venue`` is ``coinex`` (default) or ``binance`` (``binance_usdm`` is accepted too); it
-    picks the live client and its credentials. Dry-run is the paper exchange whatever the
-    venue (it simulates CoinEx's market rules and fees). ``price_provider`` and
+    picks the live client and its credentials. Dry-run is the paper exchange with the venue's
+    market rules and fees (``coinex.paper.markets``: a paper trade could have been placed there). ``price_provider`` and
     ``paper_account`` apply to dry-run only. Live raises ``ExchangeAuthError`` when the
     venue has no usable credentials; a venue without an adapter raises ``VenueUnavailable``;
     an unknown mode or venue raises ``ValueError`` (never a silent fallback to live or to
@@ -112,7 +113,8 @@ def exchange_for_mode(*, mode: str, venue: str = Venue.COINEX, price_provider: P
     if trading_mode == TradingMode.DRY_RUN:
         return PaperExchange(price_provider=price_provider or price_provider_default,
                              prices_provider=None if price_provider else prices_provider_default,
-                             config=PaperConfig.from_settings(), account_name=paper_account)
+                             config=PaperConfig.from_settings(venue=chosen), account_name=paper_account,
+                             markets=paper_markets(venue=chosen))
     try:
         resolved = credentials_resolve(venue=chosen)
     except CredentialsError as error:

@@ -364,6 +364,9 @@ BINANCE_API_SECRET = env_str("BINANCE_API_SECRET", default="")
 BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=1, maximum=60)
 BINANCE_RECV_WINDOW_MS = env_int("BINANCE_RECV_WINDOW_MS", default=5000, minimum=1000, maximum=60000)
 BINANCE_HEDGE_MODE = env_bool("BINANCE_HEDGE_MODE", default=False)  # one-way unless asked
+# Dry-run on Binance USD-M charges Binance's fees (VIP 0 standard: taker 0.05 %, maker 0.02 %).
+BINANCE_PAPER_TAKER_FEE_PCT = env_float("BINANCE_PAPER_TAKER_FEE_PCT", default=0.05, minimum=0, maximum=1)
+BINANCE_PAPER_MAKER_FEE_PCT = env_float("BINANCE_PAPER_MAKER_FEE_PCT", default=0.02, minimum=0, maximum=1)
 # The exchange stream process (manage.py run_streams; docs/EXCHANGES.md "Streams"). Off by default:
 # the offline demo's simulated market has no stream. Testnet streams: wss://stream.binancefuture.com
 STREAMS_ENABLED = env_bool("STREAMS_ENABLED", default=False)

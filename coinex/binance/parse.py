@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from coinex.binance import symbols
 from coinex.client.parse import decimal, positive_or_none, time_from_ms
 from coinex.dto import (
     Balance,
@@ -45,18 +46,25 @@ def _is_power_of_ten(step: Decimal) -> bool:
 
 def market_parse(item: Mapping[str, Any], *, max_leverage: int = DEFAULT_MAX_LEVERAGE) -> Market:
     """One ``exchangeInfo`` symbol: PRICE_FILTER tickSize, LOT_SIZE / MARKET_LOT_SIZE stepSize and
-    minQty (the stricter of the two), MIN_NOTIONAL notional."""
+    minQty (the stricter of the two), MIN_NOTIONAL notional; in platform terms (a multiplied
+    contract such as 1000PEPEUSDT becomes PEPEUSDT with its tick divided and its step and
+    minimum quantity multiplied by 1000, see :mod:`coinex.binance.symbols`)."""
     filters = {f["filterType"]: f for f in item["filters"]}
-    tick = Decimal(filters["PRICE_FILTER"]["tickSize"])
+    venue = item["symbol"]
+    tick = symbols.price_to_platform(venue, Decimal(filters["PRICE_FILTER"]["tickSize"]))
     lot, market_lot = filters["LOT_SIZE"], filters.get("MARKET_LOT_SIZE", filters["LOT_SIZE"])
-    step = max(Decimal(lot["stepSize"]), Decimal(market_lot["stepSize"]))
-    min_qty = max(Decimal(lot["minQty"]), Decimal(market_lot["minQty"]))
+    step = symbols.amount_to_platform(venue, max(Decimal(lot["stepSize"]), Decimal(market_lot["stepSize"])))
+    min_qty = symbols.amount_to_platform(venue, max(Decimal(lot["minQty"]), Decimal(market_lot["minQty"])))
     notional = filters.get("MIN_NOTIONAL", {}).get("notional", "0")
+    symbol = symbols.platform_symbol(venue)
+    base = symbol.removesuffix(item["quoteAsset"]) if venue != symbol else item["baseAsset"]
     return Market(
-        symbol=item["symbol"], base_asset=item["baseAsset"], quote_asset=item["quoteAsset"],
+        symbol=symbol, base_asset=base, quote_asset=item["quoteAsset"],
         min_amount=min_qty, amount_precision=_decimals(step), price_precision=_decimals(tick), tick_size=tick,
         leverages=tuple(range(1, max_leverage + 1)), maker_fee_rate=MAKER_FEE_RATE, taker_fee_rate=TAKER_FEE_RATE,
-        min_notional=Decimal(str(notional)), lot_step=None if _is_power_of_ten(step) else step,
+        min_notional=Decimal(str(notional)),
+        # A step of 10 or more (1000 coins of a 1000x contract) is no number of decimals either.
+        lot_step=None if _is_power_of_ten(step) and step <= 1 else step,
     )
 
 
