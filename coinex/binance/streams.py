@@ -30,6 +30,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import connect
 
 from coinex.binance.parse import order_status_of
+from coinex.binance.symbols import amount_to_platform, platform_symbol, price_to_platform, venue_symbol
 from coinex.binance.transport import BinanceTransport
 from coinex.client.parse import decimal, positive_or_none, time_from_ms
 from coinex.client.transport import _refuse_real_exchange_under_test
@@ -94,34 +95,48 @@ StreamEvent = MarkPriceEvent | KlineEvent | OrderEvent | AccountEvent
 
 
 def stream_names(symbols: Iterable[str], *, kline_interval: str = "5m") -> list[str]:
-    """Mark price (every second) and kline stream names of ``symbols``."""
+    """Mark price (every second) and kline stream names of platform ``symbols`` (venue contracts:
+    PEPEUSDT streams as 1000pepeusdt)."""
     names = []
     for symbol in symbols:
-        lower = symbol.lower()
+        lower = venue_symbol(symbol).lower()
         names += [f"{lower}@markPrice@1s", f"{lower}@kline_{kline_interval}"]
     return names
 
 
 def event_parse(message: Mapping[str, Any]) -> StreamEvent | None:
-    """One frame (a combined-stream wrapper or a bare event) as a typed event; None if not one we use."""
+    """One frame (a combined-stream wrapper or a bare event) as a typed event in platform terms
+    (symbols, prices per coin, quantities in coins); None if not one we use."""
     data = message.get("data", message)
     kind = data.get("e")
     when = time_from_ms(data.get("E"))
     if kind == "markPriceUpdate":
-        return MarkPriceEvent(symbol=data["s"], mark_price=decimal(data["p"]),
-                              index_price=positive_or_none(data.get("i")), funding_rate=decimal(data.get("r")),
+        venue = data["s"]
+        index = positive_or_none(data.get("i"))
+        return MarkPriceEvent(symbol=platform_symbol(venue), mark_price=price_to_platform(venue, decimal(data["p"])),
+                              index_price=None if index is None else price_to_platform(venue, index),
+                              funding_rate=decimal(data.get("r")),
                               next_funding_at=time_from_ms(data["T"]) if data.get("T") else None, event_time=when)
     if kind == "kline":
         k = data["k"]
-        candle = Candle(symbol=k["s"], opened_at=time_from_ms(k["t"]), open=decimal(k["o"]), high=decimal(k["h"]),
-                        low=decimal(k["l"]), close=decimal(k["c"]), volume=decimal(k["v"]))
+        venue = k["s"]
+
+        def price(name: str) -> Decimal:
+            return price_to_platform(venue, decimal(k[name]))
+
+        candle = Candle(symbol=platform_symbol(venue), opened_at=time_from_ms(k["t"]), open=price("o"),
+                        high=price("h"), low=price("l"), close=price("c"),
+                        volume=amount_to_platform(venue, decimal(k["v"])))
         return KlineEvent(interval=k["i"], candle=candle, closed=bool(k.get("x")))
     if kind == "ORDER_TRADE_UPDATE":
         o = data["o"]
-        return OrderEvent(symbol=o["s"], order_id=str(o["i"]), client_id=o.get("c", ""),
+        venue, average = o["s"], positive_or_none(o.get("ap"))
+        return OrderEvent(symbol=platform_symbol(venue), order_id=str(o["i"]), client_id=o.get("c", ""),
                           status=order_status_of({"status": o["X"], "executedQty": o.get("z")}),
-                          original_type=o.get("ot", o.get("o", "")), filled_amount=decimal(o.get("z")),
-                          average_price=positive_or_none(o.get("ap")), realized_pnl=decimal(o.get("rp")),
+                          original_type=o.get("ot", o.get("o", "")),
+                          filled_amount=amount_to_platform(venue, decimal(o.get("z"))),
+                          average_price=None if average is None else price_to_platform(venue, average),
+                          realized_pnl=decimal(o.get("rp")),
                           event_time=when)
     if kind == "ACCOUNT_UPDATE":
         return AccountEvent(reason=str(data.get("a", {}).get("m", "")), expired=False, event_time=when)

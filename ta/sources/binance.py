@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from coinex.binance.symbols import venue_multiplier, venue_symbol
 from config.logging import Category
 from ta.sources.base import (
     Bar,
@@ -211,6 +212,19 @@ class BinanceUsdmSource(BinanceSource):
     name = "binance_usdm"
     futures = True
     url_setting = "BINANCE_FUTURES_BASE_URL"
+
+    def bars_fetch(self, *, symbol: str, timeframe: str, start: datetime, end: datetime, now: datetime) -> list[Bar]:
+        """As the spot source, for the venue's contract of ``symbol``: a coin Binance lists only as a
+        multiplied contract (PEPEUSDT as 1000PEPEUSDT) is fetched as that contract and its bars
+        turned back into per-coin prices and coin volumes (``coinex.binance.symbols``). A symbol
+        already in venue form (a ``source_symbol`` set in the admin) is fetched as it is."""
+        contract = venue_symbol(symbol)
+        bars = super().bars_fetch(symbol=contract, timeframe=timeframe, start=start, end=end, now=now)
+        multiplier = venue_multiplier(contract)
+        if contract == symbol or multiplier == 1:
+            return bars
+        return [Bar(bar.open_time, bar.open / multiplier, bar.high / multiplier, bar.low / multiplier,
+                    bar.close / multiplier, bar.volume * multiplier, bar.is_closed) for bar in bars]
 
 
 def _minute_of(moment: datetime) -> datetime:
