@@ -374,6 +374,8 @@ BINANCE_FUTURES_WS_URL = env_str("BINANCE_FUTURES_WS_URL", default="wss://fstrea
 STREAMS_SILENCE_S = env_float("STREAMS_SILENCE_S", default=30.0, minimum=1, maximum=600)  # no frame: alarm
 STREAMS_BACKOFF_MAX_S = env_float("STREAMS_BACKOFF_MAX_S", default=30.0, minimum=0.05, maximum=300)
 STREAMS_CANDLE_WRITE_S = env_float("STREAMS_CANDLE_WRITE_S", default=2.0, minimum=0, maximum=60)
+# Mark prices reach the open pages at most this often (each push renders the scanner and trader pages once).
+STREAMS_PRICE_PUSH_S = env_float("STREAMS_PRICE_PUSH_S", default=1.0, minimum=1, maximum=60)
 
 from config.logging import secret_register  # noqa: E402
 

@@ -75,6 +75,8 @@ def pages_rendered_for(*, event: Event, payload: Any) -> tuple[str, ...] | None:
     result ahead of the scan's end, an echo)."""
     if event in (Event.SCAN, Event.REGIMES):
         return ("scanner",)
+    if event == Event.MARK_PRICES:  # the cards' prices and the positions' mark and PnL
+        return ("scanner", "trader")
     if event in (Event.TRADER_STATUS, Event.TRADER_EVENT, Event.POSITIONS):
         config_changed = isinstance(payload, dict) and "config" in payload  # thresholds show on the cards
         return ("trader", "scanner") if config_changed else ("trader",)

@@ -15,7 +15,8 @@ from django.db import models
 from django.utils import timezone
 
 from config.bus.client import redis_client
-from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
+from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS, key_mark_price
+from dashboard import tooltips
 from dashboard.error_log import error_category, error_ring_read
 from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
 from ta.models import MarketFeedState, ScanResult, ScanStatus, Symbol
@@ -27,6 +28,9 @@ from trader.models import Book, BookLedger, CycleLog, CycleOutcome, Trade, Trade
 logger = logging.getLogger(__name__)
 
 TA_SIGNAL_PARTS = ("ema_ribbon", "ttm_squeeze", "stoch_rsi_divergence", "composite_score_adjustment")
+# The stream publishes a mark price every second; one older than this means the stream stalled
+# (the key itself lives MARK_PRICE_TTL_S), and the pages fall back to the candle close.
+MARK_PRICE_FRESH_S = 10
 ERRORS_LIMIT = 200
 HUNDRED = Decimal(100)
 
@@ -35,9 +39,34 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def mark_prices_fresh(*, symbols: list[str], now: datetime | None = None) -> dict[str, Decimal]:
+    """The exchange stream's mark price of each of ``symbols`` that has a fresh one (at most
+    ``MARK_PRICE_FRESH_S`` old): one Redis read; {} when the stream is not running or Redis is down."""
+    if not symbols:
+        return {}
+    try:
+        raws = redis_client().mget([key_mark_price(symbol) for symbol in symbols])
+    except (redis.RedisError, OSError):
+        return {}
+    now = now or timezone.now()
+    fresh = {}
+    for symbol, raw in zip(symbols, raws, strict=True):
+        try:
+            entry = json.loads(raw) if raw else None
+            mark = _decimal(entry["mark_price"]) if entry else None
+            at = datetime.fromisoformat(entry["event_time"]) if entry else None
+        except (ValueError, KeyError, TypeError):
+            continue
+        if mark and mark > 0 and at and (now - at).total_seconds() <= MARK_PRICE_FRESH_S:
+            fresh[symbol] = mark
+    return fresh
+
+
 def coin_data() -> list[dict[str, Any]]:
     """One entry per enabled coin in display order: the scan entry (``status`` ok, insufficient_data
-    or error; ``pending`` before its first scan) plus ``computed_at``."""
+    or error; ``pending`` before its first scan) plus ``computed_at``. ``price`` is the stream's
+    fresh mark price when there is one (``price_source`` ``mark``), else the scan's candle close
+    (``candle``)."""
     results = {
         row.symbol_id: row
         for row in ScanResult.objects.filter(symbol__enabled=True).only("symbol_id", "payload", "computed_at",
@@ -51,7 +80,11 @@ def coin_data() -> list[dict[str, Any]]:
                           "computed_at": None})
             continue
         coins.append({**row.payload, "symbol": symbol.symbol, "status": row.status, "reason": row.reason,
-                      "computed_at": _iso(row.computed_at)})
+                      "computed_at": _iso(row.computed_at), "price_source": "candle"})
+    marks = mark_prices_fresh(symbols=[coin["symbol"] for coin in coins if coin["status"] == ScanStatus.OK])
+    for coin in coins:
+        if coin["symbol"] in marks:
+            coin["price"], coin["price_source"] = float(marks[coin["symbol"]]), "mark"
     return coins
 
 
@@ -97,11 +130,14 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(Decimal("0.0001"))
 
 
-def _position_row(trade: Trade, snapshot: dict[str, Any] | None) -> dict[str, Any]:
-    """One open position: the bot's record, marked to the cycle's snapshot (or the latest candle)."""
+def _position_row(trade: Trade, snapshot: dict[str, Any] | None, *, stream_mark: Decimal | None = None
+                  ) -> dict[str, Any]:
+    """One open position: the bot's record, marked to the stream's fresh mark price, else to the
+    cycle's snapshot, else to the latest candle (``marked_at``: stream, cycle or candle)."""
     snapshot = snapshot or {}
-    mark = _decimal(snapshot.get("mark_price")) or price_latest(symbol=trade.symbol)
-    pnl = _decimal(snapshot.get("unrealized_pnl"))
+    marked_at = "stream" if stream_mark else "cycle" if snapshot else "candle"
+    mark = stream_mark or _decimal(snapshot.get("mark_price")) or price_latest(symbol=trade.symbol)
+    pnl = None if stream_mark else _decimal(snapshot.get("unrealized_pnl"))
     if pnl is None and mark is not None:
         direction = 1 if trade.side == "long" else -1
         pnl = (mark - trade.entry_price) * trade.size * direction
@@ -117,7 +153,7 @@ def _position_row(trade: Trade, snapshot: dict[str, Any] | None) -> dict[str, An
         "take_profit_price": _plain(take_profit), "stop_loss_price": _plain(stop_loss),
         "liquidation_price": _decimal(snapshot.get("liquidation_price")),
         "opened_at": _iso(trade.opened_at), "adopted": trade.adopted,
-        "marked_at": "cycle" if snapshot else "candle",
+        "marked_at": marked_at, "mark_tip": tooltips.MARKED_BY[marked_at],
     }
 
 
@@ -129,7 +165,10 @@ def positions_open(*, book: Book | None = None) -> dict[str, dict[str, Any]]:
     trades = Trade.objects.open().managed().order_by("opened_at")
     if book is not None:
         trades = trades.in_book(book)
-    return {trade.symbol: _position_row(trade, snapshot.get(trade.symbol)) for trade in trades}
+    trades = list(trades)
+    marks = mark_prices_fresh(symbols=sorted({trade.symbol for trade in trades}))
+    return {trade.symbol: _position_row(trade, snapshot.get(trade.symbol), stream_mark=marks.get(trade.symbol))
+            for trade in trades}
 
 
 def account_overview(*, book: Book | None, config: TraderConfig) -> dict[str, Any]:

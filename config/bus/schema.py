@@ -132,6 +132,7 @@ class Event(StrEnum):
     """``type`` of the messages sent to Channels groups (consumer method names)."""
 
     COIN_DATA = "coin.data"
+    MARK_PRICES = "mark.prices"  # the stream process cached new mark prices (rate-limited, trader.services.streams)
     TA_SIGNAL = "ta.signal"
     SCAN = "scan.update"
     REGIMES = "structure.update"  # the structure engine stored new regimes (shown on the scanner's cards)

@@ -8,7 +8,8 @@ enabled coins and, in live mode, to the account's user-data stream:
   prices rescaled as the fetcher does) and announced on the bus (``candles_announce``), so the
   dashboard's prices and the analysis read it like any fetched candle. A forming candle is
   written at most every ``STREAMS_CANDLE_WRITE_S``; a closed one always;
-- a mark price is cached on the bus (``cache:mark:{symbol}``);
+- a mark price is cached on the bus (``cache:mark:{symbol}``) and the pages showing prices get
+  the changed ones pushed, at most every ``STREAMS_PRICE_PUSH_S`` (one rendering per push);
 - after every reconnect the gap is repaired from REST: ``market_fetch`` of the 5m timeframe
   for the subscribed symbols (the REST fetch stays the backfill and the repair);
 - an ``ORDER_TRADE_UPDATE`` of a filled protective order (STOP_MARKET, TAKE_PROFIT_MARKET...)
@@ -44,10 +45,12 @@ from coinex.binance.streams import (
     listen_key_keepalive,
     stream_names,
 )
+from coinex.binance.symbols import platform_symbol, venue_multiplier
 from coinex.dto import OrderStatus
 from coinex.errors import ExchangeError
 from config.bus.client import bus_set_json
-from config.bus.schema import MARK_PRICE_TTL_S, key_mark_price
+from config.bus.push import push_event
+from config.bus.schema import MARK_PRICE_TTL_S, Event, Group, key_mark_price
 from config.logging import Category
 from ta.models import Symbol
 from ta.services.candles import candles_upsert
@@ -91,16 +94,25 @@ class StreamProcess:
     def __init__(self, *, symbols: Sequence[str], ws_base_url: str, user_data_transport: Any = None,
                  source: CandleSource | None = None, wake: Callable[[], None] = trader_wake,
                  clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
-                 candle_write_s: float | None = None, **stream_options: Any) -> None:
+                 candle_write_s: float | None = None, price_push_s: float | None = None,
+                 push: Callable[..., bool] = push_event, **stream_options: Any) -> None:
         rows = Symbol.objects.filter(symbol__in=symbols)
-        # Stream symbol (the data symbol, as the REST fetcher asks for it) -> (row id, symbol, divisor).
-        self._symbols = {row.data_symbol.upper(): (row.pk, row.symbol, row.source_price_divisor) for row in rows}
+        # Stream symbol -> (row id, symbol, divisor). The adapter's events are per coin already
+        # (1000PEPEUSDT arrives as PEPEUSDT, coinex.binance.symbols), so a data symbol set to the
+        # contract in the admin keys by its coin and keeps only what the contract does not explain.
+        self._symbols = {platform_symbol(row.data_symbol.upper()): (
+            row.pk, row.symbol, row.source_price_divisor / venue_multiplier(row.data_symbol.upper())) for row in rows}
         self.ws_base_url = ws_base_url
         self.user_data_transport = user_data_transport  # live mode: the venue client's signed transport
         self.source = source  # None: the configured market-data source (REST repair)
         self.wake = wake
         self.clock = clock
         self.candle_write_s = settings.STREAMS_CANDLE_WRITE_S if candle_write_s is None else candle_write_s
+        self.price_push_s = settings.STREAMS_PRICE_PUSH_S if price_push_s is None else price_push_s
+        self.push = push  # config.bus.push.push_event: the live pages' one funnel
+        self._pushed_at = float("-inf")
+        self._marks_unpushed: set[str] = set()
+        self.price_pushes = 0
         self.stream_options = {"silence_s": settings.STREAMS_SILENCE_S,
                                "backoff_max_s": settings.STREAMS_BACKOFF_MAX_S, **stream_options}
         self.events: queue.Queue[StreamEvent | _Reconnected] = queue.Queue()
@@ -171,8 +183,7 @@ class StreamProcess:
         elif isinstance(event, KlineEvent) and event.interval == STREAM_TIMEFRAME:
             self._candle_store(event)
         elif isinstance(event, MarkPriceEvent):
-            bus_set_json(key=key_mark_price(event.symbol), ttl_s=MARK_PRICE_TTL_S, payload={
-                "symbol": event.symbol, "mark_price": event.mark_price, "event_time": event.event_time})
+            self._mark_price_store(event)
         elif isinstance(event, OrderEvent):
             self._order_update(event)
         elif isinstance(event, AccountEvent) and event.expired and self.user_data_transport is not None:
@@ -180,6 +191,21 @@ class StreamProcess:
             if self._user_stream is not None:
                 self._user_stream.stop()
             self._user_data_start()
+
+    def _mark_price_store(self, event: MarkPriceEvent) -> None:
+        """Cache the mark price; push the changed prices to the pages at most every ``price_push_s``
+        (each push renders the scanner and trader pages once, dashboard.live)."""
+        known = self._symbols.get(event.symbol.upper())
+        symbol, divisor = (known[1], known[2]) if known else (event.symbol, 1)
+        bus_set_json(key=key_mark_price(symbol), ttl_s=MARK_PRICE_TTL_S, payload={
+            "symbol": symbol, "mark_price": event.mark_price / divisor, "event_time": event.event_time})
+        self._marks_unpushed.add(symbol)
+        now = time.monotonic()
+        if self.price_push_s and now - self._pushed_at >= self.price_push_s:
+            self._pushed_at = now
+            changed, self._marks_unpushed = sorted(self._marks_unpushed), set()
+            self.push(group=Group.DASHBOARD, event=Event.MARK_PRICES, payload={"symbols": changed})
+            self.price_pushes += 1
 
     def _candle_store(self, event: KlineEvent) -> None:
         known = self._symbols.get(event.candle.symbol.upper())

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from coinex.binance import BinanceUsdmClient
+from coinex.binance.streams import event_parse
 from coinex.client import ApiCredentials
 from coinex.dto import OrderSide, OrderType
 from coinex.sandbox_binance import BinanceSandbox, BinanceSandboxServer, BinanceStreamServer
@@ -183,3 +184,21 @@ def test_waking_the_trader_queues_the_cycle_task_on_the_trader_queue():
         assert message["headers"]["task"] == "trader.run_cycle"
     finally:
         broker.lpop("trader")  # no stray cycle for a later test's worker
+
+
+def test_mark_prices_are_cached_per_coin_and_pushed_to_the_pages_at_most_once_per_interval(redis_conn):
+    from config.bus.client import bus_get_json
+    from config.bus.schema import Event, key_mark_price
+
+    pushes = []
+    process = StreamProcess(symbols=["BTCUSDT", "PEPEUSDT"], ws_base_url="ws://127.0.0.1:9", wake=lambda: None,
+                            price_push_s=60, push=lambda **push: pushes.append(push) or True)
+    frames = [("BTCUSDT", "61000.10"), ("1000PEPEUSDT", "0.01234"), ("BTCUSDT", "61000.20")]
+    for venue_symbol, price in frames:  # as Binance sends them, every second per coin
+        process.events.put(event_parse({"e": "markPriceUpdate", "E": int(time.time() * 1000), "s": venue_symbol,
+                                        "p": price, "i": price, "r": "0.0001", "T": 0}))
+        assert process.step(timeout_s=1)
+    assert Decimal(bus_get_json(key=key_mark_price("PEPEUSDT"))["mark_price"]) == Decimal("0.00001234")
+    assert Decimal(bus_get_json(key=key_mark_price("BTCUSDT"))["mark_price"]) == Decimal("61000.20")
+    # One rendering for the burst: the first price went out at once, the rest wait for the next interval.
+    assert [(p["event"], p["payload"]) for p in pushes] == [(Event.MARK_PRICES, {"symbols": ["BTCUSDT"]})]
