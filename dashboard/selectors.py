@@ -14,6 +14,7 @@ import redis
 from django.db import models
 from django.utils import timezone
 
+from coinex.venue import VENUE_NAMES, venue_parse
 from config.bus.client import redis_client
 from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS, key_mark_price
 from dashboard import tooltips
@@ -244,19 +245,25 @@ def feed_freshness() -> dict[str, Any]:
     }
 
 
-def exchange_connection(*, mode: str) -> dict[str, Any]:
-    """The header's exchange light: the last cycle's outcome in the current mode (``ok``,
-    ``failed``), ``idle`` when paused or before the first cycle."""
+def exchange_connection(*, mode: str, venue: str = "coinex") -> dict[str, Any]:
+    """The header's exchange light: the last cycle's outcome in the current book (``mode`` on
+    ``venue``: ``ok``, ``failed``), ``idle`` when paused or before the first cycle; named for
+    the chosen venue (``venue_name``: CoinEx, Binance USD-M)."""
+    try:
+        venue_name = VENUE_NAMES[venue_parse(str(venue))]
+    except ValueError:
+        venue_name = str(venue)
     if mode == "paused":
-        return {"state": "idle", "detail": "paused: no exchange calls", "mode": mode}
+        return {"state": "idle", "detail": f"paused: no exchange calls ({venue_name} chosen)", "mode": mode,
+                "venue_name": venue_name}
     skipped = [CycleOutcome.PAUSED, CycleOutcome.BUSY, CycleOutcome.RUNNING]
-    cycle = CycleLog.objects.filter(mode=mode).exclude(outcome__in=skipped) \
+    cycle = CycleLog.objects.filter(mode=mode, venue=venue).exclude(outcome__in=skipped) \
         .order_by("-started_at").first()
-    target = "paper exchange" if mode == "dry-run" else "CoinEx"
+    target = f"paper exchange with {venue_name}'s rules" if mode == "dry-run" else venue_name
     if cycle is None:
-        return {"state": "idle", "detail": f"{target}: no cycle yet", "mode": mode}
+        return {"state": "idle", "detail": f"{target}: no cycle yet", "mode": mode, "venue_name": venue_name}
     ok = cycle.outcome == CycleOutcome.OK
     detail = f"{target}: last cycle {cycle.outcome} at {cycle.started_at:%H:%M:%S} UTC"
     if not ok and cycle.errors:
         detail += f" ({cycle.errors[-1]})"
-    return {"state": "ok" if ok else "failed", "detail": detail, "mode": mode}
+    return {"state": "ok" if ok else "failed", "detail": detail, "mode": mode, "venue_name": venue_name}
