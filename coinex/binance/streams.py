@@ -16,82 +16,30 @@ these subscriptions. See docs/EXCHANGES.md "Streams".
 from __future__ import annotations
 
 import json
-import logging
-import random
-import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
-
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
-from websockets.sync.client import connect
 
 from coinex.binance.parse import order_status_of
 from coinex.binance.symbols import amount_to_platform, platform_symbol, price_to_platform, venue_symbol
 from coinex.binance.transport import BinanceTransport
 from coinex.client.parse import decimal, positive_or_none, time_from_ms
-from coinex.client.transport import _refuse_real_exchange_under_test
-from coinex.dto import Candle, OrderStatus
-from config.logging import Category
+from coinex.dto import Candle
+from coinex.streams import (
+    AccountEvent,
+    KlineEvent,
+    MarkPriceEvent,
+    OrderEvent,
+    ReconnectingStream,
+    StreamEvent,
+)
 
-logger = logging.getLogger(__name__)
+__all__ = ["AccountEvent", "BinanceStream", "KlineEvent", "MarkPriceEvent", "OrderEvent", "StreamEvent",
+           "event_parse", "listen_key_create", "listen_key_keepalive", "stream_names"]
 
 DEFAULT_WS_URL = "wss://fstream.binance.com"
 TESTNET_WS_URL = "wss://stream.binancefuture.com"
 LISTEN_KEY_KEEPALIVE_S = 30 * 60
-DEFAULT_SILENCE_S = 30.0
-BACKOFF_INITIAL_S = 0.5
-BACKOFF_MAX_S = 30.0
-OPEN_TIMEOUT_S = 10.0
-
-
-@dataclass(frozen=True)
-class MarkPriceEvent:
-    symbol: str
-    mark_price: Decimal
-    index_price: Decimal | None
-    funding_rate: Decimal
-    next_funding_at: datetime | None
-    event_time: datetime
-
-
-@dataclass(frozen=True)
-class KlineEvent:
-    """A kline update; ``closed`` once the candle is final."""
-
-    interval: str
-    candle: Candle
-    closed: bool
-
-
-@dataclass(frozen=True)
-class OrderEvent:
-    """``ORDER_TRADE_UPDATE``: an order changed; ``original_type`` is e.g. STOP_MARKET for a fired stop."""
-
-    symbol: str
-    order_id: str
-    client_id: str
-    status: OrderStatus
-    original_type: str
-    filled_amount: Decimal
-    average_price: Decimal | None
-    realized_pnl: Decimal
-    event_time: datetime
-
-
-@dataclass(frozen=True)
-class AccountEvent:
-    """``ACCOUNT_UPDATE`` (balances or positions changed) or ``listenKeyExpired`` (``expired``)."""
-
-    reason: str
-    expired: bool
-    event_time: datetime
-
-
-StreamEvent = MarkPriceEvent | KlineEvent | OrderEvent | AccountEvent
 
 
 def stream_names(symbols: Iterable[str], *, kline_interval: str = "5m") -> list[str]:
@@ -155,29 +103,10 @@ def listen_key_keepalive(transport: BinanceTransport) -> None:
     transport.api_key_request("PUT", "/fapi/v1/listenKey")
 
 
-class BinanceStream:
-    """One WebSocket subscription kept alive in a background thread (see the module docstring)."""
+class BinanceStream(ReconnectingStream):
+    """One Binance WebSocket subscription kept alive in a background thread (see the module docstring)."""
 
-    def __init__(self, *, url: str, on_event: Callable[[StreamEvent], None],
-                 on_reconnect: Callable[[], None] | None = None, silence_s: float = DEFAULT_SILENCE_S,
-                 backoff_initial_s: float = BACKOFF_INITIAL_S, backoff_max_s: float = BACKOFF_MAX_S,
-                 jitter: Callable[[], float] = random.random) -> None:
-        _refuse_real_exchange_under_test(url)
-        if urlsplit(url).scheme not in ("ws", "wss"):
-            raise ValueError(f"not a WebSocket URL: {url!r}")
-        self.url = url
-        self.on_event = on_event
-        self.on_reconnect = on_reconnect
-        self.silence_s = silence_s
-        self.backoff_initial_s = backoff_initial_s
-        self.backoff_max_s = backoff_max_s
-        self._jitter = jitter
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._socket: Any = None
-        self.connected = threading.Event()
-        self.connections = 0  # successful connections so far (reconnects = connections - 1)
-        self.silences = 0  # connections given up for sending nothing within silence_s
+    venue = "Binance"
 
     @classmethod
     def combined(cls, *, base_url: str, streams: Iterable[str], **kwargs: Any) -> BinanceStream:
@@ -189,57 +118,6 @@ class BinanceStream:
         """The account's user-data stream (``/ws/<listenKey>``)."""
         return cls(url=f"{base_url.rstrip('/')}/ws/{listen_key}", **kwargs)
 
-    def start(self) -> BinanceStream:
-        self._thread = threading.Thread(target=self._run, name="binance-stream", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout_s: float = 5.0) -> None:
-        """Close the connection and wait (at most ``timeout_s``) for the thread to end."""
-        self._stop.set()
-        socket = self._socket
-        if socket is not None:
-            socket.close()
-        if self._thread is not None:
-            self._thread.join(timeout=timeout_s)
-
-    def _run(self) -> None:
-        backoff_s = self.backoff_initial_s
-        while not self._stop.is_set():
-            try:
-                with connect(self.url, open_timeout=OPEN_TIMEOUT_S, close_timeout=1, proxy=None) as socket:
-                    self._socket = socket
-                    self.connections += 1
-                    self.connected.set()
-                    if self.connections > 1 and self.on_reconnect is not None:
-                        self.on_reconnect()  # the owner repairs the gap from REST
-                    backoff_s = self.backoff_initial_s
-                    self._receive(socket)
-            except (ConnectionClosed, InvalidHandshake, InvalidURI, OSError) as error:
-                logger.warning("Binance stream dropped (%s); reconnecting", type(error).__name__,
-                               extra={"category": Category.API})
-            finally:
-                self._socket = None
-                self.connected.clear()
-            if self._stop.is_set():
-                return
-            delay_s = backoff_s * (0.5 + self._jitter())  # jittered: many clients do not reconnect in step
-            self._stop.wait(delay_s)
-            backoff_s = min(self.backoff_max_s, backoff_s * 2)
-
-    def _receive(self, socket: Any) -> None:
-        while not self._stop.is_set():
-            try:
-                raw = socket.recv(timeout=self.silence_s)
-            except TimeoutError:
-                self.silences += 1
-                logger.error("Binance stream alarm: no frame for %.1f s on %s; reconnecting", self.silence_s,
-                             urlsplit(self.url).path, extra={"category": Category.API})
-                return
-            try:
-                event = event_parse(json.loads(raw))
-            except (ValueError, KeyError, TypeError) as error:
-                logger.warning("unreadable Binance stream frame: %s", error, extra={"category": Category.API})
-                continue
-            if event is not None:
-                self.on_event(event)
+    def _events(self, raw: str | bytes) -> list[StreamEvent]:
+        event = event_parse(json.loads(raw))
+        return [] if event is None else [event]
