@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,7 +104,7 @@ class ReconnectingStream:
     venue = "exchange"
 
     def __init__(self, *, url: str, on_event: Callable[[StreamEvent], None],
-                 on_reconnect: Callable[[], None] | None = None, silence_s: float = DEFAULT_SILENCE_S,
+                 on_reconnect: Callable[[], None] | None = None, silence_s: float | None = DEFAULT_SILENCE_S,
                  backoff_initial_s: float = BACKOFF_INITIAL_S, backoff_max_s: float = BACKOFF_MAX_S,
                  jitter: Callable[[], float] = random.random) -> None:
         _refuse_real_exchange_under_test(url)
@@ -131,6 +132,14 @@ class ReconnectingStream:
         """The events of one frame (``ValueError``/``KeyError``/``TypeError`` when unreadable)."""
         raise NotImplementedError
 
+    def _ping(self, socket: Any) -> bool:
+        """Ask the venue for an answer frame (an application-level ping); False when it has none.
+
+        With a ping, a quiet subscription (an account with no fills) is not taken for a dead one:
+        only ``silence_s`` without any frame, answers included, raises the alarm.
+        """
+        return False
+
     # --- the connection ------------------------------------------------------------------------
     def start(self) -> ReconnectingStream:
         self._thread = threading.Thread(target=self._run, name=f"{self.venue}-stream", daemon=True)
@@ -153,6 +162,8 @@ class ReconnectingStream:
                 with connect(self.url, open_timeout=OPEN_TIMEOUT_S, close_timeout=1, proxy=None) as socket:
                     self._socket = socket
                     self._opened(socket)
+                    if self._stop.is_set():  # the venue refused the connection for good (a bad key)
+                        return
                     self.connections += 1
                     self.connected.set()
                     if self.connections > 1 and self.on_reconnect is not None:
@@ -172,14 +183,22 @@ class ReconnectingStream:
             backoff_s = min(self.backoff_max_s, backoff_s * 2)
 
     def _receive(self, socket: Any) -> None:
+        """Frames until the connection drops; ``silence_s`` None: no alarm (a subscription that is
+        quiet by nature; the WebSocket protocol's own pings still detect a dead connection)."""
+        last_frame_at = time.monotonic()
         while not self._stop.is_set():
+            wait_s = None if self.silence_s is None else max(0.05, self.silence_s / 3)
             try:
-                raw = socket.recv(timeout=self.silence_s)
+                raw = socket.recv(timeout=wait_s)
             except TimeoutError:
+                if time.monotonic() - last_frame_at < self.silence_s:  # type: ignore[operator]
+                    self._ping(socket)  # a quiet stream answers; a dead one stays silent
+                    continue
                 self.silences += 1
                 logger.error("%s stream alarm: no frame for %.1f s on %s; reconnecting", self.venue, self.silence_s,
                              urlsplit(self.url).path, extra={"category": Category.API})
                 return
+            last_frame_at = time.monotonic()
             try:
                 events = self._events(raw)
             except (ValueError, KeyError, TypeError, OSError) as error:

@@ -130,6 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(data=data, has_next=has_next)
         else:
             self._answer(data=result)
+        sandbox.listeners_notify()
 
     def _authenticated(self, method: str, raw_body: str) -> bool:
         sandbox = self.server.sandbox
@@ -161,6 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
             elif method == "POST" and path == "/price":
                 filled = sandbox.price_set(symbol=body["market"], price=Decimal(str(body["price"])))
                 self._answer(data={"filled_order_ids": filled})
+                sandbox.listeners_notify()
             elif method == "POST" and path == "/fail":
                 sandbox.failures.append(InjectedFailure(
                     code=body.get("code"), message=body.get("message", "injected failure"),
