@@ -371,6 +371,7 @@ BINANCE_PAPER_MAKER_FEE_PCT = env_float("BINANCE_PAPER_MAKER_FEE_PCT", default=0
 # the offline demo's simulated market has no stream. Testnet streams: wss://stream.binancefuture.com
 STREAMS_ENABLED = env_bool("STREAMS_ENABLED", default=False)
 BINANCE_FUTURES_WS_URL = env_str("BINANCE_FUTURES_WS_URL", default="wss://fstream.binance.com").rstrip("/")
+COINEX_FUTURES_WS_URL = env_str("COINEX_FUTURES_WS_URL", default="wss://socket.coinex.com/v2/futures").rstrip("/")
 STREAMS_SILENCE_S = env_float("STREAMS_SILENCE_S", default=30.0, minimum=1, maximum=600)  # no frame: alarm
 STREAMS_BACKOFF_MAX_S = env_float("STREAMS_BACKOFF_MAX_S", default=30.0, minimum=0.05, maximum=300)
 STREAMS_CANDLE_WRITE_S = env_float("STREAMS_CANDLE_WRITE_S", default=2.0, minimum=0, maximum=60)
