@@ -17,15 +17,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
+from websockets.sync.server import ServerConnection
 
 from coinex.client.streams import CODE_AUTH_FAILED, CODE_AUTH_REQUIRED, frame_encode
+from coinex.loopback import LoopbackStreamServer
 from coinex.sandbox.state import DEFAULT_WINDOW_MS, SandboxExchange
 from coinex.simulator.state import SimOrder, SimPosition
 
@@ -65,46 +65,18 @@ def _position_json(position: SimPosition, now_ms: int) -> dict[str, Any]:
             "realized_pnl": _text(position.realized_pnl), "updated_at": now_ms}
 
 
-class CoinExStreamServer:
+class CoinExStreamServer(LoopbackStreamServer):
     """CoinEx futures streams of ``sandbox`` on ``host:port`` (0 = a free port), in a background thread."""
 
+    thread_name = "coinex-streams"
+
     def __init__(self, *, sandbox: SandboxExchange, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.sandbox = sandbox
-        self._server = serve(self._handle, host, port, compression=None)
-        self._subscribers: list[_Subscriber] = []
-        self._lock = threading.RLock()
-        self.muted = False
-        self._thread: threading.Thread | None = None
-        sandbox.listeners.append(self)
+        super().__init__(sandbox=sandbox, host=host, port=port)
 
     @property
     def base_url(self) -> str:
         """The URL a client connects to (CoinEx's path ``/v2/futures``)."""
-        host, port = self._server.socket.getsockname()[:2]
-        return f"ws://{host}:{port}/v2/futures"
-
-    def start(self) -> CoinExStreamServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="coinex-streams", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self in self.sandbox.listeners:
-            self.sandbox.listeners.remove(self)
-        self.control(drop=True, mute=None)
-        self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def control(self, *, drop: bool, mute: bool | None) -> None:
-        """Close every connection (``drop``) and/or stop or resume sending (``mute``)."""
-        if mute is not None:
-            self.muted = bool(mute)
-        if drop:
-            with self._lock:
-                subscribers, self._subscribers = self._subscribers, []
-            for subscriber in subscribers:
-                subscriber.connection.close(code=1001, reason="going away")
+        return f"{self.address}/v2/futures"
 
     # --- requests ---------------------------------------------------------------------------------
     def _handle(self, connection: ServerConnection) -> None:
@@ -125,9 +97,7 @@ class CoinExStreamServer:
         except ConnectionClosed:
             pass
         finally:
-            with self._lock:
-                if subscriber in self._subscribers:
-                    self._subscribers.remove(subscriber)
+            self._forget(subscriber)
 
     def _answer(self, subscriber: _Subscriber, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ok = {"code": 0, "message": "OK", "data": {}}
