@@ -107,3 +107,12 @@ def test_the_factory_gives_dry_run_on_binance_binance_rules_and_configured_fees(
     assert (sol.taker_fee_rate, sol.maker_fee_rate) == (Decimal("0.0004"), Decimal("0.00018"))
     coinex = exchange_for_mode(mode="dry-run", venue="coinex", price_provider=PRICES.get).market(symbol="SOLUSDT")
     assert coinex.amount_step == Decimal("0.01")
+
+
+def test_each_venue_dry_runs_on_its_own_paper_account():
+    binance = exchange_for_mode(mode="dry-run", venue="binance", price_provider=PRICES.get)
+    coinex = exchange_for_mode(mode="dry-run", venue="coinex", price_provider=PRICES.get)
+    binance.order_place(symbol="SOLUSDT", side=OrderSide.BUY, type=OrderType.MARKET, amount=Decimal("3"),
+                        client_id="own-account-1")
+    assert [p.amount for p in binance.positions()] == [Decimal("3")]
+    assert coinex.positions() == []  # CoinEx's dry-run book never sees (nor adopts) Binance's paper position
