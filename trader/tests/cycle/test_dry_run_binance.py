@@ -43,3 +43,20 @@ def test_an_entry_under_binance_min_notional_is_refused_with_the_reason_logged(m
     # 10 USDT margin at 7x buys 0.001 BTC: 50 USDT, under Binance's 100 USDT minimum for BTCUSDT.
     assert decision.outcome == "skipped"
     assert decision.reason == "min_notional: order value 50.00 vs minimum 100 USDT"
+
+
+def test_the_hourly_refresh_caches_binance_rules_in_dry_run_on_binance_only(market, operator, settings, redis_conn):
+    from coinex.paper.markets import paper_markets
+    from coinex.sandbox_binance import BinanceSandbox, BinanceSandboxServer
+    from trader.services.control import paper_markets_refresh
+
+    with BinanceSandboxServer(sandbox=BinanceSandbox(api_key="K" * 20, secret_key="S" * 32)) as server:
+        server.sandbox.account.specs["SOLUSDT"].min_notional = D("6")  # Binance changed a rule
+        settings.BINANCE_FUTURES_BASE_URL = server.base_url
+        assert paper_markets_refresh() == 0  # paused: nothing to fetch
+        config_update(changes={"venue": "binance"}, actor=operator)
+        trader_mode_set(mode="dry-run", actor=operator)
+        assert paper_markets_refresh() >= 29
+    assert paper_markets(venue="binance")["SOLUSDT"].min_notional == D("6")
+    assert paper_markets_refresh() == 0  # the server is gone: logged, and the cached rules stay in force
+    assert paper_markets(venue="binance")["SOLUSDT"].min_notional == D("6")
