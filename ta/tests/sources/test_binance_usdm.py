@@ -15,7 +15,7 @@ from ta.models import Candle, MarketFeedState
 from ta.services.fetch import market_fetch
 from ta.sources import source_from_settings
 from ta.sources.base import SourceRateLimitedError, to_millis
-from ta.sources.binance import BinanceUsdmSource, klines_endpoint
+from ta.sources.binance import BinanceSource, BinanceUsdmSource, klines_endpoint
 from ta.testing.fake_binance import FakeBinance, Fault
 from ta.tests.conftest import FAKE_BINANCE_NOW
 
@@ -123,6 +123,9 @@ def test_pepe_is_fetched_as_the_1000pepe_contract_and_read_per_coin(tmp_path, kl
         bars = source.bars_fetch(symbol="PEPEUSDT", timeframe="5m", start=START, end=FAKE_BINANCE_NOW,
                                  now=FAKE_BINANCE_NOW)
         assert fake.klines_requests[0].params["symbol"] == "1000PEPEUSDT"
+        spot_class_on_fapi = BinanceSource(base_url=f"{fake.base_url}/fapi/v1/klines", sleep=recording_sleep)
+        assert spot_class_on_fapi.bars_fetch(symbol="PEPEUSDT", timeframe="5m", start=START, end=FAKE_BINANCE_NOW,
+                                             now=FAKE_BINANCE_NOW) == bars  # binance + a futures host: the same
     assert len(bars) == 1500
     for bar in (bars[0], bars[-1]):
         assert [bar.open, bar.high, bar.low, bar.close, bar.volume] == per_coin[to_millis(bar.open_time)]
