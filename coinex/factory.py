@@ -24,6 +24,7 @@ from coinex.errors import ExchangeAuthError, VenueUnavailable
 from coinex.exchange import Exchange
 from coinex.paper import PaperConfig, PaperExchange, PriceProvider
 from coinex.paper.exchange import price_provider_default, prices_provider_default
+from coinex.paper.markets import paper_markets
 from coinex.venue import VENUE_NAMES, Venue, venue_parse
 
 LiveClient = CoinExClient | BinanceUsdmClient
@@ -88,13 +89,19 @@ def venue_unavailable_reason(venue: str) -> str:
             f"choose the venue {Venue.COINEX.value!r} (while paused)")
 
 
+# Each venue's dry-run book has a paper account of its own: a paper position opened by one venue's
+# rules is never seen (nor adopted) by the other venue's book. CoinEx keeps the historical name.
+PAPER_ACCOUNTS = {Venue.COINEX: "default", Venue.BINANCE: "binance"}
+
+
 def exchange_for_mode(*, mode: str, venue: str = Venue.COINEX, price_provider: PriceProvider | None = None,
-                      paper_account: str = "default") -> Exchange | None:
+                      paper_account: str | None = None) -> Exchange | None:
     """The exchange of the book (``mode``, ``venue``); ``None`` when paused.
 
     ``venue`` is ``coinex`` (default) or ``binance`` (``binance_usdm`` is accepted too); it
-    picks the live client and its credentials. Dry-run is the paper exchange whatever the
-    venue (it simulates CoinEx's market rules and fees). ``price_provider`` and
+    picks the live client and its credentials. Dry-run is the paper exchange with the venue's
+    market rules and fees (``coinex.paper.markets``: a paper trade could have been placed
+    there), on the venue's own paper account (``PAPER_ACCOUNTS``). ``price_provider`` and
     ``paper_account`` apply to dry-run only. Live raises ``ExchangeAuthError`` when the
     venue has no usable credentials; a venue without an adapter raises ``VenueUnavailable``;
     an unknown mode or venue raises ``ValueError`` (never a silent fallback to live or to
@@ -112,7 +119,9 @@ def exchange_for_mode(*, mode: str, venue: str = Venue.COINEX, price_provider: P
     if trading_mode == TradingMode.DRY_RUN:
         return PaperExchange(price_provider=price_provider or price_provider_default,
                              prices_provider=None if price_provider else prices_provider_default,
-                             config=PaperConfig.from_settings(), account_name=paper_account)
+                             config=PaperConfig.from_settings(venue=chosen),
+                             account_name=paper_account or PAPER_ACCOUNTS[chosen],
+                             markets=paper_markets(venue=chosen))
     try:
         resolved = credentials_resolve(venue=chosen)
     except CredentialsError as error:

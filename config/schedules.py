@@ -65,6 +65,13 @@ SCHEDULES: list[ScheduleSpec] = [
         description="Backtest runs still running (or pending) past the task's time limit lost their worker: "
         "mark them failed with the reason, so the page stops showing them as running.",
     ),
+    ScheduleSpec(
+        name="trader: refresh the paper venue's market rules",
+        task="trader.paper_markets_refresh",
+        every_s=3600,
+        description="Dry-run on Binance USD-M only: fetch its market rules (tick, step, minimum notional) from "
+        "exchangeInfo into the cache the paper exchange reads; the bundled rules apply until then.",
+    ),
 ]
 TRADER_CYCLE_SCHEDULE = "trader: cycle"
 

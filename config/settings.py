@@ -375,13 +375,19 @@ BINANCE_API_SECRET = env_str("BINANCE_API_SECRET", default="")
 BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=1, maximum=60)
 BINANCE_RECV_WINDOW_MS = env_int("BINANCE_RECV_WINDOW_MS", default=5000, minimum=1000, maximum=60000)
 BINANCE_HEDGE_MODE = env_bool("BINANCE_HEDGE_MODE", default=False)  # one-way unless asked
+# Dry-run on Binance USD-M charges Binance's fees (VIP 0 standard: taker 0.05 %, maker 0.02 %).
+BINANCE_PAPER_TAKER_FEE_PCT = env_float("BINANCE_PAPER_TAKER_FEE_PCT", default=0.05, minimum=0, maximum=1)
+BINANCE_PAPER_MAKER_FEE_PCT = env_float("BINANCE_PAPER_MAKER_FEE_PCT", default=0.02, minimum=0, maximum=1)
 # The exchange stream process (manage.py run_streams; docs/EXCHANGES.md "Streams"). Off by default:
 # the offline demo's simulated market has no stream. Testnet streams: wss://stream.binancefuture.com
 STREAMS_ENABLED = env_bool("STREAMS_ENABLED", default=False)
 BINANCE_FUTURES_WS_URL = env_str("BINANCE_FUTURES_WS_URL", default="wss://fstream.binance.com").rstrip("/")
+COINEX_FUTURES_WS_URL = env_str("COINEX_FUTURES_WS_URL", default="wss://socket.coinex.com/v2/futures").rstrip("/")
 STREAMS_SILENCE_S = env_float("STREAMS_SILENCE_S", default=30.0, minimum=1, maximum=600)  # no frame: alarm
 STREAMS_BACKOFF_MAX_S = env_float("STREAMS_BACKOFF_MAX_S", default=30.0, minimum=0.05, maximum=300)
 STREAMS_CANDLE_WRITE_S = env_float("STREAMS_CANDLE_WRITE_S", default=2.0, minimum=0, maximum=60)
+# Mark prices reach the open pages at most this often (each push renders the scanner and trader pages once).
+STREAMS_PRICE_PUSH_S = env_float("STREAMS_PRICE_PUSH_S", default=1.0, minimum=1, maximum=60)
 
 from config.logging import secret_register  # noqa: E402
 

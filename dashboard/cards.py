@@ -56,6 +56,7 @@ def coin_card(coin: dict[str, Any], *, ta: dict[str, Any] | None, signals: list[
         **coin,
         "ok": coin.get("status") == "ok",
         "price_text": price_text(coin.get("price")),
+        "tip_price": tooltips.PRICE_MARK if coin.get("price_source") == "mark" else tooltips.PRICE,
         "long_total": coin.get("long_total", long_score + coin.get("ta_long_bonus", 0)),
         "short_total": coin.get("short_total", short_score + coin.get("ta_short_bonus", 0)),
         "long_hot": long_score >= long_threshold,

@@ -84,6 +84,8 @@ def pages_rendered_for(*, event: Event, payload: Any) -> tuple[str, ...] | None:
         return ("scanner",)
     if event == Event.REGIMES:  # the structure scan: regimes on the cards, trading signals in the table
         return ("scanner", "signals")
+    if event == Event.MARK_PRICES:  # the cards' prices and the positions' mark and PnL
+        return ("scanner", "trader")
     if event in (Event.TRADER_STATUS, Event.TRADER_EVENT, Event.POSITIONS):
         config_changed = isinstance(payload, dict) and "config" in payload  # thresholds show on the cards
         return ("trader", "scanner") if config_changed else ("trader",)

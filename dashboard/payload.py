@@ -46,7 +46,7 @@ def live_payload() -> dict[str, Any]:
         "errors": errors_recent(),
         "trader": {"status": status_as_dict(status, config=config), "config": config_as_dict(config)},
         "account": account_overview(book=book, config=config),
-        "header": {"exchange": exchange_connection(mode=status.mode), "freshness": feed_freshness(),
+        "header": {"exchange": exchange_connection(mode=status.mode, venue=config.venue), "freshness": feed_freshness(),
                    "mode": status.mode},
     }
     return json.loads(json.dumps(payload, default=json_default))

@@ -14,8 +14,10 @@ import redis
 from django.db import models
 from django.utils import timezone
 
+from coinex.venue import VENUE_NAMES, venue_parse
 from config.bus.client import redis_client
-from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS
+from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS, key_mark_price
+from dashboard import tooltips
 from dashboard.error_log import error_category, error_ring_read
 from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
 from ta.models import MarketFeedState, ScanResult, ScanStatus, Symbol
@@ -27,6 +29,9 @@ from trader.models import Book, BookLedger, CycleLog, CycleOutcome, Trade, Trade
 logger = logging.getLogger(__name__)
 
 TA_SIGNAL_PARTS = ("ema_ribbon", "ttm_squeeze", "stoch_rsi_divergence", "composite_score_adjustment")
+# The stream publishes a mark price every second; one older than this means the stream stalled
+# (the key itself lives MARK_PRICE_TTL_S), and the pages fall back to the candle close.
+MARK_PRICE_FRESH_S = 10
 ERRORS_LIMIT = 200
 HUNDRED = Decimal(100)
 
@@ -35,9 +40,34 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def mark_prices_fresh(*, symbols: list[str], now: datetime | None = None) -> dict[str, Decimal]:
+    """The exchange stream's mark price of each of ``symbols`` that has a fresh one (at most
+    ``MARK_PRICE_FRESH_S`` old): one Redis read; {} when the stream is not running or Redis is down."""
+    if not symbols:
+        return {}
+    try:
+        raws = redis_client().mget([key_mark_price(symbol) for symbol in symbols])
+    except (redis.RedisError, OSError):
+        return {}
+    now = now or timezone.now()
+    fresh = {}
+    for symbol, raw in zip(symbols, raws, strict=True):
+        try:
+            entry = json.loads(raw) if raw else None
+            mark = _decimal(entry["mark_price"]) if entry else None
+            at = datetime.fromisoformat(entry["event_time"]) if entry else None
+        except (ValueError, KeyError, TypeError):
+            continue
+        if mark and mark > 0 and at and (now - at).total_seconds() <= MARK_PRICE_FRESH_S:
+            fresh[symbol] = mark
+    return fresh
+
+
 def coin_data() -> list[dict[str, Any]]:
     """One entry per enabled coin in display order: the scan entry (``status`` ok, insufficient_data
-    or error; ``pending`` before its first scan) plus ``computed_at``."""
+    or error; ``pending`` before its first scan) plus ``computed_at``. ``price`` is the stream's
+    fresh mark price when there is one (``price_source`` ``mark``), else the scan's candle close
+    (``candle``)."""
     results = {
         row.symbol_id: row
         for row in ScanResult.objects.filter(symbol__enabled=True).only("symbol_id", "payload", "computed_at",
@@ -51,7 +81,11 @@ def coin_data() -> list[dict[str, Any]]:
                           "computed_at": None})
             continue
         coins.append({**row.payload, "symbol": symbol.symbol, "status": row.status, "reason": row.reason,
-                      "computed_at": _iso(row.computed_at)})
+                      "computed_at": _iso(row.computed_at), "price_source": "candle"})
+    marks = mark_prices_fresh(symbols=[coin["symbol"] for coin in coins if coin["status"] == ScanStatus.OK])
+    for coin in coins:
+        if coin["symbol"] in marks:
+            coin["price"], coin["price_source"] = float(marks[coin["symbol"]]), "mark"
     return coins
 
 
@@ -97,11 +131,14 @@ def _money(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(Decimal("0.0001"))
 
 
-def _position_row(trade: Trade, snapshot: dict[str, Any] | None) -> dict[str, Any]:
-    """One open position: the bot's record, marked to the cycle's snapshot (or the latest candle)."""
+def _position_row(trade: Trade, snapshot: dict[str, Any] | None, *, stream_mark: Decimal | None = None
+                  ) -> dict[str, Any]:
+    """One open position: the bot's record, marked to the stream's fresh mark price, else to the
+    cycle's snapshot, else to the latest candle (``marked_at``: stream, cycle or candle)."""
     snapshot = snapshot or {}
-    mark = _decimal(snapshot.get("mark_price")) or price_latest(symbol=trade.symbol)
-    pnl = _decimal(snapshot.get("unrealized_pnl"))
+    marked_at = "stream" if stream_mark else "cycle" if snapshot else "candle"
+    mark = stream_mark or _decimal(snapshot.get("mark_price")) or price_latest(symbol=trade.symbol)
+    pnl = None if stream_mark else _decimal(snapshot.get("unrealized_pnl"))
     if pnl is None and mark is not None:
         direction = 1 if trade.side == "long" else -1
         pnl = (mark - trade.entry_price) * trade.size * direction
@@ -117,7 +154,7 @@ def _position_row(trade: Trade, snapshot: dict[str, Any] | None) -> dict[str, An
         "take_profit_price": _plain(take_profit), "stop_loss_price": _plain(stop_loss),
         "liquidation_price": _decimal(snapshot.get("liquidation_price")),
         "opened_at": _iso(trade.opened_at), "adopted": trade.adopted,
-        "marked_at": "cycle" if snapshot else "candle",
+        "marked_at": marked_at, "mark_tip": tooltips.MARKED_BY[marked_at],
     }
 
 
@@ -129,7 +166,10 @@ def positions_open(*, book: Book | None = None) -> dict[str, dict[str, Any]]:
     trades = Trade.objects.open().managed().order_by("opened_at")
     if book is not None:
         trades = trades.in_book(book)
-    return {trade.symbol: _position_row(trade, snapshot.get(trade.symbol)) for trade in trades}
+    trades = list(trades)
+    marks = mark_prices_fresh(symbols=sorted({trade.symbol for trade in trades}))
+    return {trade.symbol: _position_row(trade, snapshot.get(trade.symbol), stream_mark=marks.get(trade.symbol))
+            for trade in trades}
 
 
 def account_overview(*, book: Book | None, config: TraderConfig) -> dict[str, Any]:
@@ -205,19 +245,25 @@ def feed_freshness() -> dict[str, Any]:
     }
 
 
-def exchange_connection(*, mode: str) -> dict[str, Any]:
-    """The header's exchange light: the last cycle's outcome in the current mode (``ok``,
-    ``failed``), ``idle`` when paused or before the first cycle."""
+def exchange_connection(*, mode: str, venue: str = "coinex") -> dict[str, Any]:
+    """The header's exchange light: the last cycle's outcome in the current book (``mode`` on
+    ``venue``: ``ok``, ``failed``), ``idle`` when paused or before the first cycle; named for
+    the chosen venue (``venue_name``: CoinEx, Binance USD-M)."""
+    try:
+        venue_name = VENUE_NAMES[venue_parse(str(venue))]
+    except ValueError:
+        venue_name = str(venue)
     if mode == "paused":
-        return {"state": "idle", "detail": "paused: no exchange calls", "mode": mode}
+        return {"state": "idle", "detail": f"paused: no exchange calls ({venue_name} chosen)", "mode": mode,
+                "venue_name": venue_name}
     skipped = [CycleOutcome.PAUSED, CycleOutcome.BUSY, CycleOutcome.RUNNING]
-    cycle = CycleLog.objects.filter(mode=mode).exclude(outcome__in=skipped) \
+    cycle = CycleLog.objects.filter(mode=mode, venue=venue).exclude(outcome__in=skipped) \
         .order_by("-started_at").first()
-    target = "paper exchange" if mode == "dry-run" else "CoinEx"
+    target = f"paper exchange with {venue_name}'s rules" if mode == "dry-run" else venue_name
     if cycle is None:
-        return {"state": "idle", "detail": f"{target}: no cycle yet", "mode": mode}
+        return {"state": "idle", "detail": f"{target}: no cycle yet", "mode": mode, "venue_name": venue_name}
     ok = cycle.outcome == CycleOutcome.OK
     detail = f"{target}: last cycle {cycle.outcome} at {cycle.started_at:%H:%M:%S} UTC"
     if not ok and cycle.errors:
         detail += f" ({cycle.errors[-1]})"
-    return {"state": "ok" if ok else "failed", "detail": detail, "mode": mode}
+    return {"state": "ok" if ok else "failed", "detail": detail, "mode": mode, "venue_name": venue_name}

@@ -17,6 +17,13 @@ STOCH_RSI_DIV = ("Stochastic RSI Divergence. Bullish divergence = price falling 
                  "(reversal signal).")
 
 PRICE = "Last price: close of the newest 5-minute candle"
+PRICE_MARK = "Mark price, live from the exchange stream (the candle close when the stream is not running)"
+# The positions table's mark cell, by where the price came from (dashboard.selectors._position_row).
+MARKED_BY = {
+    "stream": "Mark price, live from the exchange stream; PnL at this price",
+    "cycle": "Mark price the exchange reported at the last trading cycle (the stream is not running)",
+    "candle": "Close of the newest 5-minute candle (no exchange mark price yet)",
+}
 TA_TOTAL = "Base score + TA bonus = total. The TA bonus is informational unless use_ta_signals is on."
 SIGNAL_AGE = ("Time since this signal first appeared. Stale (clock) = active over 30 min without "
               "a score change over 5 points.")

@@ -44,6 +44,14 @@ def paper_prices_refresh() -> int:
     return refresh()
 
 
+@shared_task(name="trader.paper_markets_refresh", time_limit=120, soft_time_limit=100)
+def paper_markets_refresh() -> int:
+    """Dry-run on Binance USD-M: cache its market rules (exchangeInfo) for the paper exchange."""
+    from trader.services.control import paper_markets_refresh as refresh
+
+    return refresh()
+
+
 # Acknowledged on receipt: it runs longer than the broker's visibility timeout, so with
 # acks-late it would be delivered again while running; a run whose worker died is marked
 # failed by analysis.backtests_expire instead.

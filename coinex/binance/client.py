@@ -25,6 +25,7 @@ from coinex.binance.codes import (
 from coinex.binance.limits import limits_from_exchange_info
 from coinex.binance.protective import ProtectiveOrders, ProtectiveType
 from coinex.binance.status import venue_status_from
+from coinex.binance.symbols import amount_to_venue, platform_symbol, price_to_venue, venue_symbol
 from coinex.binance.transport import DEFAULT_RECV_WINDOW_MS, BinanceTransport
 from coinex.client.transport import ApiCredentials, RequestTimedOut
 from coinex.dto import (
@@ -100,9 +101,9 @@ class BinanceUsdmClient:
         self.transport.tracker.limits_set(_parsed(limits_from_exchange_info, info.get("rateLimits", [])))
         max_leverage = self._max_leverages()
         symbols = [item for item in info.get("symbols", []) if item.get("contractType", "PERPETUAL") == "PERPETUAL"]
-        self._symbol_statuses = {item["symbol"]: str(item.get("status")) for item in symbols}
+        self._symbol_statuses = {platform_symbol(item["symbol"]): str(item.get("status")) for item in symbols}
         # A symbol that is not TRADING cannot take orders: as if it did not exist (venue_status says why).
-        self._markets = {item["symbol"]: _parsed(parse.market_parse, item,
+        self._markets = {platform_symbol(item["symbol"]): _parsed(parse.market_parse, item,
                                                  max_leverage=max_leverage.get(item["symbol"],
                                                                                parse.DEFAULT_MAX_LEVERAGE))
                          for item in symbols if item.get("status") == parse.STATUS_TRADING}
@@ -136,13 +137,14 @@ class BinanceUsdmClient:
 
     def ticker(self, *, symbol: str) -> Ticker:
         """Last price (``/fapi/v1/ticker/24hr``) and mark/index price (``/fapi/v1/premiumIndex``)."""
-        ticker = self.transport.get("/fapi/v1/ticker/24hr", params={"symbol": symbol})
-        premium = self.transport.get("/fapi/v1/premiumIndex", params={"symbol": symbol})
+        ticker = self.transport.get("/fapi/v1/ticker/24hr", params={"symbol": venue_symbol(symbol)})
+        premium = self.transport.get("/fapi/v1/premiumIndex", params={"symbol": venue_symbol(symbol)})
         return _parsed(parse.ticker_parse, ticker, premium)
 
     def funding_rate(self, *, symbol: str) -> FundingRate:
         """Funding of the coming settlement (``/fapi/v1/premiumIndex``)."""
-        return _parsed(parse.funding_rate_parse, self.transport.get("/fapi/v1/premiumIndex", params={"symbol": symbol}))
+        return _parsed(parse.funding_rate_parse, self.transport.get("/fapi/v1/premiumIndex",
+                                                                         params={"symbol": venue_symbol(symbol)}))
 
     def server_time(self) -> datetime:
         """The exchange clock (``GET /fapi/v1/time``)."""
@@ -160,15 +162,15 @@ class BinanceUsdmClient:
 
     def _position_items(self, symbol: str | None = None) -> list[Mapping[str, Any]]:
         items = self.transport.get("/fapi/v2/positionRisk", signed=True, weight=WEIGHT_ACCOUNT,
-                                   params={"symbol": symbol})
+                                   params={"symbol": venue_symbol(symbol) if symbol else None})
         return [item for item in items or [] if parse.decimal(item.get("positionAmt")) != 0]
 
     def _positions_parse(self, items: list[Mapping[str, Any]]) -> list[Position]:
-        protections = self.protective.prices_by_position(symbols={item["symbol"] for item in items})
+        protections = self.protective.prices_by_position(symbols={platform_symbol(item["symbol"]) for item in items})
         positions = []
         for item in items:
             side = _parsed(parse.position_side_of, item)
-            take_profit, stop_loss = protections.get((item["symbol"], side), (None, None))
+            take_profit, stop_loss = protections.get((platform_symbol(item["symbol"]), side), (None, None))
             positions.append(_parsed(parse.position_parse, item, take_profit=take_profit, stop_loss=stop_loss))
         return positions
 
@@ -230,8 +232,8 @@ class BinanceUsdmClient:
         if quantity <= 0 or quantity < market.min_amount:
             raise OrderRejected(f"amount {amount} is below {symbol}'s minimum {market.min_amount} after rounding")
         self._position_mode_ensure()
-        params: dict[str, Any] = {"symbol": symbol, "side": side.upper(), "type": type.upper(),
-                                  "quantity": _number(quantity), "newClientOrderId": client_id,
+        params: dict[str, Any] = {"symbol": venue_symbol(symbol), "side": side.upper(), "type": type.upper(),
+                                  "quantity": _number(amount_to_venue(symbol, quantity)), "newClientOrderId": client_id,
                                   "newOrderRespType": "RESULT"}
         if self.hedge_mode:
             params["positionSide"] = "LONG" if side == OrderSide.BUY else "SHORT"
@@ -242,7 +244,7 @@ class BinanceUsdmClient:
             if market.min_notional and rounded_price * quantity < market.min_notional:
                 raise OrderRejected(f"order value {rounded_price * quantity} is below {symbol}'s minimum "
                                     f"{market.min_notional} USDT", code=CODE_MIN_NOTIONAL)
-            params.update(price=_number(rounded_price), timeInForce="GTC")
+            params.update(price=_number(price_to_venue(symbol, rounded_price)), timeInForce="GTC")
         return self._order_post_idempotently(params, symbol=symbol, client_id=client_id)
 
     def _order_post_idempotently(self, params: dict[str, Any], *, symbol: str, client_id: str) -> Order:
@@ -263,7 +265,7 @@ class BinanceUsdmClient:
     def _fees_by_order(self, symbol: str, *, order_id: str | None = None) -> dict[str, tuple[Decimal, Decimal]]:
         """Commission and realized PnL per order id from ``GET /fapi/v1/userTrades``."""
         trades = self.transport.get("/fapi/v1/userTrades", signed=True, weight=WEIGHT_ACCOUNT,
-                                    params={"symbol": symbol, "orderId": order_id, "limit": 1000})
+                                    params={"symbol": venue_symbol(symbol), "orderId": order_id, "limit": 1000})
         totals: dict[str, tuple[Decimal, Decimal]] = {}
         for trade in trades or []:
             fee, pnl = totals.get(str(trade["orderId"]), (Decimal(0), Decimal(0)))
@@ -274,7 +276,7 @@ class BinanceUsdmClient:
     def _order_with_fees(self, item: Mapping[str, Any]) -> Order:
         if parse.decimal(item.get("executedQty")) == 0:
             return _parsed(parse.order_parse, item)
-        fee, pnl = self._fees_by_order(item["symbol"], order_id=str(item["orderId"])).get(
+        fee, pnl = self._fees_by_order(platform_symbol(item["symbol"]), order_id=str(item["orderId"])).get(
             str(item["orderId"]), (Decimal(0), Decimal(0)))
         return _parsed(parse.order_parse, item, fee=fee, realized_pnl=pnl)
 
@@ -286,15 +288,16 @@ class BinanceUsdmClient:
 
     def order_by_id(self, *, symbol: str, order_id: str) -> Order | None:
         """``GET /fapi/v1/order`` by orderId; ``None`` when Binance does not know it (-2013)."""
-        return self._order_get({"symbol": symbol, "orderId": order_id})
+        return self._order_get({"symbol": venue_symbol(symbol), "orderId": order_id})
 
     def order_by_client_id(self, *, symbol: str, client_id: str) -> Order | None:
         """``GET /fapi/v1/order`` by origClientOrderId; ``None`` when there is none (-2013)."""
-        return self._order_get({"symbol": symbol, "origClientOrderId": client_id})
+        return self._order_get({"symbol": venue_symbol(symbol), "origClientOrderId": client_id})
 
     def orders_pending(self, *, symbol: str | None = None) -> list[Order]:
         """Resting orders (``GET /fapi/v1/openOrders``); protective orders are not among them."""
-        items = self.transport.get("/fapi/v1/openOrders", signed=True, params={"symbol": symbol},
+        items = self.transport.get("/fapi/v1/openOrders", signed=True,
+                                   params={"symbol": venue_symbol(symbol) if symbol else None},
                                    weight=1 if symbol else WEIGHT_OPEN_ORDERS_ALL)
         return [_parsed(parse.order_parse, item) for item in items or []]
 
@@ -302,7 +305,7 @@ class BinanceUsdmClient:
         """Recent finished orders newest first (``GET /fapi/v1/allOrders``), including the closes
         Binance made itself (triggered protective orders, liquidations), with their fees."""
         items = self.transport.get("/fapi/v1/allOrders", signed=True, weight=WEIGHT_ACCOUNT,
-                                   params={"symbol": symbol, "limit": min(1000, limit * 2)})
+                                   params={"symbol": venue_symbol(symbol), "limit": min(1000, limit * 2)})
         finished = [item for item in items or [] if item.get("status") in FINAL_STATUSES]
         finished.sort(key=lambda item: int(item["orderId"]), reverse=True)
         finished = finished[:limit]
@@ -313,13 +316,14 @@ class BinanceUsdmClient:
 
     def order_cancel(self, *, symbol: str, order_id: str) -> Order:
         """``DELETE /fapi/v1/order``; ``OrderNotFound`` (-2011) when it is unknown or finished."""
-        return _parsed(parse.order_parse, self.transport.delete("/fapi/v1/order",
-                                                                params={"symbol": symbol, "orderId": order_id}))
+        return _parsed(parse.order_parse, self.transport.delete(
+            "/fapi/v1/order", params={"symbol": venue_symbol(symbol), "orderId": order_id}))
 
     def order_cancel_by_client_id(self, *, symbol: str, client_id: str) -> list[Order]:
         """``DELETE /fapi/v1/order`` by origClientOrderId; returns the order cancelled ([] if none)."""
         try:
-            item = self.transport.delete("/fapi/v1/order", params={"symbol": symbol, "origClientOrderId": client_id})
+            item = self.transport.delete("/fapi/v1/order",
+                                         params={"symbol": venue_symbol(symbol), "origClientOrderId": client_id})
         except OrderNotFound:
             return []
         return [_parsed(parse.order_parse, item)]
@@ -339,8 +343,9 @@ class BinanceUsdmClient:
         if quantity <= 0:
             raise OrderRejected(f"amount {amount} rounds to 0 for {symbol}")
         self._position_mode_ensure()
-        params: dict[str, Any] = {"symbol": symbol, "side": "SELL" if position.side == PositionSide.LONG else "BUY",
-                                  "type": "MARKET", "quantity": _number(quantity), "newClientOrderId": client_id,
+        params: dict[str, Any] = {"symbol": venue_symbol(symbol),
+                                  "side": "SELL" if position.side == PositionSide.LONG else "BUY", "type": "MARKET",
+                                  "quantity": _number(amount_to_venue(symbol, quantity)), "newClientOrderId": client_id,
                                   "newOrderRespType": "RESULT"}
         if self.hedge_mode:
             params["positionSide"] = position.side.upper()
@@ -355,11 +360,12 @@ class BinanceUsdmClient:
         """``POST /fapi/v1/marginType`` (-4046 "no need to change" is success), then ``/fapi/v1/leverage``."""
         margin_type = "ISOLATED" if margin_mode == MarginMode.ISOLATED else "CROSSED"
         try:
-            self.transport.post("/fapi/v1/marginType", params={"symbol": symbol, "marginType": margin_type})
+            self.transport.post("/fapi/v1/marginType", params={"symbol": venue_symbol(symbol),
+                                                               "marginType": margin_type})
         except OrderRejected as error:
             if error.code != CODE_NO_NEED_TO_CHANGE_MARGIN_TYPE:
                 raise
-        data = self.transport.post("/fapi/v1/leverage", params={"symbol": symbol, "leverage": leverage})
+        data = self.transport.post("/fapi/v1/leverage", params={"symbol": venue_symbol(symbol), "leverage": leverage})
         return LeverageSetting(symbol=symbol, leverage=int(data["leverage"]), margin_mode=margin_mode)
 
     def _protect(self, *, symbol: str, price: Decimal, kind: ProtectiveType, side: PositionSide | None) -> Position:

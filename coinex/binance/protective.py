@@ -27,6 +27,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from coinex.binance.symbols import price_to_platform, price_to_venue, venue_symbol
 from coinex.binance.transport import BinanceTransport
 from coinex.client.parse import decimal
 from coinex.client.transport import RequestTimedOut
@@ -58,8 +59,8 @@ class ProtectiveOrders:
         self.hedge_mode = hedge_mode
 
     def open_orders(self, *, symbol: str) -> list[Mapping[str, Any]]:
-        """Open closePosition STOP_MARKET / TAKE_PROFIT_MARKET orders of ``symbol``."""
-        items = self.transport.get("/fapi/v1/openAlgoOrders", signed=True, params={"symbol": symbol})
+        """Open closePosition STOP_MARKET / TAKE_PROFIT_MARKET orders of platform ``symbol`` (raw, venue terms)."""
+        items = self.transport.get("/fapi/v1/openAlgoOrders", signed=True, params={"symbol": venue_symbol(symbol)})
         kinds = {kind.value for kind in ProtectiveType}
         return [item for item in items or [] if item.get("orderType") in kinds
                 and str(item.get("closePosition")).lower() == "true"]
@@ -72,13 +73,15 @@ class ProtectiveOrders:
 
     def prices_by_position(self, *, symbols: Iterable[str]) -> dict[tuple[str, PositionSide],
                                                                      tuple[Decimal | None, Decimal | None]]:
-        """(take-profit, stop-loss) trigger prices per (symbol, side) from the open protective orders."""
+        """(take-profit, stop-loss) trigger prices per coin, per (platform symbol, side), from the open
+        protective orders."""
         prices: dict[tuple[str, PositionSide], tuple[Decimal | None, Decimal | None]] = {}
         for symbol in sorted(symbols):
             for order in self.open_orders(symbol=symbol):
                 key = (symbol, self.position_side_of(order))
                 take_profit, stop_loss = prices.get(key, (None, None))
-                trigger = decimal(order.get("triggerPrice"))
+                trigger = price_to_platform(str(order.get("symbol") or venue_symbol(symbol)),
+                                            decimal(order.get("triggerPrice")))
                 if order["orderType"] == ProtectiveType.TAKE_PROFIT:
                     take_profit = trigger
                 else:
@@ -93,9 +96,10 @@ class ProtectiveOrders:
         prefix = "sl" if kind == ProtectiveType.STOP_LOSS else "tp"
         client_algo_id = f"{prefix}-{position.symbol}-{time.time_ns() // 1_000_000}"[:CLIENT_ALGO_ID_MAX]
         params: dict[str, Any] = {
-            "algoType": ALGO_TYPE, "symbol": position.symbol,
+            "algoType": ALGO_TYPE, "symbol": venue_symbol(position.symbol),
             "side": "SELL" if position.side == PositionSide.LONG else "BUY", "type": kind.value,
-            "triggerPrice": _number(trigger_price), "workingType": WORKING_TYPE, "closePosition": True,
+            "triggerPrice": _number(price_to_venue(position.symbol, trigger_price)), "workingType": WORKING_TYPE,
+            "closePosition": True,
             "priceProtect": "FALSE", "clientAlgoId": client_algo_id,
         }
         if self.hedge_mode:

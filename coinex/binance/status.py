@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from coinex.binance.symbols import platform_symbol
 from coinex.binance.transport import BinanceTransport
 from coinex.errors import ExchangeError
 from coinex.venue import Venue, VenueState, VenueStatus
@@ -33,7 +34,7 @@ def venue_status_from(*, transport: BinanceTransport, symbols: Iterable[str] = (
         info = transport.get("/fapi/v1/exchangeInfo")
     except ExchangeError as error:
         return VenueStatus(venue=Venue.BINANCE, state=VenueState.UNKNOWN, reason=f"Binance USD-M unreachable: {error}")
-    statuses = {item["symbol"]: str(item.get("status")) for item in info.get("symbols", [])}
+    statuses = {platform_symbol(item["symbol"]): str(item.get("status")) for item in info.get("symbols", [])}
     markets, reasons = {}, {}
     for symbol in symbols:
         raw = statuses.get(symbol)

@@ -8,8 +8,6 @@ string for GET and DELETE and in a form body for POST, signed as Binance documen
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -26,7 +24,13 @@ from coinex.binance.codes import (
 )
 from coinex.binance.limits import UsageTracker
 from coinex.binance.signing import HEADER_API_KEY, SIGNATURE_PARAM, signature_compute
-from coinex.client.transport import ApiCredentials, RequestTimedOut, _refuse_real_exchange_under_test
+from coinex.client.transport import (
+    ApiCredentials,
+    RequestTimedOut,
+    ServerClock,
+    _refuse_real_exchange_under_test,
+    read_retried,
+)
 from coinex.errors import ExchangeAuthError, ExchangeError, ExchangeTemporaryError
 from config.logging import Category, secret_register
 
@@ -36,9 +40,6 @@ DEFAULT_BASE_URL = "https://fapi.binance.com"
 TESTNET_BASE_URL = "https://testnet.binancefuture.com"  # the official testnet ("demo"), with its own keys
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_RECV_WINDOW_MS = 5000  # Binance's default; at most 60000
-TIME_SYNC_INTERVAL_S = 300.0
-GET_ATTEMPTS = 3  # reads are retried on a temporary error; writes never are here
-GET_RETRY_BACKOFF_S = 0.2
 DEFAULT_BLOCK_AFTER_429_S = 60.0  # when a 429/418 carries no Retry-After
 BODY_EXCERPT_CHARS = 200
 Params = Mapping[str, Any]
@@ -68,9 +69,7 @@ class BinanceTransport:
         self.recv_window_ms = recv_window_ms
         self.tracker = tracker or UsageTracker()
         self._http = http_client or httpx.Client(timeout=timeout_s)
-        self._offset_ms = 0
-        self._synced_at: float | None = None
-        self._sync_lock = threading.Lock()
+        self.clock = ServerClock(fetch_server_ms=self._server_ms_fetch)
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -79,37 +78,25 @@ class BinanceTransport:
     @property
     def offset_ms(self) -> int:
         """Server clock minus ours, in ms, as last measured."""
-        return self._offset_ms
+        return self.clock.offset_ms
 
     # --- server time ------------------------------------------------------------------------------
     def server_time_ms(self) -> int:
         """The exchange clock (``GET /fapi/v1/time``, weight 1); also refreshes the offset."""
-        started = time.time()
-        data = self._send("GET", "/fapi/v1/time", params=None, signed=False, weight=1, orders=0)
-        finished = time.time()
-        server_ms = int(data["serverTime"])
-        with self._sync_lock:
-            self._offset_ms = server_ms - int((started + finished) / 2 * 1000)
-            self._synced_at = time.monotonic()
-        return server_ms
+        return self.clock.sync()
+
+    def _server_ms_fetch(self) -> int:
+        return int(self._send("GET", "/fapi/v1/time", params=None, signed=False, weight=1, orders=0)["serverTime"])
 
     def _timestamp_ms(self) -> int:
-        if self._synced_at is None or time.monotonic() - self._synced_at > TIME_SYNC_INTERVAL_S:
-            self.server_time_ms()
-        return int(time.time() * 1000) + self._offset_ms
+        return self.clock.now_ms()
 
     # --- requests ----------------------------------------------------------------------------------
     def get(self, path: str, *, params: Params | None = None, signed: bool = False, weight: int = 1) -> Any:
-        """GET ``path``; temporary failures are retried a few times (reads are idempotent)."""
-        for attempt in range(1, GET_ATTEMPTS + 1):
-            try:
-                return self._request("GET", path, params=params, signed=signed, weight=weight, orders=0)
-            except ExchangeTemporaryError as error:
-                # After a 429/418 the budget refuses locally: retrying now would only fail again.
-                if attempt == GET_ATTEMPTS or error.code in (CODE_TOO_MANY_REQUESTS, HTTP_IP_BANNED):
-                    raise
-                time.sleep(GET_RETRY_BACKOFF_S * attempt)
-        raise AssertionError("unreachable")
+        """GET ``path``; temporary failures are retried a few times (reads are idempotent), except
+        after a 429/418: the budget then refuses locally, so retrying now would only fail again."""
+        return read_retried(lambda: self._request("GET", path, params=params, signed=signed, weight=weight, orders=0),
+                            final=lambda error: error.code in (CODE_TOO_MANY_REQUESTS, HTTP_IP_BANNED))
 
     def post(self, path: str, *, params: Params, weight: int = 1, orders: int = 0) -> Any:
         """Signed POST; never retried here except after a -1021 (which Binance did not execute)."""

@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -60,6 +61,51 @@ def _refuse_real_exchange_under_test(base_url: str) -> None:
             raise ExchangeAuthError(f"refusing to call {host} from a test run: use the loopback sandbox")
 
 
+class ServerClock:
+    """Our offset to an exchange's clock, measured around a server-time call (half the round trip
+    assumed each way) and measured again every ``interval_s``: signed requests carry the
+    exchange's time, so a drifting local clock does not get them refused. Shared by the venues'
+    transports."""
+
+    def __init__(self, *, fetch_server_ms: Callable[[], int], interval_s: float = TIME_SYNC_INTERVAL_S) -> None:
+        self._fetch_server_ms = fetch_server_ms
+        self.interval_s = interval_s
+        self.offset_ms = 0
+        self._synced_at: float | None = None
+        self._lock = threading.Lock()
+
+    def sync(self) -> int:
+        """Ask the exchange for its time now; returns it (ms) and keeps the offset."""
+        started = time.time()
+        server_ms = self._fetch_server_ms()
+        finished = time.time()
+        with self._lock:
+            self.offset_ms = server_ms - int((started + finished) / 2 * 1000)
+            self._synced_at = time.monotonic()
+        return server_ms
+
+    def now_ms(self) -> int:
+        """The exchange's time now (ms), measuring the offset first when it is stale."""
+        if self._synced_at is None or time.monotonic() - self._synced_at > self.interval_s:
+            self.sync()
+        return int(time.time() * 1000) + self.offset_ms
+
+
+def read_retried[T](read: Callable[[], T], *, final: Callable[[ExchangeTemporaryError], bool] = lambda _: False,
+                    attempts: int = GET_ATTEMPTS, backoff_s: float = GET_RETRY_BACKOFF_S) -> T:
+    """``read()``, tried again after a short, growing pause when it raises ``ExchangeTemporaryError``
+    (reads are idempotent; writes are never retried this way), at most ``attempts`` times; an
+    error ``final`` says retrying cannot help is raised at once."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return read()
+        except ExchangeTemporaryError as error:
+            if attempt == attempts or final(error):
+                raise
+            time.sleep(backoff_s * attempt)
+    raise AssertionError("unreachable")
+
+
 class RequestTimedOut(ExchangeTemporaryError):
     """The request was sent but no answer came back: its outcome is unknown."""
 
@@ -87,9 +133,7 @@ class CoinExTransport:
             secret_register(credentials.secret_key)
         self.buckets = buckets if buckets is not None else buckets_create()
         self._http = http_client or httpx.Client(timeout=timeout_s)
-        self._offset_ms = 0
-        self._synced_at: float | None = None
-        self._sync_lock = threading.Lock()
+        self.clock = ServerClock(fetch_server_ms=self._server_ms_fetch)
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -98,32 +142,20 @@ class CoinExTransport:
     # --- server time -------------------------------------------------------------------------
     def server_time_ms(self) -> int:
         """The exchange clock in ms (``GET /time``), which also refreshes the offset."""
-        started = time.time()
+        return self.clock.sync()
+
+    def _server_ms_fetch(self) -> int:
         data = self._send("GET", "/time", params=None, body=None, signed=False, group=RateGroup.PUBLIC)
-        finished = time.time()
-        server_ms = int(data["timestamp"])
-        with self._sync_lock:
-            self._offset_ms = server_ms - int((started + finished) / 2 * 1000)
-            self._synced_at = time.monotonic()
-        return server_ms
+        return int(data["timestamp"])
 
     def _timestamp_ms(self) -> int:
-        if self._synced_at is None or time.monotonic() - self._synced_at > TIME_SYNC_INTERVAL_S:
-            self.server_time_ms()
-        return int(time.time() * 1000) + self._offset_ms
+        return self.clock.now_ms()
 
     # --- requests ------------------------------------------------------------------------------
     def get(self, path: str, *, params: dict[str, Any] | None = None, signed: bool = False,
             group: RateGroup = RateGroup.PUBLIC) -> Any:
         """GET ``path``; temporary failures are retried a few times (reads are idempotent)."""
-        for attempt in range(1, GET_ATTEMPTS + 1):
-            try:
-                return self._request("GET", path, params=params, body=None, signed=signed, group=group)
-            except ExchangeTemporaryError:
-                if attempt == GET_ATTEMPTS:
-                    raise
-                time.sleep(GET_RETRY_BACKOFF_S * attempt)
-        raise AssertionError("unreachable")
+        return read_retried(lambda: self._request("GET", path, params=params, body=None, signed=signed, group=group))
 
     def post(self, path: str, *, body: dict[str, Any], group: RateGroup) -> Any:
         """Signed POST of ``body`` as JSON; never retried here (the caller decides)."""

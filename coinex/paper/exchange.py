@@ -14,7 +14,7 @@ State lives in one ``PaperAccount`` row, read and written in one transaction per
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -41,7 +41,7 @@ from coinex.models import PaperAccount
 from coinex.simulator.engine import SimulatedAccount
 from coinex.simulator.markets import default_markets
 from coinex.simulator.state import SimState, state_from_json, state_to_json
-from coinex.venue import VenueState, VenueStatus
+from coinex.venue import Venue, VenueState, VenueStatus, venue_parse
 
 T = TypeVar("T")
 PriceProvider = Callable[[str], Decimal | None]
@@ -84,25 +84,30 @@ class PaperConfig:
     funding_rate_pct: Decimal = Decimal("0")  # per 8 h settlement; 0 = funding off
 
     @classmethod
-    def from_settings(cls) -> PaperConfig:
-        """The configuration from the ``COINEX_PAPER_*`` settings."""
+    def from_settings(cls, *, venue: str = Venue.COINEX) -> PaperConfig:
+        """The configuration from the ``COINEX_PAPER_*`` settings; on Binance USD-M its fee rates
+        are ``BINANCE_PAPER_TAKER_FEE_PCT`` / ``BINANCE_PAPER_MAKER_FEE_PCT``."""
+        binance = venue_parse(str(venue)) == Venue.BINANCE
         return cls(
             starting_balance=Decimal(str(settings.COINEX_PAPER_STARTING_BALANCE)),
-            taker_fee_pct=Decimal(str(settings.COINEX_PAPER_TAKER_FEE_PCT)),
-            maker_fee_pct=Decimal(str(settings.COINEX_PAPER_MAKER_FEE_PCT)),
+            taker_fee_pct=Decimal(str(settings.BINANCE_PAPER_TAKER_FEE_PCT if binance
+                                      else settings.COINEX_PAPER_TAKER_FEE_PCT)),
+            maker_fee_pct=Decimal(str(settings.BINANCE_PAPER_MAKER_FEE_PCT if binance
+                                      else settings.COINEX_PAPER_MAKER_FEE_PCT)),
             slippage_pct=Decimal(str(settings.COINEX_PAPER_SLIPPAGE_PCT)),
             funding_rate_pct=Decimal(str(settings.COINEX_PAPER_FUNDING_RATE_PCT)),
         )
 
 
 class PaperExchange:
-    """Simulated CoinEx futures account ``account_name`` at market prices."""
+    """Simulated futures account ``account_name`` at market prices, with one venue's market rules."""
 
     def __init__(self, *, price_provider: PriceProvider = price_provider_default, config: PaperConfig | None = None,
                  account_name: str = "default", clock: Callable[[], datetime] = _utc_now,
-                 prices_provider: PricesProvider | None = None) -> None:
+                 prices_provider: PricesProvider | None = None, markets: Mapping[str, Market] | None = None) -> None:
         """``prices_provider`` reads every price a sync needs at once; without it, ``price_provider``
-        is asked once per symbol."""
+        is asked once per symbol. ``markets`` are the venue's rules (``coinex.paper.markets``;
+        CoinEx's by default); their fee rates are replaced by the configured ones."""
         self.price_provider = price_provider
         self.prices_provider = prices_provider
         self.config = config or PaperConfig()
@@ -111,7 +116,7 @@ class PaperExchange:
         self._markets = {
             symbol: dataclasses.replace(market, taker_fee_rate=self.config.taker_fee_pct / 100,
                                         maker_fee_rate=self.config.maker_fee_pct / 100)
-            for symbol, market in default_markets().items()
+            for symbol, market in (default_markets() if markets is None else markets).items()
         }
 
     # --- the one place state is loaded and saved -------------------------------------------------

@@ -8,5 +8,6 @@ See docs/COINEX.md for the admin endpoints.
 
 from coinex.sandbox.server import SandboxServer
 from coinex.sandbox.state import SandboxExchange
+from coinex.sandbox.streams import CoinExStreamServer
 
-__all__ = ["SandboxExchange", "SandboxServer"]
+__all__ = ["CoinExStreamServer", "SandboxExchange", "SandboxServer"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from coinex.client.signing import HEADER_KEY, HEADER_SIGN, HEADER_TIMESTAMP, HEADER_WINDOW, signature_verify
 from coinex.errors import ExchangeError
+from coinex.loopback import LoopbackHttpServer
 from coinex.sandbox.routes import ROUTES, ApiError
 from coinex.sandbox.state import DEFAULT_WINDOW_MS, InjectedFailure, InjectedLatency, SandboxExchange
 from config.logging import Category
@@ -130,6 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(data=data, has_next=has_next)
         else:
             self._answer(data=result)
+        sandbox.listeners_notify()
 
     def _authenticated(self, method: str, raw_body: str) -> bool:
         sandbox = self.server.sandbox
@@ -161,6 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
             elif method == "POST" and path == "/price":
                 filled = sandbox.price_set(symbol=body["market"], price=Decimal(str(body["price"])))
                 self._answer(data={"filled_order_ids": filled})
+                sandbox.listeners_notify()
             elif method == "POST" and path == "/fail":
                 sandbox.failures.append(InjectedFailure(
                     code=body.get("code"), message=body.get("message", "injected failure"),
@@ -214,49 +216,20 @@ class _Server(ThreadingHTTPServer):
         self.sandbox = sandbox
 
 
-class SandboxServer:
+class SandboxServer(LoopbackHttpServer):
     """Serve ``exchange`` on ``host:port`` (0 = a free port) in a background thread."""
+
+    thread_name = "coinex-sandbox"
 
     def __init__(self, *, exchange: SandboxExchange, host: str = "127.0.0.1", port: int = 0) -> None:
         self.exchange = exchange
-        self._server = _Server((host, port), exchange)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        super().__init__(_Server((host, port), exchange))
 
     @property
     def base_url(self) -> str:
         """The URL to give the client (``COINEX_BASE_URL``), ending in ``/v2``."""
-        return f"http://{self._server.server_address[0]}:{self.port}{API_PREFIX}"
+        return f"http://{self.host}:{self.port}{API_PREFIX}"
 
     @property
     def admin_url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}{ADMIN_PREFIX}"
-
-    def start(self) -> SandboxServer:
-        """Start serving in a daemon thread; returns self."""
-        self._thread = threading.Thread(target=self._server.serve_forever, name="coinex-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        """Serve in this thread until interrupted (the management command); closes the socket after."""
-        try:
-            self._server.serve_forever()
-        finally:
-            self._server.server_close()
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"http://{self.host}:{self.port}{ADMIN_PREFIX}"

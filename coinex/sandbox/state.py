@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from coinex.client.ratelimit import DEFAULT_RATES_PER_S, RateGroup, TokenBucket
 from coinex.dto import Market
@@ -62,6 +63,8 @@ class SandboxExchange:
     failures: deque[InjectedFailure] = field(default_factory=deque)
     latencies: deque[InjectedLatency] = field(default_factory=deque)
     request_counts: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Stream servers listening to changes (coinex.sandbox.streams): notified after each call.
+    listeners: list[Any] = field(default_factory=list)
     account: SimulatedAccount = field(init=False)
     _buckets: dict[RateGroup, TokenBucket] = field(init=False)
 
@@ -127,6 +130,11 @@ class SandboxExchange:
         """Move ``symbol`` to ``price``; returns the ids of orders it filled (limits, TP/SL, liquidation)."""
         with self.lock:
             return [order.order_id for order in self.account.price_update(symbol=symbol, price=price)]
+
+    def listeners_notify(self) -> None:
+        """Tell the stream servers that prices, orders or positions may have changed."""
+        for listener in list(self.listeners):
+            listener.publish()
 
     def funding_rate(self, symbol: str) -> Decimal:
         """The funding rate of ``symbol`` (default 0.01 %)."""

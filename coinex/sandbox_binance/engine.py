@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from coinex.binance.markets_default import exchange_info_bundled, max_leverages_bundled
+from coinex.binance.symbols import price_to_venue, venue_symbol
+from coinex.simulator.markets import default_prices as coin_prices
+
 TAKER_FEE_RATE = Decimal("0.0005")
 ZERO = Decimal(0)
 
@@ -41,19 +45,23 @@ class SymbolSpec:
 
 
 def default_specs() -> dict[str, SymbolSpec]:
-    """A few USDT perpetuals with Binance's real filters (at the time of writing)."""
-    specs = [
-        SymbolSpec("BTCUSDT", Decimal("0.10"), Decimal("0.001"), Decimal("0.001"), Decimal("100")),
-        SymbolSpec("ETHUSDT", Decimal("0.01"), Decimal("0.001"), Decimal("0.001"), Decimal("20")),
-        SymbolSpec("SOLUSDT", Decimal("0.0100"), Decimal("1"), Decimal("1"), Decimal("5"), max_leverage=100),
-        SymbolSpec("DOGEUSDT", Decimal("0.000010"), Decimal("1"), Decimal("1"), Decimal("5"), max_leverage=75),
-        SymbolSpec("XRPUSDT", Decimal("0.0001"), Decimal("0.1"), Decimal("0.1"), Decimal("5"), max_leverage=75),
-    ]
-    return {spec.symbol: spec for spec in specs}
+    """The platform's 29 USDT perpetuals with Binance's real filters, as bundled for the paper
+    exchange (:mod:`coinex.binance.markets_default`), under their venue symbols (1000PEPEUSDT)."""
+    leverages = max_leverages_bundled()
+    specs = {}
+    for item in exchange_info_bundled():
+        filters = {f["filterType"]: f for f in item["filters"]}
+        specs[item["symbol"]] = SymbolSpec(item["symbol"], Decimal(filters["PRICE_FILTER"]["tickSize"]),
+                                           Decimal(filters["LOT_SIZE"]["stepSize"]),
+                                           Decimal(filters["LOT_SIZE"]["minQty"]),
+                                           Decimal(filters["MIN_NOTIONAL"]["notional"]),
+                                           max_leverage=leverages[item["symbol"]])
+    return specs
 
 
-DEFAULT_PRICES = {"BTCUSDT": "56588", "ETHUSDT": "2392.63", "SOLUSDT": "124.55", "DOGEUSDT": "0.09194",
-                  "XRPUSDT": "0.5208"}
+def default_prices() -> dict[str, Decimal]:
+    """A realistic mark price per venue symbol (the simulator's per-coin prices, per contract)."""
+    return {venue_symbol(symbol): price_to_venue(symbol, price) for symbol, price in coin_prices().items()}
 
 
 @dataclass
@@ -73,7 +81,7 @@ class UsdmAccount:
     wallet: Decimal
     clock_ms: Any  # () -> int
     specs: dict[str, SymbolSpec] = field(default_factory=default_specs)
-    prices: dict[str, Decimal] = field(default_factory=lambda: {s: Decimal(p) for s, p in DEFAULT_PRICES.items()})
+    prices: dict[str, Decimal] = field(default_factory=default_prices)
     dual_side: bool = False
     leverage: dict[str, int] = field(default_factory=dict)
     margin_type: dict[str, str] = field(default_factory=dict)

@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from coinex.binance.signing import HEADER_API_KEY, SIGNATURE_PARAM, signature_verify
+from coinex.loopback import LoopbackHttpServer
 from coinex.sandbox_binance.engine import ApiError, UsdmAccount
 from coinex.sandbox_binance.routes import ROUTES, exchange_info
 from config.logging import Category
@@ -384,37 +385,20 @@ class _Server(ThreadingHTTPServer):
         self.sandbox = sandbox
 
 
-class BinanceSandboxServer:
+class BinanceSandboxServer(LoopbackHttpServer):
     """Serve ``sandbox`` on ``host:port`` (0 = a free port) in a background thread."""
+
+    thread_name = "binance-sandbox"
 
     def __init__(self, *, sandbox: BinanceSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
         self.sandbox = sandbox
-        self._server = _Server((host, port), sandbox)
-        self._thread: threading.Thread | None = None
+        super().__init__(_Server((host, port), sandbox))
 
     @property
     def base_url(self) -> str:
         """The URL to give the adapter (``BINANCE_FUTURES_BASE_URL``)."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def admin_url(self) -> str:
         return f"{self.base_url}{ADMIN_PREFIX}"
-
-    def start(self) -> BinanceSandboxServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="binance-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        try:
-            self._server.serve_forever()
-        finally:
-            self._server.server_close()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.server import ServerConnection, serve
+from websockets.sync.server import ServerConnection
 
+from coinex.loopback import LoopbackStreamServer
 from coinex.sandbox_binance.server import BinanceSandbox
 from config.logging import Category
 
@@ -39,44 +39,17 @@ class _Subscriber:
     prices: dict[str, Decimal] = field(default_factory=dict)
 
 
-class BinanceStreamServer:
+class BinanceStreamServer(LoopbackStreamServer):
     """WebSocket streams of ``sandbox`` on ``host:port`` (0 = a free port), in a background thread."""
 
+    thread_name = "binance-streams"
+
     def __init__(self, *, sandbox: BinanceSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.sandbox = sandbox
-        self._server = serve(self._handle, host, port, compression=None)
-        self._subscribers: list[_Subscriber] = []
-        self._lock = threading.RLock()
-        self.muted = False
-        self._thread: threading.Thread | None = None
-        sandbox.listeners.append(self)
+        super().__init__(sandbox=sandbox, host=host, port=port)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.socket.getsockname()[:2]
-        return f"ws://{host}:{port}"
-
-    def start(self) -> BinanceStreamServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="binance-streams", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.sandbox.listeners.remove(self)
-        self.control(drop=True, mute=None)
-        self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def control(self, *, drop: bool, mute: bool | None) -> None:
-        """Close every connection (``drop``) and/or stop or resume sending (``mute``)."""
-        if mute is not None:
-            self.muted = bool(mute)
-        if drop:
-            with self._lock:
-                subscribers, self._subscribers = self._subscribers, []
-            for subscriber in subscribers:
-                subscriber.connection.close(code=1001, reason="going away")
+        return self.address
 
     def _handle(self, connection: ServerConnection) -> None:
         split = urlsplit(connection.request.path if connection.request else "")
@@ -105,9 +78,7 @@ class BinanceStreamServer:
         except ConnectionClosed:
             pass
         finally:
-            with self._lock:
-                if subscriber in self._subscribers:
-                    self._subscribers.remove(subscriber)
+            self._forget(subscriber)
 
     def publish(self) -> None:
         """Send what changed since each subscriber's last frame (nothing while muted)."""

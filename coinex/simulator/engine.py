@@ -22,6 +22,7 @@ from coinex.simulator.rules import (
     CLIENT_ID_PREFIX_TRAILING,
     CODE_BAD_PARAMETER,
     CODE_BELOW_MIN_AMOUNT,
+    CODE_BELOW_MIN_NOTIONAL,
     CODE_INSUFFICIENT_BALANCE,
     CODE_ORDER_NOT_FOUND,
     DEFAULT_LEVERAGE,
@@ -50,6 +51,14 @@ class SimulatedAccount(AccountView):
                 f"amount {amount} is below the minimum {market.min_amount} of {market.symbol}",
                 code=CODE_BELOW_MIN_AMOUNT,
             )
+
+    @staticmethod
+    def _check_notional(market: Market, amount: Decimal, price: Decimal) -> None:
+        """Venues with a minimum order value (Binance USD-M) refuse an order below it, as Binance
+        does with -4164; the error is the one the live adapter raises."""
+        if market.min_notional and amount * price < market.min_notional:
+            raise OrderRejected(f"order value {money(amount * price)} USDT is below {market.symbol}'s minimum "
+                                f"{market.min_notional} USDT", code=CODE_BELOW_MIN_NOTIONAL)
 
     @staticmethod
     def _check_price(market: Market, price: Decimal, *, what: str) -> None:
@@ -153,6 +162,7 @@ class SimulatedAccount(AccountView):
                 raise OrderRejected("a limit order needs a price", code=CODE_BAD_PARAMETER)
             self._check_price(market, price, what="price")
         current = self.mark_price(symbol)
+        self._check_notional(market, amount, price if type == OrderType.LIMIT and price is not None else current)
         first_free_id = self.state.next_id
         try:
             return self._order_execute(market=market, side=side, type=type, amount=amount, price=price,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from coinex.binance.codes import CODE_MIN_NOTIONAL
 from coinex.dto import OrderSide, PositionSide
 
 MONEY_STEP = Decimal("0.00000001")
@@ -17,6 +18,8 @@ CODE_BELOW_MIN_AMOUNT = 3127
 CODE_ORDER_NOT_FOUND = 3600
 CODE_UNKNOWN_MARKET = 3639
 CODE_BAD_PARAMETER = 4004
+# Binance USD-M's "order's notional must be no smaller than" (a venue with a minimum order value).
+CODE_BELOW_MIN_NOTIONAL = CODE_MIN_NOTIONAL
 # Client ids the simulator gives the orders it creates itself.
 CLIENT_ID_PREFIX_TAKE_PROFIT = "tp-"
 CLIENT_ID_PREFIX_STOP_LOSS = "sl-"

@@ -56,6 +56,14 @@ def key_mark_price(symbol: str) -> str:
     return f"cache:mark:{symbol}"
 
 
+VENUE_MARKETS_TTL_S = 7 * 86400  # refreshed hourly (trader.venue_markets_refresh); the bundled rules after that
+
+
+def key_venue_markets(venue: str) -> str:
+    """``cache:venue:markets:{venue}``: the venue's market rules from its own API as JSON (coinex.paper.markets)."""
+    return f"cache:venue:markets:{venue}"
+
+
 def key_ta_latest(symbol: str) -> str:
     """Latest TA result of ``symbol`` as JSON; TTL ``TA_LATEST_TTL_S``."""
     return f"ta:latest:{symbol}"
@@ -128,6 +136,7 @@ class Event(StrEnum):
     """``type`` of the messages sent to Channels groups (consumer method names)."""
 
     COIN_DATA = "coin.data"
+    MARK_PRICES = "mark.prices"  # the stream process cached new mark prices (rate-limited, trader.services.streams)
     TA_SIGNAL = "ta.signal"
     SCAN = "scan.update"
     REGIMES = "structure.update"  # the structure engine stored new regimes (shown on the scanner's cards)

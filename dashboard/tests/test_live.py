@@ -122,3 +122,23 @@ def test_each_push_counts_its_producer_work_under_its_cause(scanned_board):
     assert after["count"] == before["count"] + 1
     assert after["cpu_us"] > before["cpu_us"], "the rendering's CPU is counted"
     assert after["bytes"] - before["bytes"] >= sent > 0, "at least what the scanner page was sent"
+
+
+def test_a_stream_mark_price_reaches_the_scanner_card_as_a_price_value(scanned_board):
+    from django.utils import timezone
+
+    from config.bus.client import bus_set_json
+    from config.bus.schema import key_mark_price
+
+    def mark(price: str) -> None:
+        bus_set_json(key=key_mark_price("BTCUSDT"), ttl_s=30,
+                     payload={"symbol": "BTCUSDT", "mark_price": price, "event_time": timezone.now()})
+        push_event(group=Group.DASHBOARD, event=Event.MARK_PRICES, payload={"symbols": ["BTCUSDT"]})
+
+    scanner = PageListener("scanner")
+    mark("61000.5")
+    mark("61001.5")
+    first, tick = scanner.messages()
+    assert first["cause"] == "mark.prices" and list(first["cards"]) == ["BTCUSDT"]  # its price tooltip changed
+    assert tick["cards"] == {} and list(tick["values"]) == ["BTCUSDT"], "the next tick is the price alone"
+    assert tick["values"]["BTCUSDT"]["v"]["price"] == "61001.5"

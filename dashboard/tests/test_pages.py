@@ -161,3 +161,20 @@ def test_the_settings_page_has_one_credentials_block_per_venue_masked(operator_c
     for secret in ("coinex-page-secret-0123", "binance-page-secret-0123", "CX12CD34EF56GH78IJ90",
                    "BN12CD34EF56GH78KL90"):
         assert secret not in html
+
+
+def test_the_header_exchange_light_names_the_chosen_venue(scanned, operator_client, redis_conn):
+    import html as html_text
+
+    from trader.models import TraderConfig
+
+    def header_tip() -> str:
+        page = html_text.unescape(operator_client.get("/trader").content.decode())
+        return page.split('data-tip="Exchange', 1)[1].split('">', 1)[0]
+
+    assert header_tip().startswith(" (CoinEx): ")
+    TraderConfig.objects.update_or_create(pk=1, defaults={"venue": "binance"})
+    tip = header_tip()
+    assert tip.startswith(" (Binance USD-M): ") and "Binance USD-M chosen" in tip and "CoinEx" not in tip
+    page = html_text.unescape(operator_client.get("/trader").content.decode())
+    assert "Live: real orders on Binance USD-M" in page and "Real orders on Binance USD-M with real money" in page

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from coinex.binance.symbols import venue_multiplier, venue_symbol
 from config.logging import Category
 from ta.sources.base import (
     Bar,
@@ -93,6 +94,8 @@ class BinanceSource:
     ) -> None:
         self.base_url = base_url
         self.klines_url, self.page_limit = klines_endpoint(base_url, futures=self.futures)
+        # USD-M futures list some coins only as multiplied contracts (PEPEUSDT as 1000PEPEUSDT).
+        self.multiplied_contracts = self.klines_url.endswith(FUTURES_KLINES_PATH)
         self.weight_limit_1m = weight_limit_1m
         self._sleep = sleep
         self._clock = clock
@@ -110,16 +113,28 @@ class BinanceSource:
         return wall_now
 
     def bars_fetch(self, *, symbol: str, timeframe: str, start: datetime, end: datetime, now: datetime) -> list[Bar]:
-        """One page of klines with ``start <= open_time <= end`` (see ``CandleSource``)."""
+        """One page of klines with ``start <= open_time <= end`` (see ``CandleSource``).
+
+        On USD-M futures a coin Binance lists only as a multiplied contract (PEPEUSDT as
+        1000PEPEUSDT) is fetched as that contract and its bars turned back into per-coin prices
+        and coin volumes (``coinex.binance.symbols``); a symbol already in contract form (a
+        ``source_symbol`` set in the admin, with its divisor) is fetched as it is.
+        """
+        contract = venue_symbol(symbol) if self.multiplied_contracts else symbol
+        multiplier = venue_multiplier(contract) if contract != symbol else Decimal(1)
         params = {
-            "symbol": symbol,
+            "symbol": contract,
             "interval": timeframe,
             "startTime": to_millis(start),
             "endTime": to_millis(end),
             "limit": self.page_limit,
         }
         payload = self._get_json(params)
-        return parse_klines(payload, timeframe=timeframe, start=start, end=end, now=now)
+        bars = parse_klines(payload, timeframe=timeframe, start=start, end=end, now=now)
+        if multiplier == 1:
+            return bars
+        return [Bar(bar.open_time, bar.open / multiplier, bar.high / multiplier, bar.low / multiplier,
+                    bar.close / multiplier, bar.volume * multiplier, bar.is_closed) for bar in bars]
 
     # --- HTTP with Binance's rules --------------------------------------------------------
     def _get_json(self, params: dict[str, object]) -> object:

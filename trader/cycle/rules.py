@@ -193,6 +193,10 @@ def entry_plan(
         amount = market.amount_round(margin * leverage / candidate.price)
         checks.append(("min_amount", amount >= market.min_amount, "amount {} vs minimum {}",
                        (amount, market.min_amount)))
+        if market.min_notional:  # the venue refuses a smaller order (Binance USD-M -4164)
+            value = (amount * candidate.price).quantize(CENT, ROUND_DOWN)
+            checks.append(("min_notional", value >= market.min_notional, "order value {} vs minimum {} USDT",
+                           (value, market.min_notional)))
     return EntryPlan(candidate, score, bonus, threshold, tuple(checks), leverage, margin, amount)
 
 

@@ -106,3 +106,21 @@ def paper_prices_refresh() -> int:
     if filled:
         logger.info("paper exchange: %d order(s) filled by new prices", len(filled), extra={"category": Category.TRADE})
     return len(filled)
+
+
+def paper_markets_refresh() -> int:
+    """Dry-run on Binance USD-M: cache its market rules from ``exchangeInfo`` for the paper exchange
+    (``coinex.paper.markets``); returns how many were stored, 0 in another mode or venue or when
+    Binance cannot be asked (the cached or bundled rules stay in force)."""
+    from coinex.paper.markets import venue_markets_refresh
+    from trader.models import TraderMode
+
+    if status_get().mode != TraderMode.DRY_RUN:
+        return 0
+    book = book_active()
+    try:
+        return venue_markets_refresh(venue=book.venue)
+    except ExchangeError as error:
+        logger.warning("market rules of %s not refreshed (the cached or bundled ones apply): %s", book.venue, error,
+                       extra={"category": Category.API})
+        return 0

@@ -8,7 +8,8 @@ enabled coins and, in live mode, to the account's user-data stream:
   prices rescaled as the fetcher does) and announced on the bus (``candles_announce``), so the
   dashboard's prices and the analysis read it like any fetched candle. A forming candle is
   written at most every ``STREAMS_CANDLE_WRITE_S``; a closed one always;
-- a mark price is cached on the bus (``cache:mark:{symbol}``);
+- a mark price is cached on the bus (``cache:mark:{symbol}``) and the pages showing prices get
+  the changed ones pushed, at most every ``STREAMS_PRICE_PUSH_S`` (one rendering per push);
 - after every reconnect the gap is repaired from REST: ``market_fetch`` of the 5m timeframe
   for the subscribed symbols (the REST fetch stays the backfill and the repair);
 - an ``ORDER_TRADE_UPDATE`` of a filled protective order (STOP_MARKET, TAKE_PROFIT_MARKET...)
@@ -18,8 +19,10 @@ enabled coins and, in live mode, to the account's user-data stream:
 Events arrive on the stream threads and are handled on the caller's thread
 (:meth:`StreamProcess.step`), so every database write happens on one thread.
 
-CoinEx: its WebSocket API has no loopback stand-in yet, so no CoinEx stream is started and
-REST stays the source (the process idles and rechecks the venue; docs/EXCHANGES.md).
+On CoinEx (``coinex.client.streams``) it subscribes to the mark prices of the enabled coins
+and, in live mode, to the signed account stream: a position CoinEx reports closed (its TP/SL
+fired, a liquidation, or a close by the trader itself) wakes the trader. CoinEx's v2
+WebSocket has no kline channel, so candles stay on REST there (and no source check applies).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import queue
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -44,10 +48,15 @@ from coinex.binance.streams import (
     listen_key_keepalive,
     stream_names,
 )
+from coinex.binance.symbols import platform_symbol, venue_multiplier
+from coinex.client.streams import CoinExStream
+from coinex.client.transport import ApiCredentials
 from coinex.dto import OrderStatus
 from coinex.errors import ExchangeError
+from coinex.streams import PositionEvent, ReconnectingStream
 from config.bus.client import bus_set_json
-from config.bus.schema import MARK_PRICE_TTL_S, key_mark_price
+from config.bus.push import push_event
+from config.bus.schema import MARK_PRICE_TTL_S, Event, Group, key_mark_price
 from config.logging import Category
 from ta.models import Symbol
 from ta.services.candles import candles_upsert
@@ -91,21 +100,35 @@ class StreamProcess:
     def __init__(self, *, symbols: Sequence[str], ws_base_url: str, user_data_transport: Any = None,
                  source: CandleSource | None = None, wake: Callable[[], None] = trader_wake,
                  clock: Callable[[], datetime] = lambda: datetime.now(tz=UTC),
-                 candle_write_s: float | None = None, **stream_options: Any) -> None:
+                 candle_write_s: float | None = None, price_push_s: float | None = None,
+                 push: Callable[..., bool] = push_event, venue: str = "binance",
+                 credentials: ApiCredentials | None = None, **stream_options: Any) -> None:
+        self.venue = venue
+        self.credentials = credentials  # CoinEx live mode: the account stream signs with them
         rows = Symbol.objects.filter(symbol__in=symbols)
-        # Stream symbol (the data symbol, as the REST fetcher asks for it) -> (row id, symbol, divisor).
-        self._symbols = {row.data_symbol.upper(): (row.pk, row.symbol, row.source_price_divisor) for row in rows}
+        # Stream symbol -> (row id, symbol, divisor). The adapter's events are per coin already
+        # (1000PEPEUSDT arrives as PEPEUSDT, coinex.binance.symbols), so a data symbol set to the
+        # contract in the admin keys by its coin and keeps only what the contract does not explain.
+        self._symbols = {platform_symbol(row.data_symbol.upper()): (
+            row.pk, row.symbol, row.source_price_divisor / venue_multiplier(row.data_symbol.upper())) for row in rows}
+        if venue == "coinex":  # CoinEx streams only mark prices, of its own markets, per coin
+            self._symbols = {row.market.upper(): (row.pk, row.symbol, Decimal(1)) for row in rows}
         self.ws_base_url = ws_base_url
         self.user_data_transport = user_data_transport  # live mode: the venue client's signed transport
         self.source = source  # None: the configured market-data source (REST repair)
         self.wake = wake
         self.clock = clock
         self.candle_write_s = settings.STREAMS_CANDLE_WRITE_S if candle_write_s is None else candle_write_s
+        self.price_push_s = settings.STREAMS_PRICE_PUSH_S if price_push_s is None else price_push_s
+        self.push = push  # config.bus.push.push_event: the live pages' one funnel
+        self._pushed_at = float("-inf")
+        self._marks_unpushed: set[str] = set()
+        self.price_pushes = 0
         self.stream_options = {"silence_s": settings.STREAMS_SILENCE_S,
                                "backoff_max_s": settings.STREAMS_BACKOFF_MAX_S, **stream_options}
         self.events: queue.Queue[StreamEvent | _Reconnected] = queue.Queue()
-        self._streams: list[BinanceStream] = []
-        self._user_stream: BinanceStream | None = None
+        self._streams: list[ReconnectingStream] = []
+        self._user_stream: ReconnectingStream | None = None
         self._written_at: dict[tuple[str, datetime], float] = {}
         self._keepalive_at = 0.0
         self.repairs = 0
@@ -116,7 +139,9 @@ class StreamProcess:
         return sorted(symbol for _pk, symbol, _divisor in self._symbols.values())
 
     def start(self) -> StreamProcess:
-        """Subscribe (market streams; the user-data stream when a transport was given)."""
+        """Subscribe (market streams; the user-data stream when a transport or credentials were given)."""
+        if self.venue == "coinex":
+            return self._coinex_start()
         if self._symbols:
             self._streams.append(BinanceStream.combined(
                 base_url=self.ws_base_url, streams=stream_names(self._symbols), on_event=self.events.put,
@@ -125,6 +150,19 @@ class StreamProcess:
             self._user_data_start()
         logger.info("streams started for %d symbol(s)%s", len(self._symbols),
                     " and the user-data stream" if self.user_data_transport is not None else "",
+                    extra={"category": Category.API})
+        return self
+
+    def _coinex_start(self) -> StreamProcess:
+        if self._symbols:  # nothing to repair on a reconnect: no candles come from CoinEx's stream
+            self._streams.append(CoinExStream.market(base_url=self.ws_base_url, markets=self._symbols,
+                                                     on_event=self.events.put, **self.stream_options).start())
+        if self.credentials is not None:  # a position closed while it was down: the woken cycle reconciles
+            self._user_stream = CoinExStream.user_data(
+                base_url=self.ws_base_url, credentials=self.credentials, on_event=self.events.put,
+                on_reconnect=lambda: self.events.put(USER_DATA_RECONNECTED), **self.stream_options).start()
+        logger.info("CoinEx streams started for %d market(s)%s", len(self._symbols),
+                    " and the account stream" if self.credentials is not None else "",
                     extra={"category": Category.API})
         return self
 
@@ -137,9 +175,12 @@ class StreamProcess:
             return
         self._keepalive_at = time.monotonic()
         # After a reconnect a fill may have been missed: the woken cycle reconciles with the exchange.
+        # Quiet between fills and with no ping of its own: no silence alarm (which would reconnect and
+        # wake the trader every STREAMS_SILENCE_S); the WebSocket protocol's pings detect a dead one.
         self._user_stream = BinanceStream.user_data(
             base_url=self.ws_base_url, listen_key=key, on_event=self.events.put,
-            on_reconnect=lambda: self.events.put(USER_DATA_RECONNECTED), **self.stream_options).start()
+            on_reconnect=lambda: self.events.put(USER_DATA_RECONNECTED),
+            **{**self.stream_options, "silence_s": None}).start()
 
     def stop(self) -> None:
         for stream in [*self._streams, *([self._user_stream] if self._user_stream else [])]:
@@ -171,15 +212,34 @@ class StreamProcess:
         elif isinstance(event, KlineEvent) and event.interval == STREAM_TIMEFRAME:
             self._candle_store(event)
         elif isinstance(event, MarkPriceEvent):
-            bus_set_json(key=key_mark_price(event.symbol), ttl_s=MARK_PRICE_TTL_S, payload={
-                "symbol": event.symbol, "mark_price": event.mark_price, "event_time": event.event_time})
+            self._mark_price_store(event)
         elif isinstance(event, OrderEvent):
             self._order_update(event)
+        elif isinstance(event, PositionEvent) and event.closed:
+            logger.warning("%s position closed on the exchange (%s); waking the trader", event.symbol, event.event,
+                           extra={"category": Category.TRADE})
+            self.wakes += 1
+            self.wake()
         elif isinstance(event, AccountEvent) and event.expired and self.user_data_transport is not None:
             logger.warning("listenKey expired; subscribing with a new one", extra={"category": Category.API})
             if self._user_stream is not None:
                 self._user_stream.stop()
             self._user_data_start()
+
+    def _mark_price_store(self, event: MarkPriceEvent) -> None:
+        """Cache the mark price; push the changed prices to the pages at most every ``price_push_s``
+        (each push renders the scanner and trader pages once, dashboard.live)."""
+        known = self._symbols.get(event.symbol.upper())
+        symbol, divisor = (known[1], known[2]) if known else (event.symbol, 1)
+        bus_set_json(key=key_mark_price(symbol), ttl_s=MARK_PRICE_TTL_S, payload={
+            "symbol": symbol, "mark_price": event.mark_price / divisor, "event_time": event.event_time})
+        self._marks_unpushed.add(symbol)
+        now = time.monotonic()
+        if self.price_push_s and now - self._pushed_at >= self.price_push_s:
+            self._pushed_at = now
+            changed, self._marks_unpushed = sorted(self._marks_unpushed), set()
+            self.push(group=Group.DASHBOARD, event=Event.MARK_PRICES, payload={"symbols": changed})
+            self.price_pushes += 1
 
     def _candle_store(self, event: KlineEvent) -> None:
         known = self._symbols.get(event.candle.symbol.upper())
@@ -225,14 +285,14 @@ class StreamProcess:
 
 def _plan() -> tuple[str, bool, tuple[str, ...]]:
     """What the process should stream now: the configured venue, live or not, the enabled coins."""
-    from coinex.venue import Venue, venue_parse
+    from coinex.venue import venue_parse
     from ta.selectors import symbols_enabled
     from trader.models import TraderMode
     from trader.services.config import config_get
     from trader.services.status import status_get
 
     venue = venue_parse(config_get().venue)
-    return venue.value, venue == Venue.BINANCE and status_get().mode == TraderMode.LIVE, tuple(symbols_enabled())
+    return venue.value, status_get().mode == TraderMode.LIVE, tuple(symbols_enabled())
 
 
 def _user_data_transport() -> Any:
@@ -247,13 +307,31 @@ def _user_data_transport() -> Any:
         return None
 
 
-def streams_refusal() -> str | None:
-    """Why the stream process must not write candles (``None`` when it may): it is off, or the
-    configured REST source is not the one the stream's candles come from (mixing a simulated or
-    spot series with USD-M futures candles would corrupt every indicator)."""
+def _coinex_credentials() -> ApiCredentials | None:
+    """CoinEx's live credentials for the account stream; None (logged) when there are none."""
+    from coinex.credentials import CredentialsError, credentials_resolve
+
+    try:
+        resolved = credentials_resolve(venue="coinex")
+    except CredentialsError as error:
+        resolved, reason = None, str(error)
+    else:
+        reason = "no CoinEx API credentials"
+    if resolved is None:
+        logger.error("no CoinEx account stream (a fired TP/SL wakes the trader only at its next cycle): %s", reason,
+                     extra={"category": Category.API})
+        return None
+    return resolved.credentials
+
+
+def streams_refusal(*, venue: str = "binance") -> str | None:
+    """Why the stream process must not run on ``venue`` (``None`` when it may): it is off, or, on
+    Binance, the configured REST source is not the one the stream's candles come from (mixing a
+    simulated or spot series with USD-M futures candles would corrupt every indicator). CoinEx's
+    stream writes no candles, so no source check applies there."""
     if not settings.STREAMS_ENABLED:
         return "streams are off (STREAMS_ENABLED=false)"
-    if not streams_source_is_usdm():
+    if venue == "binance" and not streams_source_is_usdm():
         return ("streams need the USD-M futures klines as the market-data source (MARKET_DATA_SOURCE=binance_usdm, "
                 f"or binance with BINANCE_BASE_URL=https://fapi.binance.com), not {settings.MARKET_DATA_SOURCE} "
                 f"at {settings.BINANCE_BASE_URL}")
@@ -282,8 +360,9 @@ def streams_serve(*, should_stop: Callable[[], bool], recheck_s: float = 30.0) -
         while not should_stop():
             if not connection.in_atomic_block:  # (a test's transaction) a long-running process: never hold
                 close_old_connections()  # a connection the database server dropped
-            refusal = streams_refusal()
-            plan = ("off", False, ()) if refusal else _plan()
+            plan = _plan() if settings.STREAMS_ENABLED else ("off", False, ())
+            refusal = streams_refusal(venue=plan[0])
+            plan = ("off", False, ()) if refusal else plan
             if plan != running_plan:
                 if process is not None:
                     process.stop()
@@ -295,8 +374,8 @@ def streams_serve(*, should_stop: Callable[[], bool], recheck_s: float = 30.0) -
                     process = StreamProcess(symbols=symbols, ws_base_url=settings.BINANCE_FUTURES_WS_URL,
                                             user_data_transport=_user_data_transport() if live else None).start()
                 else:
-                    logger.warning("no %s streams: its WebSocket API is not wired; REST stays the source", venue,
-                                   extra={"category": Category.API})
+                    process = StreamProcess(symbols=symbols, ws_base_url=settings.COINEX_FUTURES_WS_URL, venue=venue,
+                                            credentials=_coinex_credentials() if live else None).start()
             deadline = time.monotonic() + recheck_s
             while not should_stop() and time.monotonic() < deadline:
                 if process is not None:

@@ -15,8 +15,8 @@ from ta.models import Candle, MarketFeedState
 from ta.services.fetch import market_fetch
 from ta.sources import source_from_settings
 from ta.sources.base import SourceRateLimitedError, to_millis
-from ta.sources.binance import BinanceUsdmSource, klines_endpoint
-from ta.testing.fake_binance import Fault
+from ta.sources.binance import BinanceSource, BinanceUsdmSource, klines_endpoint
+from ta.testing.fake_binance import FakeBinance, Fault
 from ta.tests.conftest import FAKE_BINANCE_NOW
 
 pytestmark = pytest.mark.klines
@@ -103,3 +103,29 @@ def test_a_regional_block_names_the_futures_url_setting(fake_binance, recording_
                           wall_now=fake_binance.now)
     assert "set BINANCE_FUTURES_BASE_URL to another host" in report.stopped
     assert MarketFeedState.objects.get(source="binance_usdm").region_blocked_url == fake_binance.base_url
+
+
+def test_pepe_is_fetched_as_the_1000pepe_contract_and_read_per_coin(tmp_path, klines_dir, recording_sleep):
+    """Binance USD-M lists PEPE only as 1000PEPEUSDT: the source asks for that contract and turns its
+    prices per 1000 coins back into prices per coin (volume into coins)."""
+    start_ms, end_ms = to_millis(START), to_millis(FAKE_BINANCE_NOW)
+    with gzip.open(klines_dir / "PEPEUSDT-5m.csv.gz", "rt", newline="") as handle:
+        rows = [row for row in list(csv.reader(handle))[1:] if start_ms <= int(row[0]) <= end_ms]
+    per_coin = {int(row[0]): [Decimal(v) for v in row[1:]] for row in rows}
+    with gzip.open(tmp_path / "1000PEPEUSDT-5m.csv.gz", "wt", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["timestamp", "open", "high", "low", "close", "volume"])
+        for row in rows:
+            *prices, volume = (Decimal(v) for v in row[1:])
+            writer.writerow([row[0], *(f"{p * 1000:f}" for p in prices), f"{volume / 1000:f}"])
+    with FakeBinance(tmp_path, now=FAKE_BINANCE_NOW) as fake:
+        source = BinanceUsdmSource(base_url=fake.base_url, sleep=recording_sleep, timeout_s=5)
+        bars = source.bars_fetch(symbol="PEPEUSDT", timeframe="5m", start=START, end=FAKE_BINANCE_NOW,
+                                 now=FAKE_BINANCE_NOW)
+        assert fake.klines_requests[0].params["symbol"] == "1000PEPEUSDT"
+        spot_class_on_fapi = BinanceSource(base_url=f"{fake.base_url}/fapi/v1/klines", sleep=recording_sleep)
+        assert spot_class_on_fapi.bars_fetch(symbol="PEPEUSDT", timeframe="5m", start=START, end=FAKE_BINANCE_NOW,
+                                             now=FAKE_BINANCE_NOW) == bars  # binance + a futures host: the same
+    assert len(bars) == 1500
+    for bar in (bars[0], bars[-1]):
+        assert [bar.open, bar.high, bar.low, bar.close, bar.volume] == per_coin[to_millis(bar.open_time)]

@@ -123,7 +123,7 @@ def test_switching_to_live_on_binance_with_no_symbol_trading_is_refused(binance_
     settings.BINANCE_FUTURES_BASE_URL = binance_server.base_url
     settings.BINANCE_API_KEY, settings.BINANCE_API_SECRET = BINANCE_KEY, BINANCE_SECRET
     TraderConfig.objects.update_or_create(pk=1, defaults={"venue": "binance"})
-    for symbol in SANDBOX_SYMBOLS:
+    for symbol in list(binance_server.sandbox.account.specs):  # every symbol the server lists
         admin(binance_server, "status", symbol=symbol, status="SETTLING")
     with pytest.raises(ControlRefused, match="binance is suspended"):
         trader_mode_set(mode="live", actor=operator, confirm_live=True)

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from coinex.binance import BinanceUsdmClient
+from coinex.binance.streams import event_parse
 from coinex.client import ApiCredentials
 from coinex.dto import OrderSide, OrderType
 from coinex.sandbox_binance import BinanceSandbox, BinanceSandboxServer, BinanceStreamServer
@@ -122,8 +123,11 @@ def enabled(settings):
 
 
 def test_off_by_default_or_on_another_source_no_stream_is_started(settings, caplog):
+    from trader.models import TraderConfig
+
     caplog.set_level(logging.WARNING)
     call_command("run_streams", seconds=0.2, recheck=0.1)
+    TraderConfig.objects.update_or_create(pk=1, defaults={"venue": "binance"})
     settings.STREAMS_ENABLED = True  # but the market data is the simulated market: never mixed with futures
     call_command("run_streams", seconds=0.2, recheck=0.1)
     messages = [r.getMessage() for r in caplog.records]
@@ -150,10 +154,60 @@ def test_streams_write_candles_only_over_the_usdm_futures_klines(settings, sourc
         assert "MARKET_DATA_SOURCE=binance_usdm" in refusal
 
 
-def test_on_coinex_no_stream_is_started_and_rest_stays_the_source(enabled, caplog):
-    caplog.set_level(logging.WARNING)
-    call_command("run_streams", seconds=0.3, recheck=0.1)
-    assert any("no coinex streams" in r.getMessage() for r in caplog.records)
+COINEX_ID, COINEX_SECRET = "STREAMSCOINEXID0123456789", "streams-coinex-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def coinex():
+    """The loopback CoinEx (REST and WebSocket) on one sandbox account."""
+    from coinex.sandbox import CoinExStreamServer, SandboxExchange, SandboxServer
+
+    exchange = SandboxExchange(access_id=COINEX_ID, secret_key=COINEX_SECRET)
+    rest = SandboxServer(exchange=exchange).start()
+    ws = CoinExStreamServer(sandbox=exchange).start()
+    yield exchange, rest, ws
+    ws.stop()
+    rest.stop()
+
+
+def test_run_streams_on_coinex_caches_its_mark_prices_and_leaves_candles_to_rest(coinex, settings, redis_conn):
+    from config.bus.client import bus_get_json
+    from config.bus.schema import key_mark_price
+
+    exchange, _rest, ws = coinex
+    settings.STREAMS_ENABLED, settings.COINEX_FUTURES_WS_URL = True, ws.base_url  # CoinEx is the default venue
+    candles_before = Candle.objects.count()
+    call_command("run_streams", seconds=1.0, recheck=5)
+    cached = bus_get_json(key=key_mark_price("BTCUSDT"))
+    assert Decimal(cached["mark_price"]) == exchange.account.state.prices["BTCUSDT"]
+    assert Candle.objects.count() == candles_before  # CoinEx's stream has no klines: REST stays the source
+
+
+def test_a_position_coinex_closes_on_its_own_wakes_the_trader(coinex):
+    from coinex.client import CoinExClient
+    from coinex.dto import MarginMode
+
+    _exchange, rest, ws = coinex
+    woken = []
+    credentials = ApiCredentials(COINEX_ID, COINEX_SECRET)
+    process = StreamProcess(symbols=["BTCUSDT"], ws_base_url=ws.base_url, venue="coinex", credentials=credentials,
+                            wake=lambda: woken.append(1), **FAST).start()
+    client = CoinExClient.create(base_url=rest.base_url, credentials=credentials, timeout_s=5)
+    try:
+        step_until(process, lambda: process._user_stream is not None and process._user_stream.connected.is_set())
+        httpx.post(f"{rest.admin_url}/price", json={"market": "BTCUSDT", "price": "50000"}, timeout=5)
+        client.leverage_set(symbol="BTCUSDT", leverage=5, margin_mode=MarginMode.ISOLATED)
+        client.order_place(symbol="BTCUSDT", side=OrderSide.BUY, type=OrderType.MARKET, amount=Decimal("0.01"),
+                           client_id="wake-open-1")
+        client.position_stop_loss_set(symbol="BTCUSDT", price=Decimal("49000"))
+        for _ in range(5):  # the opening fill and position updates wake nobody
+            process.step(timeout_s=0.1)
+        assert woken == []
+        httpx.post(f"{rest.admin_url}/price", json={"market": "BTCUSDT", "price": "48900"}, timeout=5)
+        step_until(process, lambda: woken == [1])  # CoinEx's stop-loss closed it
+    finally:
+        client.close()
+        process.stop()
 
 
 def test_run_streams_on_binance_stores_the_enabled_coins_candles(streams, binance_server, settings, enabled):
@@ -183,3 +237,21 @@ def test_waking_the_trader_queues_the_cycle_task_on_the_trader_queue():
         assert message["headers"]["task"] == "trader.run_cycle"
     finally:
         broker.lpop("trader")  # no stray cycle for a later test's worker
+
+
+def test_mark_prices_are_cached_per_coin_and_pushed_to_the_pages_at_most_once_per_interval(redis_conn):
+    from config.bus.client import bus_get_json
+    from config.bus.schema import Event, key_mark_price
+
+    pushes = []
+    process = StreamProcess(symbols=["BTCUSDT", "PEPEUSDT"], ws_base_url="ws://127.0.0.1:9", wake=lambda: None,
+                            price_push_s=60, push=lambda **push: pushes.append(push) or True)
+    frames = [("BTCUSDT", "61000.10"), ("1000PEPEUSDT", "0.01234"), ("BTCUSDT", "61000.20")]
+    for venue_symbol, price in frames:  # as Binance sends them, every second per coin
+        process.events.put(event_parse({"e": "markPriceUpdate", "E": int(time.time() * 1000), "s": venue_symbol,
+                                        "p": price, "i": price, "r": "0.0001", "T": 0}))
+        assert process.step(timeout_s=1)
+    assert Decimal(bus_get_json(key=key_mark_price("PEPEUSDT"))["mark_price"]) == Decimal("0.00001234")
+    assert Decimal(bus_get_json(key=key_mark_price("BTCUSDT"))["mark_price"]) == Decimal("61000.20")
+    # One rendering for the burst: the first price went out at once, the rest wait for the next interval.
+    assert [(p["event"], p["payload"]) for p in pushes] == [(Event.MARK_PRICES, {"symbols": ["BTCUSDT"]})]
