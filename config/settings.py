@@ -343,7 +343,7 @@ MARKET_DATA_REPLAY_DIR = Path(env_str("MARKET_DATA_REPLAY_DIR", default=str(KLIN
 MARKET_DATA_REPLAY_START = env_str("MARKET_DATA_REPLAY_START", default="2024-06-01T00:00:00Z")
 MARKET_DATA_REPLAY_SPEED = env_float("MARKET_DATA_REPLAY_SPEED", default=60.0, minimum=0.1, maximum=100_000)
 BINANCE_BASE_URL = env_str("BINANCE_BASE_URL", default="https://api.binance.us")
-BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=0.1, maximum=120)
+BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=0.1, maximum=120)  # klines and futures
 BINANCE_WEIGHT_LIMIT_1M = env_int("BINANCE_WEIGHT_LIMIT_1M", default=1200, minimum=10)
 # Replay from a database: MARKET_DATA_REPLAY_DATABASE_URL names one holding ta_candle rows
 # (e.g. a copy filled with import_candles); unset, replay reads MARKET_DATA_REPLAY_DIR's CSV files.
@@ -372,7 +372,7 @@ COINEX_PAPER_FUNDING_RATE_PCT = env_float("COINEX_PAPER_FUNDING_RATE_PCT", defau
 BINANCE_FUTURES_BASE_URL = env_str("BINANCE_FUTURES_BASE_URL", default="https://fapi.binance.com").rstrip("/")
 BINANCE_API_KEY = env_str("BINANCE_API_KEY", default="")  # wins over credentials saved at runtime
 BINANCE_API_SECRET = env_str("BINANCE_API_SECRET", default="")
-BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=1, maximum=60)
+# BINANCE_TIMEOUT_S (above, with the market data) serves the futures adapter too.
 BINANCE_RECV_WINDOW_MS = env_int("BINANCE_RECV_WINDOW_MS", default=5000, minimum=1000, maximum=60000)
 BINANCE_HEDGE_MODE = env_bool("BINANCE_HEDGE_MODE", default=False)  # one-way unless asked
 # Dry-run on Binance USD-M charges Binance's fees (VIP 0 standard: taker 0.05 %, maker 0.02 %).
