@@ -4,7 +4,7 @@ from trader.models.apikey import ApiKey, ApiKeyScope
 from trader.models.audit import AuditEntry, AuditVia
 from trader.models.backtest import BacktestRun, BacktestStatus, BacktestStudy, BacktestTrade
 from trader.models.books import Book, BookLedger, Venue
-from trader.models.config import KillSwitchReference, TraderConfig
+from trader.models.config import KillSwitchReference, SizingMode, TraderConfig
 from trader.models.records import CloseReason, CycleLog, CycleOutcome, Decision, OrderIntent, Side, Trade
 from trader.models.status import LockKind, TraderMode, TraderStatus
 
@@ -27,6 +27,7 @@ __all__ = [
     "LockKind",
     "OrderIntent",
     "Side",
+    "SizingMode",
     "Trade",
     "TraderConfig",
     "TraderMode",
