@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from trader.cycle.allocator import Allocation, OpenPosition, allocation_build
-from trader.models import AuditEntry, Book, BookLedger, Trade, TraderMode, TraderStatus
+from trader.cycle.allocator import Allocation, OpenPosition, allocation_build, allocation_summary
+from trader.models import AuditEntry, Book, BookLedger, Trade, TraderConfig, TraderMode, TraderStatus
 
 
 def _money(value) -> str | None:
@@ -81,3 +81,11 @@ def book_allocation(*, book: Book, sl_pct: Decimal) -> Allocation:
         OpenPosition(strategy, symbol, side, size, entry, leverage, margin,
                      risk_stop if risk_stop is not None else exchange_stop)
         for strategy, symbol, side, size, entry, leverage, margin, risk_stop, exchange_stop in rows), sl_pct=sl_pct)
+
+
+def heat_overview(*, book: Book, config: TraderConfig, equity: Decimal | None) -> dict[str, Any]:
+    """``book``'s open risk, portfolio heat (% of ``equity``; None without it) and its limit, and the
+    allocation per strategy (for the API's account and the trader page)."""
+    allocation = allocation_summary(allocation=book_allocation(book=book, sl_pct=config.sl_pct), equity=equity)
+    return {"open_risk": allocation["total"]["risk"], "portfolio_heat_pct": allocation["total"]["heat_pct"],
+            "max_portfolio_heat_pct": config.max_portfolio_heat_pct, "allocation": allocation}

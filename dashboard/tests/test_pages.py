@@ -161,3 +161,22 @@ def test_the_settings_page_has_one_credentials_block_per_venue_masked(operator_c
     for secret in ("coinex-page-secret-0123", "binance-page-secret-0123", "CX12CD34EF56GH78IJ90",
                    "BN12CD34EF56GH78KL90"):
         assert secret not in html
+
+
+def test_the_trader_page_shows_the_portfolio_heat_and_the_allocation_per_strategy(operator_client, redis_conn):
+    from config.bus.client import bus_set_json
+    from config.bus.schema import KEY_STATE_BALANCE
+    from trader.services.actor import Actor
+    from trader.services.status import trader_mode_set
+
+    trader_mode_set(mode="dry-run", actor=Actor.for_command(name="test"))
+    Trade.objects.create(correlation_id="c1", symbol="BTCUSDT", side="long", mode="dry-run", size=Decimal("0.01"),
+                         entry_price=Decimal("60000"), leverage=5, margin=Decimal("120"), opened_at=timezone.now(),
+                         strategy="supertrend", risk_stop_price=Decimal("59000"))
+    bus_set_json(key=KEY_STATE_BALANCE, payload={"asset": "USDT", "equity": "1000", "available": "880",
+                                                 "margin": "120", "unrealized_pnl": "0", "at": None})
+    page = operator_client.get("/trader").content.decode()
+    # 0.01 BTC x 1000 USDT to its stop = 10 USDT at risk, 1 % of equity.
+    assert 'data-role="heat">1.00%' in page and "10.00 USDT at risk; limit 6.00%" in page
+    assert ('<td>supertrend</td><td class="num">1</td><td class="num">120.00</td><td class="num">12.00%</td>'
+            in page)

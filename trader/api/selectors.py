@@ -18,7 +18,7 @@ from ta.analysis_selectors import ta_scan_last_at
 from trader.api.logs import logs_recent
 from trader.cycle.run import balance_payload, kill_switch_drawdown_pct, position_payload
 from trader.models import CycleLog, Decision, Trade, TraderConfig, TraderStatus
-from trader.selectors import status_as_dict
+from trader.selectors import heat_overview, status_as_dict
 from trader.services.books import ledger_get
 from trader.services.config import config_as_dict, config_get
 from trader.services.control import book_active, exchange_current
@@ -40,7 +40,8 @@ def status_overview(*, status: TraderStatus | None = None) -> dict[str, Any]:
 def account_overview(*, exchange: Exchange | None = None, status: TraderStatus | None = None,
                      config: TraderConfig | None = None) -> dict[str, Any]:
     """Balance, equity and margin from the exchange of the current mode, with the starting
-    balance, the drawdown from the kill switch's reference and the distance to its trigger (%).
+    balance, the drawdown from the kill switch's reference and the distance to its trigger (%),
+    and the book's allocation per strategy with its portfolio heat (trader.cycle.allocator).
     ``status`` and ``config`` save their reads when the caller has the rows already.
 
     Raises ``ControlRefused`` when paused, ``ExchangeError`` when the exchange fails.
@@ -59,7 +60,9 @@ def account_overview(*, exchange: Exchange | None = None, status: TraderStatus |
         "kill_switch_drawdown_pct": config.kill_switch_drawdown_pct,
         "kill_switch_distance_pct": (config.kill_switch_drawdown_pct - drawdown).quantize(Decimal("0.01")),
     })
+    data.update(heat_overview(book=book, config=config, equity=balance.equity))
     return data
+
 
 
 def positions_current(*, exchange: Exchange | None = None) -> list[dict[str, Any]]:
