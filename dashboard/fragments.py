@@ -19,6 +19,7 @@ TRADER_REGIONS = {
     "positions": "dashboard/partials/positions.html",
     "account": "dashboard/partials/account.html",
     "history": "dashboard/partials/history.html",
+    "performance": "dashboard/partials/performance.html",
     "activity": "dashboard/partials/activity.html",
     "config-history": "dashboard/partials/config_history.html",
 }

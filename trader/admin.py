@@ -17,6 +17,7 @@ from trader.models import (
     BookLedger,
     CycleLog,
     Decision,
+    EquitySnapshot,
     OrderIntent,
     Trade,
     TraderConfig,
@@ -162,6 +163,13 @@ class TradeAdmin(ReadOnlyAdmin):
     list_filter = ("side", "close_reason", "mode", "venue", "strategy")
     search_fields = ("symbol", "correlation_id")
     date_hierarchy = "opened_at"
+
+
+@admin.register(EquitySnapshot)
+class EquitySnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("day", "mode", "venue", "equity", "at")
+    list_filter = ("mode", "venue")
+    date_hierarchy = "day"
 
 
 @admin.register(Decision)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django import template
 
 register = template.Library()
+CENT = Decimal("0.01")
 
 
 @register.filter
@@ -27,3 +29,9 @@ def when(value: str | None) -> str:
 def label(name: str) -> str:
     """A metric's key as a label: ``total_return_pct`` -> ``total return %``."""
     return str(name).replace("_pct", " %").replace("_", " ")
+
+
+@register.simple_tag
+def money(value: object) -> str:
+    """A USDT amount with 2 decimals and its unit."""
+    return f"{Decimal(str(value)).quantize(CENT)} USDT"
