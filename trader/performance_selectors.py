@@ -19,6 +19,8 @@ import numpy as np
 
 from trader.backtest.metrics import metrics_compute, per_group
 from trader.backtest.portfolio import RunResult, TradeResult
+from trader.fx.convert import amount_convert, figures_convert
+from trader.fx.providers import PAR, RateQuote
 from trader.models import Book, BookLedger, EquitySnapshot, Trade, TraderMode
 
 NS_PER_S = 1_000_000_000
@@ -81,7 +83,20 @@ def performance_of(*, book: Book) -> dict[str, Any] | None:
     return figures
 
 
-def performance_by_mode(*, venue: str) -> dict[str, dict[str, Any] | None]:
-    """The live and the dry-run book of ``venue``, apart."""
-    return {mode.value: performance_of(book=Book(mode=mode.value, venue=venue))
+def performance_in_currency(figures: dict[str, Any] | None, *, quote: RateQuote) -> dict[str, Any] | None:
+    """``figures`` with every money figure (balances, expectancy, the tables' pnl, the curve) at ``quote``'s rate;
+    the ratios and percentages are the same in any currency."""
+    if figures is None or quote.rate == 1:
+        return figures
+    converted = figures_convert(figures, fields=MONEY_FIGURES, quote=quote)
+    for table in ("per_symbol", "per_strategy"):
+        converted[table] = {name: figures_convert(row, fields=("pnl",), quote=quote)
+                            for name, row in figures[table].items()}
+    converted["equity_curve"] = [[at, amount_convert(value, quote)] for at, value in figures["equity_curve"]]
+    return converted
+
+
+def performance_by_mode(*, venue: str, quote: RateQuote = PAR) -> dict[str, dict[str, Any] | None]:
+    """The live and the dry-run book of ``venue``, apart; money in ``quote``'s currency (USDT by default)."""
+    return {mode.value: performance_in_currency(performance_of(book=Book(mode=mode.value, venue=venue)), quote=quote)
             for mode in (TraderMode.LIVE, TraderMode.DRY_RUN)}

@@ -177,6 +177,20 @@ def test_the_trader_page_shows_the_portfolio_heat_and_the_allocation_per_strateg
                                                  "margin": "120", "unrealized_pnl": "0", "at": None})
     page = operator_client.get("/trader").content.decode()
     # 0.01 BTC x 1000 USDT to its stop = 10 USDT at risk, 1 % of equity.
-    assert 'data-role="heat">1.00%' in page and "10.00 USDT at risk; limit 6.00%" in page
+    assert 'data-role="heat">1.00%' in page and '<span data-ccy="USDT">10.00 USDT</span>' in page
     assert ('<td>supertrend</td><td class="num">1</td><td class="num">120.00</td><td class="num">12.00%</td>'
             in page)
+
+
+def test_the_trader_page_offers_each_currency_with_its_rate_and_date(operator_client, settings):
+    settings.FX_PROVIDER, settings.FX_FIXED_RATES, settings.FX_FIXED_RATES_DATE = "fixed", "CHF=0.80,EUR=0.92", \
+        "2026-03-01"
+    Trade.objects.create(correlation_id="c1", symbol="BTCUSDT", side="long", mode="dry-run", size=Decimal("0.01"),
+                         entry_price=Decimal("60000"), exit_price=Decimal("61000"), pnl=Decimal("10"), leverage=5,
+                         margin=Decimal("120"), opened_at=timezone.now(), closed_at=timezone.now(), close_reason="tp")
+    page = operator_client.get("/trader").content.decode()
+    assert '<select id="currency"' in page and '<option value="CHF">CHF</option>' in page
+    # Each amount in every currency (the selector shows one), with the rate and its date beside them.
+    assert ('<span data-ccy="USDT">10.0000 USDT</span><span data-ccy="CHF">8.0000 CHF</span>'
+            '<span data-ccy="EUR">9.2000 EUR</span>') in page
+    assert "1 USDT = 0.8 CHF (fixed rate of 2026-03-01)" in page

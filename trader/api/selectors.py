@@ -17,6 +17,8 @@ from coinex.exchange import Exchange
 from ta.analysis_selectors import ta_scan_last_at
 from trader.api.logs import logs_recent
 from trader.cycle.run import balance_payload, kill_switch_drawdown_pct, position_payload
+from trader.fx.convert import figures_convert
+from trader.fx.providers import RateQuote
 from trader.models import CycleLog, Decision, Trade, TraderConfig, TraderStatus
 from trader.selectors import heat_overview, status_as_dict
 from trader.services.books import ledger_get
@@ -63,6 +65,24 @@ def account_overview(*, exchange: Exchange | None = None, status: TraderStatus |
     data.update(heat_overview(book=book, config=config, equity=balance.equity))
     return data
 
+
+
+ACCOUNT_MONEY = ("available", "frozen", "margin", "unrealized_pnl", "equity", "starting_balance", "equity_peak",
+                 "open_risk")
+LOAD_MONEY = ("margin", "notional", "risk")
+
+
+def account_in_currency(data: dict[str, Any], *, quote: RateQuote) -> dict[str, Any]:
+    """``account_overview``'s answer with its money (balances, open risk, the allocation's margin, notional and
+    risk) at ``quote``'s rate and the quote itself under ``currency``; percentages stay as they are."""
+    converted = figures_convert(data, fields=ACCOUNT_MONEY, quote=quote)
+    allocation = data["allocation"]
+    converted["allocation"] = {
+        "total": figures_convert(allocation["total"], fields=LOAD_MONEY, quote=quote),
+        "strategies": {name: figures_convert(row, fields=LOAD_MONEY, quote=quote)
+                       for name, row in allocation["strategies"].items()}}
+    converted["currency"] = quote.as_dict()
+    return converted
 
 
 def positions_current(*, exchange: Exchange | None = None) -> list[dict[str, Any]]:

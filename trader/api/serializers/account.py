@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import serializers
 
 from coinex.credentials import ConnectionStatus
-from trader.api.serializers.common import ClosedBodyMixin, StrictJsonMixin
+from trader.api.serializers.common import ClosedBodyMixin, CurrencyQuoteSerializer, StrictJsonMixin
 from trader.models.books import Venue
 
 
@@ -32,6 +32,8 @@ class AllocationSerializer(serializers.Serializer):
 
 
 class AccountSerializer(serializers.Serializer):
+    currency = CurrencyQuoteSerializer(read_only=True,
+                                       help_text="The currency of the money figures, its rate and date.")
     mode = serializers.CharField(read_only=True, help_text="dry-run (paper exchange) or live (CoinEx).")
     asset = serializers.CharField(read_only=True)
     available = money("Free balance.")
@@ -52,6 +54,7 @@ class AccountSerializer(serializers.Serializer):
 
 
 ACCOUNT_EXAMPLE = OpenApiExample("Dry-run account", response_only=True, value={
+    "currency": {"code": "USDT", "rate": "1", "date": None, "source": "base"},
     "mode": "dry-run", "asset": "USDT", "available": "850.12", "frozen": "0", "margin": "150.00",
     "unrealized_pnl": "4.20", "equity": "1004.32", "starting_balance": "1000", "equity_peak": "1010.5",
     "drawdown_pct": "0.00", "kill_switch_drawdown_pct": "50.00", "kill_switch_distance_pct": "50.00",

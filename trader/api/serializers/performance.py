@@ -5,10 +5,12 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
+from trader.api.serializers.common import CurrencyField, CurrencyQuoteSerializer
 from trader.models import Venue
 
 
 class PerformanceQuerySerializer(serializers.Serializer):
+    currency = CurrencyField()
     venue = serializers.ChoiceField(choices=Venue.values, required=False,
                                     help_text="The venue whose books are measured (default: the config's).")
 
@@ -27,7 +29,7 @@ def _figure(help_text: str) -> serializers.FloatField:
 class BookPerformanceSerializer(serializers.Serializer):
     mode = serializers.CharField(read_only=True)
     venue = serializers.CharField(read_only=True)
-    start_balance = _figure("The book's starting balance.")
+    start_balance = _figure("The book's starting balance (money figures in the answer's currency).")
     final_equity = _figure("Equity at the last snapshot (or the start plus the realised pnl).")
     total_return_pct = _figure("Final equity over the start, minus 1, %.")
     max_drawdown_pct = _figure("Largest fall from an equity peak, % of the peak.")
@@ -45,12 +47,15 @@ class BookPerformanceSerializer(serializers.Serializer):
 
 
 class PerformanceSerializer(serializers.Serializer):
+    currency = CurrencyQuoteSerializer(read_only=True,
+                                       help_text="The currency of the money figures, its rate and date.")
     live = BookPerformanceSerializer(read_only=True, allow_null=True, help_text="Null before the first live cycle.")
     dry_run = BookPerformanceSerializer(read_only=True, allow_null=True, source="dry-run",
                                         help_text="Null before the first dry-run cycle.")
 
 
 PERFORMANCE_EXAMPLE = OpenApiExample("Dry-run only", response_only=True, value={
+    "currency": {"code": "USDT", "rate": "1", "date": None, "source": "base"},
     "live": None,
     "dry_run": {
         "mode": "dry-run", "venue": "coinex", "start_balance": 1000.0, "final_equity": 1080.0,

@@ -14,6 +14,7 @@ from trader.api.serializers.performance import (
     PerformanceSerializer,
 )
 from trader.api.views.base import query_params
+from trader.fx.convert import rate_quote
 from trader.performance_selectors import performance_by_mode
 from trader.services.config import config_get
 
@@ -22,9 +23,13 @@ class PerformanceView(APIView):
     @extend_schema(tags=["records"], summary="Live performance of the live and dry-run books, apart",
                    description="Win rate, profit factor, Sharpe, Sortino, max drawdown, expectancy and per-symbol "
                                "and per-strategy tables from the book's closed trades and daily equity snapshots, "
-                               "computed by the backtester's metric code.",
+                               "computed by the backtester's metric code. ``currency`` converts the money figures "
+                               "(400 for an unknown one; 503 when the rate source cannot be read).",
                    parameters=[PerformanceQuerySerializer],
-                   responses=responses(PerformanceSerializer, errors=(400, 401, 429)), examples=[PERFORMANCE_EXAMPLE])
+                   responses=responses(PerformanceSerializer, errors=(400, 401, 429, 503)),
+                   examples=[PERFORMANCE_EXAMPLE])
     def get(self, request: Request) -> Response:
-        venue = query_params(PerformanceQuerySerializer, request).get("venue") or config_get().venue
-        return Response(PerformanceSerializer(performance_by_mode(venue=venue)).data)
+        query = query_params(PerformanceQuerySerializer, request)
+        quote = rate_quote(query["currency"])
+        figures = performance_by_mode(venue=query.get("venue") or config_get().venue, quote=quote)
+        return Response(PerformanceSerializer({"currency": quote.as_dict(), **figures}).data)

@@ -53,3 +53,20 @@ def test_margin_mode_ignores_the_structure_stop(market, paper, dry_run):
     trade = Trade.objects.get()
     assert (trade.size, trade.risk_stop_price) == (D("0.005"), None)
     assert paper.position(symbol="BTCUSDT").stop_loss_price == D("49700")
+
+
+def test_the_uncertain_regime_opens_with_reduced_risk_only_when_its_factor_allows(market, paper, dry_run, operator):
+    from ta.models import MarketRegime
+
+    MarketRegime.objects.create(symbol=Symbol.objects.get(symbol="BTCUSDT"), timeframe="1h", regime="uncertain",
+                                status="ok", computed_at=timezone.now())
+    config_update(changes={"use_regime_mapping": True}, actor=operator)
+    market.scan("BTCUSDT", long=65, price="50000")
+    cycle_run(exchange=paper)
+    assert not Trade.objects.exists()  # factor 0 (the default): the uncertain regime opens nothing, as before
+    config_update(changes={"uncertain_risk_factor": "0.5"}, actor=operator)
+    cycle_run(exchange=paper)
+    # Half the usual margin: 2.5 % of 1000 = 25 at 5x -> 125 / 50000 = 0.0025 BTC.
+    assert Trade.objects.get().size == D("0.0025")
+    verdicts = {v["rule"]: v["detail"] for v in Decision.objects.filter(outcome="entered").get().verdicts}
+    assert verdicts["regime"] == "uncertain regime: new risk x 0.50"
