@@ -194,3 +194,11 @@ def test_the_trader_page_offers_each_currency_with_its_rate_and_date(operator_cl
     assert ('<span data-ccy="USDT">10.0000 USDT</span><span data-ccy="CHF">8.0000 CHF</span>'
             '<span data-ccy="EUR">9.2000 EUR</span>') in page
     assert "1 USDT = 0.8 CHF (fixed rate of 2026-03-01)" in page
+
+
+def test_the_settings_page_names_the_currency_rate_source_and_its_rates(operator_client, settings):
+    settings.FX_PROVIDER, settings.FX_FIXED_RATES, settings.FX_FIXED_RATES_DATE = "fixed", "CHF=0.80,EUR=0.92", \
+        "2026-03-01"
+    page = operator_client.get("/settings").content.decode()
+    assert "<dt>Source</dt><dd>fixed</dd>" in page
+    assert '<dd>0.8 CHF <span class="muted">(rate of 2026-03-01)</span></dd>' in page
