@@ -6,9 +6,9 @@ rule's verdict. Rules are evaluated in a fixed order and all of them are recorde
 first one that fails is the reason given. Sizing (``trader.cycle.sizing``) and the risk
 limits on it (risk per trade, exposure per strategy and in total, account leverage,
 portfolio heat from ``trader.cycle.allocator``, the venue's minimum amount and notional)
-are rules here like the others, each verdict with its numbers. The results are named tuples: immutable like
-frozen dataclasses and several times cheaper to build (the backtester asks for a plan
-for every candidate).
+are rules here like the others, each verdict with its numbers (docs/RISK.md). The results
+are named tuples: immutable like frozen dataclasses and several times cheaper to build
+(the backtester asks for a plan for every candidate).
 """
 
 from __future__ import annotations
