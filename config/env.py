@@ -223,9 +223,15 @@ KNOWN_ENV_VARS = (
     "STREAMS_SILENCE_S",
     "STREAMS_BACKOFF_MAX_S",
     "STREAMS_CANDLE_WRITE_S",
+    "FX_PROVIDER",
+    "FX_FIXED_RATES",
+    "FX_FIXED_RATES_DATE",
+    "FX_ECB_URL",
+    "FX_CACHE_S",
+    "FX_TIMEOUT_S",
 )
 # Prefixes of variables that look like ours; an unknown one under them is probably a typo.
 PLATFORM_ENV_PREFIXES = (
     "COINEX_", "TELEGRAM_", "BINANCE_", "MARKET_DATA_", "REDIS_", "DATABASE_", "CELERY_", "HEALTH_", "LOG_", "APP_",
-    "TA_", "SECURE_", "DB_", "STREAMS_",
+    "TA_", "SECURE_", "DB_", "STREAMS_", "FX_",
 )

@@ -59,6 +59,13 @@ SCHEDULES: list[ScheduleSpec] = [
         "cycle now: it marks the dead one failed, alerts, and reconciles what it sent. One query otherwise.",
     ),
     ScheduleSpec(
+        name="trader: daily equity snapshots",
+        task="trader.equity_snapshots",
+        every_s=3_600,
+        description="Keep each book's (live, dry-run) equity of the UTC day from its newest cycle: the equity curve "
+        "of the live performance figures. Rewritten hourly, so each day's row ends with its last equity.",
+    ),
+    ScheduleSpec(
         name="backtests: mark lost runs failed",
         task="analysis.backtests_expire",
         every_s=300,

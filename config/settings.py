@@ -8,6 +8,7 @@ a real SECRET_KEY, explicit ALLOWED_HOSTS.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import environ
@@ -25,6 +26,7 @@ from config.env import (
     proxy_ssl_header,
     redis_url,
 )
+from trader.fx.providers import fixed_rates_parse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -351,6 +353,22 @@ if env_str("MARKET_DATA_REPLAY_DATABASE_URL", default="-") != "-":
     DATABASES["replay"] = env_parsed(
         "MARKET_DATA_REPLAY_DATABASE_URL", default="", parse=database_config, what="database URL"
     )
+
+def _checked(parse):
+    """A parser that validates with ``parse`` and keeps the text as given."""
+    return lambda text: (parse(text), text)[1]
+
+
+# --- Currencies (trader/fx, docs/RISK.md "PnL in USDT, CHF and EUR") -------------------------------
+# fixed: FX_FIXED_RATES (per USDT), offline, the default; ecb: the ECB's daily reference rates.
+FX_PROVIDER = env_choice("FX_PROVIDER", default="fixed", choices=("fixed", "ecb"))
+FX_FIXED_RATES = env_parsed("FX_FIXED_RATES", default="CHF=0.80,EUR=0.92", parse=_checked(fixed_rates_parse),
+                            what="list of CODE=rate per USDT, e.g. CHF=0.80,EUR=0.92")
+FX_FIXED_RATES_DATE = env_parsed("FX_FIXED_RATES_DATE", default="2026-03-01", parse=_checked(date.fromisoformat),
+                                 what="date (YYYY-MM-DD)")
+FX_ECB_URL = env_str("FX_ECB_URL", default="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml")
+FX_CACHE_S = env_int("FX_CACHE_S", default=6 * 3600, minimum=60, maximum=7 * 86400)
+FX_TIMEOUT_S = env_float("FX_TIMEOUT_S", default=5.0, minimum=0.1, maximum=60)
 
 # --- CoinEx futures (coinex/, docs/COINEX.md) ------------------------------------------------------
 COINEX_BASE_URL = env_str("COINEX_BASE_URL", default="https://api.coinex.com/v2").rstrip("/")

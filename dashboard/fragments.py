@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from dashboard import tooltips
 from dashboard.cards import coin_cards
 from dashboard.trader_selectors import trader_page_context
+from trader.fx.convert import quotes_offered
 
 PAGES = ("scanner", "trader", "symbol", "settings", "backtests", "signals")
 
@@ -19,6 +20,7 @@ TRADER_REGIONS = {
     "positions": "dashboard/partials/positions.html",
     "account": "dashboard/partials/account.html",
     "history": "dashboard/partials/history.html",
+    "performance": "dashboard/partials/performance.html",
     "activity": "dashboard/partials/activity.html",
     "config-history": "dashboard/partials/config_history.html",
 }
@@ -35,6 +37,7 @@ def page_context(*, page: str, payload: dict[str, Any]) -> dict[str, Any]:
         context["cards"] = coin_cards(payload)
     if page == "trader":
         context.update(trader_page_context())
+        context["fx"] = quotes_offered()  # every figure is rendered in each currency; the viewer picks one
         context["positions"] = list(payload["positions"].values())
     if page == "backtests":
         from trader.backtest.selectors import backtest_runs_list

@@ -25,6 +25,7 @@ from ta.selectors import decimal_plain, market_data_last_fetch_at, price_latest
 from ta.structure_selectors import regimes_latest
 from trader.cycle.run import kill_switch_drawdown_pct
 from trader.models import Book, BookLedger, CycleLog, CycleOutcome, Trade, TraderConfig
+from trader.selectors import heat_overview
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +198,7 @@ def account_overview(*, book: Book | None, config: TraderConfig) -> dict[str, An
         "kill_switch_pct": limit,
         "kill_switch_distance_pct": None if drawdown is None else (limit - drawdown).quantize(Decimal("0.01")),
         "kill_switch_reference": config.kill_switch_reference,
+        "heat": heat_overview(book=book, config=config, equity=equity) if book else None,
     }
 
 

@@ -1,4 +1,4 @@
-"""Reads of the settings page: each venue's credentials (masked), Telegram, market data source."""
+"""Reads of the settings page: each venue's credentials (masked), Telegram, market data source, currency rates."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.conf import settings
 
 from coinex.credentials import credentials_summary
 from coinex.venue import VENUE_NAMES, Venue
+from trader.fx.convert import quotes_offered
 from trader.services.alerts import alerts_configured
 
 
@@ -21,6 +22,8 @@ def settings_overview() -> dict[str, Any]:
                      "token_set": bool(settings.TELEGRAM_BOT_TOKEN), "api_url": settings.TELEGRAM_API_URL},
         "market_data": {"source": settings.MARKET_DATA_SOURCE, "source_url": _market_data_url(),
                         "replay_speed": settings.MARKET_DATA_REPLAY_SPEED},
+        "fx": {"provider": settings.FX_PROVIDER, "url": settings.FX_ECB_URL if settings.FX_PROVIDER == "ecb" else "",
+               "quotes": [quote for quote in quotes_offered() if quote.currency != "USDT"]},
     }
 
 

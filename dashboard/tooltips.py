@@ -35,6 +35,8 @@ PNL_PCT = "P&L as % of the position's margin (TP/SL thresholds are measured the 
 LEVERAGE_POSITION = "Leverage of this position"
 TP_SL = "Take-profit / stop-loss trigger prices"
 KILL_SWITCH_DISTANCE = "Kill switch distance: drawdown points left before the kill switch closes everything"
+PORTFOLIO_HEAT = ("Portfolio heat: what the open positions lose together if every stop is hit, % of equity. "
+                  "No entry may take it above the limit (max_portfolio_heat_pct).")
 
 
 def regime_tip(regime: dict) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 
 from trader.models import CycleLog, Decision, Trade, TraderConfig
+from trader.performance_selectors import performance_by_mode
 from trader.selectors import config_history
 from trader.services.config import config_get
 
@@ -67,9 +68,35 @@ def cycles_recent(*, limit: int = HISTORY_LIMIT) -> list[CycleLog]:
     return list(CycleLog.objects.order_by("-started_at")[:limit])
 
 
+CURVE_WIDTH, CURVE_HEIGHT = 120, 30
+
+
+def curve_points(curve: list[list]) -> str:
+    """An equity curve ``[[time, equity], ...]`` as the ``points`` of a 120 x 30 SVG polyline ("" under 2 points)."""
+    values = [float(point[1]) for point in curve]
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = CURVE_WIDTH / (len(values) - 1)
+    return " ".join(f"{index * step:.1f},{CURVE_HEIGHT - (value - low) / span * CURVE_HEIGHT:.1f}"
+                    for index, value in enumerate(values))
+
+
+def performance_context() -> dict[str, Any]:
+    """The live and dry-run books of the config's venue, each with its figures (None before its first
+    cycle) and its equity curve as SVG points."""
+    venue = config_get().venue
+    books = [{"mode": mode, "figures": figures,
+              "curve_points": curve_points(figures["equity_curve"]) if figures else ""}
+             for mode, figures in performance_by_mode(venue=venue).items()]
+    return {"venue": venue, "books": books}
+
+
 def trader_page_context() -> dict[str, Any]:
     """Everything the trader page lists below its live parts."""
     return {
+        "performance": performance_context(),
         "config_fields": config_fields(),
         "config_history": config_history(limit=HISTORY_LIMIT),
         "trades_closed": trades_closed(),

@@ -282,3 +282,14 @@ def regimes_latest(*, timeframe: str = DEFAULT_TIMEFRAME) -> list[dict[str, Any]
         .order_by("symbol__display_order", "symbol__symbol")
     )
     return [_regime_payload(row) for row in rows]
+
+
+def signal_stops_latest() -> dict[tuple[str, str], float]:
+    """``{(symbol, direction): sl}`` of the newest live setup (pullback, approaching or entry zone, any
+    timeframe) of every enabled symbol and direction: the structure engine's stop, for risk sizing. One query."""
+    rows = (TradingSignal.objects.filter(symbol__enabled=True, state__in=ACTIONABLE_STATES)
+            .order_by("-updated_at", "-id").values_list("symbol__symbol", "direction", "sl"))
+    stops: dict[tuple[str, str], float] = {}
+    for symbol, direction, sl in rows:
+        stops.setdefault((symbol, direction), sl)
+    return stops

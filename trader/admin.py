@@ -17,6 +17,7 @@ from trader.models import (
     BookLedger,
     CycleLog,
     Decision,
+    EquitySnapshot,
     OrderIntent,
     Trade,
     TraderConfig,
@@ -49,7 +50,10 @@ class TraderConfigAdmin(SingletonAdmin):
     readonly_fields = ("updated_at",)
     fieldsets = (
         ("Venue", {"fields": ("venue",)}),
-        ("Position sizing", {"fields": ("position_size_pct", "max_positions", "max_leverage", "leverage_rules")}),
+        ("Position sizing", {"fields": ("sizing_mode", "position_size_pct", "risk_per_trade_pct", "max_positions",
+                                        "max_leverage", "leverage_rules")}),
+        ("Allocation", {"fields": ("max_strategy_exposure_pct", "max_total_exposure_pct", "max_portfolio_heat_pct",
+                                   "uncertain_risk_factor")}),
         ("Exits", {"fields": ("tp_pct", "sl_pct", "trailing_stop")}),
         ("Safety", {"fields": ("kill_switch_drawdown_pct", "kill_switch_reference", "circuit_breaker_threshold")}),
         ("Signals", {"fields": ("scan_interval_minutes", "long_threshold", "short_threshold", "use_ta_signals",
@@ -159,6 +163,13 @@ class TradeAdmin(ReadOnlyAdmin):
     list_filter = ("side", "close_reason", "mode", "venue", "strategy")
     search_fields = ("symbol", "correlation_id")
     date_hierarchy = "opened_at"
+
+
+@admin.register(EquitySnapshot)
+class EquitySnapshotAdmin(ReadOnlyAdmin):
+    list_display = ("day", "mode", "venue", "equity", "at")
+    list_filter = ("mode", "venue")
+    date_hierarchy = "day"
 
 
 @admin.register(Decision)

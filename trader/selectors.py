@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from trader.cycle.allocator import Allocation, OpenPosition, allocation_build, allocation_summary
 from trader.models import AuditEntry, Book, BookLedger, Trade, TraderConfig, TraderMode, TraderStatus
 
 
@@ -69,3 +70,23 @@ def status_as_dict(status: TraderStatus, *, config: TraderConfig | None = None) 
 def config_history(*, limit: int = 100) -> list[AuditEntry]:
     """The latest config changes, newest first."""
     return list(AuditEntry.objects.filter(action="config.update").order_by("-at", "-id")[:limit])
+
+
+def book_allocation(*, book: Book, sl_pct: Decimal) -> Allocation:
+    """What ``book``'s open trades hold per strategy (trader.cycle.allocator), from the records (one query);
+    a trade without a risk stop is measured to its stop on the exchange, else to the ``sl_pct`` stop."""
+    rows = Trade.objects.in_book(book).open().values_list(
+        "strategy", "symbol", "side", "size", "entry_price", "leverage", "margin", "risk_stop_price",
+        "stop_loss_price")
+    return allocation_build(positions=(
+        OpenPosition(strategy, symbol, side, size, entry, leverage, margin,
+                     risk_stop if risk_stop is not None else exchange_stop)
+        for strategy, symbol, side, size, entry, leverage, margin, risk_stop, exchange_stop in rows), sl_pct=sl_pct)
+
+
+def heat_overview(*, book: Book, config: TraderConfig, equity: Decimal | None) -> dict[str, Any]:
+    """``book``'s open risk, portfolio heat (% of ``equity``; None without it) and its limit, and the
+    allocation per strategy (for the API's account and the trader page)."""
+    allocation = allocation_summary(allocation=book_allocation(book=book, sl_pct=config.sl_pct), equity=equity)
+    return {"open_risk": allocation["total"]["risk"], "portfolio_heat_pct": allocation["total"]["heat_pct"],
+            "max_portfolio_heat_pct": config.max_portfolio_heat_pct, "allocation": allocation}

@@ -36,6 +36,14 @@ def cycle_recover() -> dict | None:
     return None if log is None else {"cycle_id": log.pk, "outcome": log.outcome}
 
 
+@shared_task(name="trader.equity_snapshots", time_limit=60, soft_time_limit=50)
+def equity_snapshots() -> int:
+    """Keep each book's equity of the day (beat runs this hourly; the day's last run is its close)."""
+    from trader.services.performance import equity_snapshots_take
+
+    return equity_snapshots_take()
+
+
 @shared_task(name="trader.paper_prices_refresh", time_limit=60, soft_time_limit=50)
 def paper_prices_refresh() -> int:
     """Feed the latest prices to the paper exchange (dry-run), firing its TP/SL and limit orders."""

@@ -90,6 +90,12 @@ KEY_DASHBOARD_ERRORS = "dashboard:errors"  # list of JSON entries, newest first
 DASHBOARD_ERRORS_MAX = 200
 
 
+# --- Currency reference rates (trader.fx; Django's cache, TTL FX_CACHE_S) -----------------
+def key_fx_rates(source: str) -> str:
+    """The cached quotes of one rate source (``ecb``)."""
+    return f"fx:rates:{source}"
+
+
 # --- Live page push (dashboard.live; not part of the seed's schema) -------------------
 LIVE_SNAPSHOT_TTL_S = 300  # a page's cached full rendering; relative times in it age, so it is renewed
 LIVE_HASHES_TTL_S = 86400  # what each page was last sent, to push only what changed

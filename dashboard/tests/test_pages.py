@@ -178,3 +178,44 @@ def test_the_header_exchange_light_names_the_chosen_venue(scanned, operator_clie
     assert tip.startswith(" (Binance USD-M): ") and "Binance USD-M chosen" in tip and "CoinEx" not in tip
     page = html_text.unescape(operator_client.get("/trader").content.decode())
     assert "Live: real orders on Binance USD-M" in page and "Real orders on Binance USD-M with real money" in page
+
+
+def test_the_trader_page_shows_the_portfolio_heat_and_the_allocation_per_strategy(operator_client, redis_conn):
+    from config.bus.client import bus_set_json
+    from config.bus.schema import KEY_STATE_BALANCE
+    from trader.services.actor import Actor
+    from trader.services.status import trader_mode_set
+
+    trader_mode_set(mode="dry-run", actor=Actor.for_command(name="test"))
+    Trade.objects.create(correlation_id="c1", symbol="BTCUSDT", side="long", mode="dry-run", size=Decimal("0.01"),
+                         entry_price=Decimal("60000"), leverage=5, margin=Decimal("120"), opened_at=timezone.now(),
+                         strategy="supertrend", risk_stop_price=Decimal("59000"))
+    bus_set_json(key=KEY_STATE_BALANCE, payload={"asset": "USDT", "equity": "1000", "available": "880",
+                                                 "margin": "120", "unrealized_pnl": "0", "at": None})
+    page = operator_client.get("/trader").content.decode()
+    # 0.01 BTC x 1000 USDT to its stop = 10 USDT at risk, 1 % of equity.
+    assert 'data-role="heat">1.00%' in page and '<span data-ccy="USDT">10.00 USDT</span>' in page
+    assert ('<td>supertrend</td><td class="num">1</td><td class="num">120.00</td><td class="num">12.00%</td>'
+            in page)
+
+
+def test_the_trader_page_offers_each_currency_with_its_rate_and_date(operator_client, settings):
+    settings.FX_PROVIDER, settings.FX_FIXED_RATES, settings.FX_FIXED_RATES_DATE = "fixed", "CHF=0.80,EUR=0.92", \
+        "2026-03-01"
+    Trade.objects.create(correlation_id="c1", symbol="BTCUSDT", side="long", mode="dry-run", size=Decimal("0.01"),
+                         entry_price=Decimal("60000"), exit_price=Decimal("61000"), pnl=Decimal("10"), leverage=5,
+                         margin=Decimal("120"), opened_at=timezone.now(), closed_at=timezone.now(), close_reason="tp")
+    page = operator_client.get("/trader").content.decode()
+    assert '<select id="currency"' in page and '<option value="CHF">CHF</option>' in page
+    # Each amount in every currency (the selector shows one), with the rate and its date beside them.
+    assert ('<span data-ccy="USDT">10.0000 USDT</span><span data-ccy="CHF">8.0000 CHF</span>'
+            '<span data-ccy="EUR">9.2000 EUR</span>') in page
+    assert "1 USDT = 0.8 CHF (fixed rate of 2026-03-01)" in page
+
+
+def test_the_settings_page_names_the_currency_rate_source_and_its_rates(operator_client, settings):
+    settings.FX_PROVIDER, settings.FX_FIXED_RATES, settings.FX_FIXED_RATES_DATE = "fixed", "CHF=0.80,EUR=0.92", \
+        "2026-03-01"
+    page = operator_client.get("/settings").content.decode()
+    assert "<dt>Source</dt><dd>fixed</dd>" in page
+    assert '<dd>0.8 CHF <span class="muted">(rate of 2026-03-01)</span></dd>' in page

@@ -21,6 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from coinex.credentials import CredentialsError
 from coinex.errors import ExchangeAuthError, ExchangeError, ExchangeTemporaryError, OrderRejected, VenueUnavailable
 from config.logging import Category
+from trader.fx.providers import FxUnavailable
 from trader.services.status import ControlRefused, OpenPositionsChoiceRequired
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ _DOMAIN_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (OrderRejected, status.HTTP_409_CONFLICT, "order_rejected"),
     (ExchangeTemporaryError, status.HTTP_503_SERVICE_UNAVAILABLE, "exchange_unavailable"),
     (ExchangeError, status.HTTP_503_SERVICE_UNAVAILABLE, "exchange_error"),
+    (FxUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE, "rates_unavailable"),
 )
 
 

@@ -18,8 +18,10 @@ from coinex.exchange import Exchange
 from ta.analysis_selectors import ta_scan_last_at
 from trader.api.logs import logs_recent
 from trader.cycle.run import balance_payload, kill_switch_drawdown_pct, position_payload
+from trader.fx.convert import figures_convert
+from trader.fx.providers import RateQuote
 from trader.models import CycleLog, Decision, Trade, TraderConfig, TraderStatus
-from trader.selectors import status_as_dict
+from trader.selectors import heat_overview, status_as_dict
 from trader.services.books import ledger_get
 from trader.services.config import config_as_dict, config_get
 from trader.services.control import book_active, exchange_current
@@ -41,7 +43,8 @@ def status_overview(*, status: TraderStatus | None = None, config: TraderConfig 
 def account_overview(*, exchange: Exchange | None = None, status: TraderStatus | None = None,
                      config: TraderConfig | None = None, balance: Balance | None = None) -> dict[str, Any]:
     """Balance, equity and margin from the exchange of the current mode, with the starting
-    balance, the drawdown from the kill switch's reference and the distance to its trigger (%).
+    balance, the drawdown from the kill switch's reference and the distance to its trigger (%),
+    and the book's allocation per strategy with its portfolio heat (trader.cycle.allocator).
     ``status``, ``config`` and ``balance`` save their reads when the caller has them already.
 
     Raises ``ControlRefused`` when paused, ``ExchangeError`` when the exchange fails.
@@ -61,7 +64,27 @@ def account_overview(*, exchange: Exchange | None = None, status: TraderStatus |
         "kill_switch_drawdown_pct": config.kill_switch_drawdown_pct,
         "kill_switch_distance_pct": (config.kill_switch_drawdown_pct - drawdown).quantize(Decimal("0.01")),
     })
+    data.update(heat_overview(book=book, config=config, equity=balance.equity))
     return data
+
+
+
+ACCOUNT_MONEY = ("available", "frozen", "margin", "unrealized_pnl", "equity", "starting_balance", "equity_peak",
+                 "open_risk")
+LOAD_MONEY = ("margin", "notional", "risk")
+
+
+def account_in_currency(data: dict[str, Any], *, quote: RateQuote) -> dict[str, Any]:
+    """``account_overview``'s answer with its money (balances, open risk, the allocation's margin, notional and
+    risk) at ``quote``'s rate and the quote itself under ``currency``; percentages stay as they are."""
+    converted = figures_convert(data, fields=ACCOUNT_MONEY, quote=quote)
+    allocation = data["allocation"]
+    converted["allocation"] = {
+        "total": figures_convert(allocation["total"], fields=LOAD_MONEY, quote=quote),
+        "strategies": {name: figures_convert(row, fields=LOAD_MONEY, quote=quote)
+                       for name, row in allocation["strategies"].items()}}
+    converted["currency"] = quote.as_dict()
+    return converted
 
 
 def positions_current(*, exchange: Exchange | None = None) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from rest_framework.decorators import api_view, permission_classes, schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 
-from trader.api.views import account, backtests, config, control, market, records, status, structure
+from trader.api.views import account, backtests, config, control, market, performance, records, status, structure
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -40,6 +40,7 @@ v1_urlpatterns = [
     path("trades", records.TradesView.as_view(), name="api-trades"),
     path("decisions", records.DecisionsView.as_view(), name="api-decisions"),
     path("cycles", records.CyclesView.as_view(), name="api-cycles"),
+    path("performance", performance.PerformanceView.as_view(), name="api-performance"),
     path("symbols", market.SymbolsView.as_view(), name="api-symbols"),
     path("candles/<str:symbol>", market.CandlesView.as_view(), name="api-candles"),
     path("ta/<str:symbol>", market.TaResultView.as_view(), name="api-ta"),

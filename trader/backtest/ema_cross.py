@@ -61,14 +61,16 @@ def ema_cross_settings(*, tp_pct: Decimal, sl_pct: Decimal, fee_pct: Decimal,
                        starting_balance: Decimal = Decimal(10_000),
                        position_size_pct: Decimal = Decimal(90)) -> BacktestSettings:
     """Settings for the reference: one position, leverage 1, TP/SL as price moves, taker fee ``fee_pct`` %,
-    no slippage, no trailing stop, no funding, markets without tick rounding."""
+    no slippage, no trailing stop, no funding, markets without tick rounding. The allocator's exposure and heat
+    limits are opened to 100 % (the reference holds one position of ``position_size_pct`` of equity)."""
     markets = {symbol: dataclasses.replace(market, price_precision=FINE_PRICE_PRECISION,
                                            tick_size=Decimal(1).scaleb(-FINE_PRICE_PRECISION))
                for symbol, market in default_markets().items()}
     entry = EntrySettings(
         long_threshold=SIGNAL_SCORE, short_threshold=SIGNAL_SCORE, coin_whitelist=(), coin_blacklist=(),
         max_positions=1, max_leverage=1, leverage_rules={"default": 1}, position_size_pct=position_size_pct,
-        use_ta_signals=False, ta_bonus_cap=0,
+        use_ta_signals=False, ta_bonus_cap=0, max_strategy_exposure_pct=Decimal(100),
+        max_portfolio_heat_pct=Decimal(100),
     )
     return BacktestSettings(entry=entry, tp_pct=tp_pct, sl_pct=sl_pct, trailing_stop=False,
                             starting_balance=starting_balance, fee_rate=fee_pct / 100, markets=markets)

@@ -56,9 +56,15 @@ def max_drawdown_pct(equity: np.ndarray) -> float:
 
 def per_symbol(trades: list[TradeResult]) -> dict[str, dict[str, Any]]:
     """Each symbol's trade count, wins and net pnl (USDT, 2 decimals)."""
+    return per_group(trades, key="symbol")
+
+
+def per_group(trades: list[TradeResult], *, key: str) -> dict[str, dict[str, Any]]:
+    """Trade count, wins, win rate and net pnl (USDT, 2 decimals) per value of the trades' ``key``
+    (``symbol``, ``strategy``), sorted by it."""
     table: dict[str, dict[str, Any]] = {}
     for trade in trades:
-        row = table.setdefault(trade.symbol, {"trades": 0, "wins": 0, "pnl": Decimal(0)})
+        row = table.setdefault(getattr(trade, key), {"trades": 0, "wins": 0, "pnl": Decimal(0)})
         row["trades"] += 1
         row["wins"] += trade.pnl > 0
         row["pnl"] += trade.pnl

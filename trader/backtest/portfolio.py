@@ -44,6 +44,7 @@ from trader.backtest.grid import grid_build, passing_steps
 from trader.backtest.quiet import LEVEL_COLUMNS, quiet_until
 from trader.backtest.settings import BacktestSettings
 from trader.backtest.strategy import BacktestStrategy
+from trader.cycle.allocator import Allocation, OpenPosition, allocation_build
 from trader.cycle.exits import exit_decide, protective_levels
 from trader.cycle.rules import Account, Candidate, EntryPlan, candidate_best_side, entry_plan, score_counted
 from trader.models import Side
@@ -79,6 +80,7 @@ class TradeResult:
     ta_bonus: int = 0
     strategy: str = ""
     best_price: Decimal | None = None
+    stop_price: Decimal | None = None  # a risk-sized position's own stop (trader.cycle.exits)
     cache: dict = field(default_factory=dict, repr=False)
 
 
@@ -211,7 +213,7 @@ class PortfolioRun:
         self.open[symbol] = TradeResult(
             symbol=symbol, side=str(candidate.side), entry_time=self.now, entry_price=order.filled_value / order.amount,
             amount=order.amount, leverage=plan.leverage, margin=position.margin, fees=order.fee, score=plan.score,
-            ta_bonus=plan.ta_bonus_counted, strategy=self.strategy.name,
+            ta_bonus=plan.ta_bonus_counted, strategy=self.strategy.name, stop_price=plan.risk_stop_price,
         )
         self._levels(self.open[symbol])
         self._account_cache()
@@ -226,7 +228,7 @@ class PortfolioRun:
         settings, market = self.settings, self.markets[trade.symbol]
         levels = protective_levels(side=trade.side, entry_price=trade.entry_price, leverage=trade.leverage,
                                    best_price=trade.best_price, tp_pct=settings.tp_pct, sl_pct=settings.sl_pct,
-                                   trailing_stop=settings.trailing_stop)
+                                   trailing_stop=settings.trailing_stop, stop_price=trade.stop_price)
         stop, take = float(levels.stop_loss), float(levels.take_profit)
         trade.cache = {
             "stop": float(market.price_round(levels.stop_loss)), "take": float(market.price_round(levels.take_profit)),
@@ -274,7 +276,8 @@ class PortfolioRun:
         price = _decimal(close)
         decision = exit_decide(side=trade.side, entry_price=trade.entry_price, price=price, leverage=trade.leverage,
                                best_price=trade.best_price, tp_pct=self.settings.tp_pct,
-                               sl_pct=self.settings.sl_pct, trailing_stop=self.settings.trailing_stop)
+                               sl_pct=self.settings.sl_pct, trailing_stop=self.settings.trailing_stop,
+                               stop_price=trade.stop_price)
         if decision.reason is not None:
             trade.best_price = decision.best_price
             self._close(trade.symbol, price, str(decision.reason))
@@ -318,7 +321,7 @@ class PortfolioRun:
                 self.account.price_update(symbol=symbol, price=_decimal(close))
         balance = self.account.balance()
         account = Account(enabled=True, lock=None, equity=balance.equity, available=balance.available,
-                          open_symbols=set(self.open))
+                          open_symbols=set(self.open), allocation=self._allocation())
         available_stale = False
         for candidate in candidates:
             if len(account.open_symbols) >= entry.max_positions:
@@ -332,7 +335,19 @@ class PortfolioRun:
             self._open(plan, candidate.price)
             if candidate.symbol in self.open:
                 account.open_symbols.add(candidate.symbol)
+                account.allocation.add(strategy=candidate.strategy, margin=plan.margin, notional=plan.notional,
+                                       risk=plan.risk)
                 available_stale = True
+
+    def _allocation(self) -> Allocation:
+        """The open positions' allocation, as the live cycle builds it from its book's open trades; under the
+        name the run's candidates carry (a scored strategy's are the scanner's, as candidate_best_side makes them)."""
+        name = self.strategy.name if self.strategy.decides_entry else Candidate._field_defaults["strategy"]
+        return allocation_build(positions=(
+            OpenPosition(name, trade.symbol, trade.side, trade.amount, trade.entry_price, trade.leverage,
+                         trade.margin, trade.stop_price if trade.stop_price is not None else _decimal(
+                             trade.cache["stop"]) if trade.cache else None)
+            for trade in self.open.values()), sl_pct=self.settings.sl_pct)
 
     def _equity(self, step: int, columns: dict[str, int]) -> tuple[float, float]:
         """(equity at the closes, margin in positions) in USDT, as floats for the curve."""

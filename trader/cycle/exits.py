@@ -8,6 +8,10 @@ these percentages; the trade's recorded PnL is net of them.
 Trailing stop (when enabled): once the best price reached puts the position ``sl_pct``
 in profit, the stop follows the best price at a distance of ``sl_pct`` of margin, so a
 trade that has gained at least the stop distance can no longer end in a loss.
+
+A risk-sized position (``trader.cycle.sizing``) passes its own ``stop_price`` (the
+signal's stop it was sized to): that price replaces the ``sl_pct`` stop, and the trail
+only ever moves it towards the profit.
 """
 
 from __future__ import annotations
@@ -52,10 +56,12 @@ class ProtectiveLevels(NamedTuple):
 
 def protective_levels(
     *, side: str, entry_price: Decimal, leverage: int, best_price: Decimal | None,
-    tp_pct: Decimal, sl_pct: Decimal, trailing_stop: bool,
+    tp_pct: Decimal, sl_pct: Decimal, trailing_stop: bool, stop_price: Decimal | None = None,
 ) -> ProtectiveLevels:
-    """Stop-loss and take-profit prices; the stop moves up (long) or down (short) with the trail."""
-    stop = price_at_pnl_pct(side=side, entry_price=entry_price, pnl_pct=-sl_pct, leverage=leverage)
+    """Stop-loss and take-profit prices; the stop moves up (long) or down (short) with the trail.
+    ``stop_price`` (a risk-sized position's own stop) replaces the ``sl_pct`` stop."""
+    stop = stop_price if stop_price is not None else price_at_pnl_pct(
+        side=side, entry_price=entry_price, pnl_pct=-sl_pct, leverage=leverage)
     take = price_at_pnl_pct(side=side, entry_price=entry_price, pnl_pct=tp_pct, leverage=leverage)
     trailing_active = False
     if trailing_stop and best_price is not None:
@@ -78,17 +84,20 @@ class ExitDecision(NamedTuple):
 
 def exit_decide(
     *, side: str, entry_price: Decimal, price: Decimal, leverage: int, best_price: Decimal | None,
-    tp_pct: Decimal, sl_pct: Decimal, trailing_stop: bool,
+    tp_pct: Decimal, sl_pct: Decimal, trailing_stop: bool, stop_price: Decimal | None = None,
 ) -> ExitDecision:
-    """Close at ``price``? Take profit first, then the stop (trailing or not)."""
+    """Close at ``price``? Take profit first, then the stop (trailing or not); ``stop_price`` as in
+    ``protective_levels``."""
     best = best_price_update(side=side, best_price=best_price, price=price)
     pnl = pnl_pct_of_margin(side=side, entry_price=entry_price, price=price, leverage=leverage)
     if pnl >= tp_pct:
         return ExitDecision(CloseReason.TAKE_PROFIT, f"gain {pnl:.2f}% of margin >= TP {tp_pct}%", pnl, best)
-    if pnl <= -sl_pct:
+    if stop_price is None and pnl <= -sl_pct:
         return ExitDecision(CloseReason.STOP_LOSS, f"loss {pnl:.2f}% of margin <= SL -{sl_pct}%", pnl, best)
+    if stop_price is not None and (price <= stop_price if side == Side.LONG else price >= stop_price):
+        return ExitDecision(CloseReason.STOP_LOSS, f"price {price} crossed the stop {stop_price:.8g}", pnl, best)
     levels = protective_levels(side=side, entry_price=entry_price, leverage=leverage, best_price=best,
-                               tp_pct=tp_pct, sl_pct=sl_pct, trailing_stop=trailing_stop)
+                               tp_pct=tp_pct, sl_pct=sl_pct, trailing_stop=trailing_stop, stop_price=stop_price)
     if levels.trailing_active:
         hit = price <= levels.stop_loss if side == Side.LONG else price >= levels.stop_loss
         if hit:

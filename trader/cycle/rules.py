@@ -3,9 +3,12 @@
 Pure: every input is passed in (the config snapshot, the account, the markets), so the
 live cycle and the backtester decide identically and the decision log can show each
 rule's verdict. Rules are evaluated in a fixed order and all of them are recorded; the
-first one that fails is the reason given. The results are named tuples: immutable like
-frozen dataclasses and several times cheaper to build (the backtester asks for a plan
-for every candidate).
+first one that fails is the reason given. Sizing (``trader.cycle.sizing``) and the risk
+limits on it (risk per trade, exposure per strategy and in total, account leverage,
+portfolio heat from ``trader.cycle.allocator``, the venue's minimum amount and notional)
+are rules here like the others, each verdict with its numbers (docs/RISK.md). The results
+are named tuples: immutable like frozen dataclasses and several times cheaper to build
+(the backtester asks for a plan for every candidate).
 """
 
 from __future__ import annotations
@@ -13,17 +16,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from operator import itemgetter
 from typing import NamedTuple
 
 from coinex.dto import Market
 from coinex.venue import VenueStatus
 from ta.engine.scoring import leverage_suggest
-from trader.models import Side
+from ta.engine.structure.regime import UNCERTAIN
+from trader.cycle.allocator import Allocation, pct_of_equity
+from trader.cycle.sizing import RISK_PER_TRADE_MAX_PCT, position_size, stop_from_config, stop_is_valid
+from trader.models import Side, SizingMode
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+ONE = Decimal(1)
 
 
 class Candidate(NamedTuple):
@@ -37,6 +44,9 @@ class Candidate(NamedTuple):
     price: Decimal | None
     strategy: str = "scanner"
     signal_reason: str = ""
+    # The signal's stop (a strategy's get_stop_loss, the structure engine's for the scanner); None: sl_pct's.
+    stop: Decimal | None = None
+    regime: str = ""  # the coin's regime when the regime mapping chose the strategy ("" otherwise)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,14 @@ class EntrySettings:
     position_size_pct: Decimal
     use_ta_signals: bool
     ta_bonus_cap: int
+    # Sizing and the risk limits (trader.cycle.sizing, trader.cycle.allocator); defaults = the config's.
+    sizing_mode: str = SizingMode.MARGIN_PCT
+    risk_per_trade_pct: Decimal = Decimal("1.0")
+    sl_pct: Decimal = Decimal("3.0")
+    max_strategy_exposure_pct: Decimal = Decimal(25)
+    max_total_exposure_pct: Decimal = Decimal(100)
+    max_portfolio_heat_pct: Decimal = Decimal(6)
+    uncertain_risk_factor: Decimal = Decimal(0)
 
 
 @dataclass
@@ -64,6 +82,8 @@ class Account:
     equity: Decimal
     available: Decimal
     open_symbols: set[str] = field(default_factory=set)
+    # What the open positions hold per strategy (margin, notional, risk to stops); grows as the cycle enters.
+    allocation: Allocation = field(default_factory=Allocation)
     # The venue's own status (live and dry-run cycles); None where there is no venue (backtests).
     venue: VenueStatus | None = None
 
@@ -98,6 +118,15 @@ class EntryPlan(NamedTuple):
     leverage: int | None = None
     margin: Decimal | None = None
     amount: Decimal | None = None
+    stop: Decimal | None = None  # the stop the position's risk is measured to
+    risk: Decimal | None = None  # loss at that stop (quote asset, before fees)
+    notional: Decimal | None = None
+    sizing_mode: str = SizingMode.MARGIN_PCT
+
+    @property
+    def risk_stop_price(self) -> Decimal | None:
+        """The stop a risk-sized position keeps (its exits use it instead of sl_pct); None when sized by margin."""
+        return self.stop if self.sizing_mode == SizingMode.RISK else None
 
     @property
     def verdicts(self) -> tuple[Verdict, ...]:
@@ -185,19 +214,64 @@ def entry_plan(
     if candidate.price is None or candidate.price <= 0:
         checks.append(("price", False, "no current price", ()))
         return EntryPlan(candidate, score, bonus, threshold, tuple(checks), leverage)
-    margin = (account.equity * settings.position_size_pct / HUNDRED).quantize(CENT, ROUND_DOWN)
-    checks.append(("balance", margin > 0 and margin <= account.available, "margin {} of available {}",
-                   (margin, account.available.quantize(CENT))))
-    amount = None
-    if leverage:
-        amount = market.amount_round(margin * leverage / candidate.price)
-        checks.append(("min_amount", amount >= market.min_amount, "amount {} vs minimum {}",
-                       (amount, market.min_amount)))
-        if market.min_notional:  # the venue refuses a smaller order (Binance USD-M -4164)
-            value = (amount * candidate.price).quantize(CENT, ROUND_DOWN)
-            checks.append(("min_notional", value >= market.min_notional, "order value {} vs minimum {} USDT",
-                           (value, market.min_notional)))
-    return EntryPlan(candidate, score, bonus, threshold, tuple(checks), leverage, margin, amount)
+    if not leverage:
+        return EntryPlan(candidate, score, bonus, threshold, tuple(checks), leverage)
+    return _sized_plan(plan=EntryPlan(candidate, score, bonus, threshold, tuple(checks), leverage),
+                       settings=settings, account=account, market=market)
+
+
+def regime_scale(*, candidate: Candidate, settings: EntrySettings) -> Decimal:
+    """The factor new risk is multiplied by: ``uncertain_risk_factor`` in the uncertain regime, else 1."""
+    return settings.uncertain_risk_factor if candidate.regime == UNCERTAIN else ONE
+
+
+def _sized_plan(*, plan: EntryPlan, settings: EntrySettings, account: Account, market: Market) -> EntryPlan:
+    """``plan`` with its size (trader.cycle.sizing) and the risk limits checked on it, each with its numbers."""
+    candidate, leverage, checks = plan.candidate, plan.leverage, list(plan.checks)
+    price, side, equity = candidate.price, candidate.side, account.equity
+    scale = regime_scale(candidate=candidate, settings=settings)
+    if candidate.regime == UNCERTAIN:
+        checks.append(("regime", scale > 0, "uncertain regime: new risk x {}", (scale,)))
+    stop = candidate.stop
+    if not stop_is_valid(side=side, price=price, stop=stop):
+        stop = stop_from_config(side=side, price=price, sl_pct=settings.sl_pct, leverage=leverage)
+    sizing = position_size(mode=settings.sizing_mode, side=side, price=price, stop=stop, equity=equity,
+                           leverage=leverage, market=market, position_size_pct=settings.position_size_pct,
+                           risk_per_trade_pct=settings.risk_per_trade_pct, scale=scale)
+    margin, amount, notional, risk = sizing.margin, sizing.amount, sizing.notional, sizing.risk
+    allocation = account.allocation
+    mine = allocation.strategy(candidate.strategy)
+    total = allocation.total
+    risk_pct = pct_of_equity(risk, equity)
+    strategy_pct = pct_of_equity(mine.margin + margin, equity)
+    total_pct = pct_of_equity(total.margin + margin, equity)
+    account_leverage = pct_of_equity(total.notional + notional, equity) / HUNDRED
+    heat_pct = pct_of_equity(total.risk + risk, equity)
+    checks += [
+        ("risk_per_trade", risk_pct <= RISK_PER_TRADE_MAX_PCT,
+         "risk {} to stop {:.8g} is {:.2f}% of equity (at most {}%)",
+         (risk.quantize(CENT), float(stop), risk_pct, RISK_PER_TRADE_MAX_PCT)),
+        ("balance", margin > 0 and margin <= account.available, "margin {} of available {}",
+         (margin, account.available.quantize(CENT))),
+        ("strategy_exposure", strategy_pct <= settings.max_strategy_exposure_pct,
+         "{} margin {} + {} is {:.2f}% of equity (at most {}%)",
+         (candidate.strategy, mine.margin.quantize(CENT), margin, strategy_pct, settings.max_strategy_exposure_pct)),
+        ("total_exposure", total_pct <= settings.max_total_exposure_pct,
+         "margin {} + {} is {:.2f}% of equity (at most {}%)",
+         (total.margin.quantize(CENT), margin, total_pct, settings.max_total_exposure_pct)),
+        ("account_leverage", account_leverage <= settings.max_leverage,
+         "notional {} + {} is {:.2f}x equity (at most {}x)",
+         (total.notional.quantize(CENT), notional.quantize(CENT), account_leverage, settings.max_leverage)),
+        ("portfolio_heat", heat_pct <= settings.max_portfolio_heat_pct,
+         "open risk {} + {} is {:.2f}% of equity (at most {}%)",
+         (total.risk.quantize(CENT), risk.quantize(CENT), heat_pct, settings.max_portfolio_heat_pct)),
+        ("min_amount", amount >= market.min_amount, "amount {} vs minimum {}", (amount, market.min_amount)),
+    ]
+    if market.min_notional:
+        checks.append(("min_notional", notional >= market.min_notional, "order value {} vs minimum {} USDT",
+                       (notional.quantize(CENT), market.min_notional)))
+    return plan._replace(checks=tuple(checks), margin=margin, amount=amount, stop=stop, risk=risk,
+                         notional=notional, sizing_mode=settings.sizing_mode)
 
 
 def candidate_best_side(

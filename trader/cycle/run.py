@@ -54,6 +54,7 @@ from trader.models import (
     TraderMode,
     TraderStatus,
 )
+from trader.selectors import book_allocation
 from trader.services.alerts import AlertKind, alert_send
 from trader.services.announce import trader_config_announce, trader_event_publish, trader_status_announce
 from trader.services.books import ledger_equity_track
@@ -106,6 +107,10 @@ def entry_settings_from(config: TraderConfig) -> EntrySettings:
         max_positions=config.max_positions, max_leverage=config.max_leverage,
         leverage_rules=dict(config.leverage_rules), position_size_pct=config.position_size_pct,
         use_ta_signals=config.use_ta_signals, ta_bonus_cap=config.ta_bonus_cap,
+        sizing_mode=config.sizing_mode, risk_per_trade_pct=config.risk_per_trade_pct, sl_pct=config.sl_pct,
+        max_strategy_exposure_pct=config.max_strategy_exposure_pct,
+        max_total_exposure_pct=config.max_total_exposure_pct, max_portfolio_heat_pct=config.max_portfolio_heat_pct,
+        uncertain_risk_factor=config.uncertain_risk_factor,
     )
 
 
@@ -282,7 +287,8 @@ def _exits_and_watchdog(*, state: CycleState, config: TraderConfig, exchange: Ex
             continue
         decision = exit_decide(side=trade.side, entry_price=trade.entry_price, price=position.mark_price,
                                leverage=trade.leverage, best_price=trade.best_price, tp_pct=config.tp_pct,
-                               sl_pct=config.sl_pct, trailing_stop=config.trailing_stop)
+                               sl_pct=config.sl_pct, trailing_stop=config.trailing_stop,
+                               stop_price=trade.risk_stop_price)
         if decision.best_price != trade.best_price:
             Trade.objects.filter(pk=trade.pk).update(best_price=decision.best_price)
             trade.best_price = decision.best_price
@@ -302,7 +308,7 @@ def _watchdog(*, state: CycleState, config: TraderConfig, exchange: Exchange, tr
     """Every open position has its stop-loss and take-profit on the exchange, at the current levels."""
     levels = protective_levels(side=trade.side, entry_price=trade.entry_price, leverage=trade.leverage,
                                best_price=trade.best_price, tp_pct=config.tp_pct, sl_pct=config.sl_pct,
-                               trailing_stop=config.trailing_stop)
+                               trailing_stop=config.trailing_stop, stop_price=trade.risk_stop_price)
     missing = [name for name, price in (("stop-loss", position.stop_loss_price),
                                         ("take-profit", position.take_profit_price)) if price is None]
     market = exchange.market(symbol=trade.symbol)
@@ -335,7 +341,8 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
     balance = exchange.balance()
     account = Account(enabled=status.enabled, lock=status.get_lock_kind_display() if status.is_locked else None,
                       equity=balance.equity, available=balance.available,
-                      open_symbols={p.symbol for p in positions})
+                      open_symbols={p.symbol for p in positions},
+                      allocation=book_allocation(book=state.log.book, sl_pct=config.sl_pct))
     candidates = scan_candidates(settings=settings, strategies=list(config.strategies),
                                  use_regime_mapping=config.use_regime_mapping)
     state.log.symbols_scanned = len(candidates)
@@ -376,6 +383,8 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
                 outcome = Decision.Outcome.ENTERED
                 account.open_symbols.add(candidate.symbol)
                 account.available -= plan.margin
+                account.allocation.add(strategy=candidate.strategy, margin=plan.margin, notional=plan.notional,
+                                       risk=plan.risk)
                 via = "" if candidate.strategy == "scanner" else f" by {candidate.strategy}"
                 state.act(f"opened {candidate.side} {candidate.symbol} at score {plan.score} ({plan.leverage}x){via}")
                 try:

@@ -7,14 +7,17 @@ works with Redis down. Nothing here recomputes a scanner score.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.db.models import Max
 
-from ta.engine.strategies.registry import strategies_allowed, strategy_get
+from ta.engine.strategies.registry import strategies_allowed, strategy_get, strategy_names_validate
+from ta.engine.structure.regime import UNCERTAIN
 from ta.models import Candle, ScanResult, ScanStatus, Symbol
 from ta.selectors import candles_frame, price_latest
-from ta.structure_selectors import regime_latest
+from ta.structure_selectors import regime_latest, signal_stops_latest
 from trader.cycle.rules import Candidate, EntrySettings, candidate_best_side, score_counted, threshold_for
 
 FIVE_MINUTES = timedelta(minutes=5)
@@ -38,19 +41,29 @@ def scan_candidates(*, settings: EntrySettings, strategies: list[str] | None = N
              ScanResult.objects.filter(symbol__enabled=True, status=ScanStatus.OK).select_related("symbol")}
     symbols = (list(Symbol.objects.filter(enabled=True).values_list("symbol", flat=True))
                if strategies != [SCANNER] else list(scans))
+    stops = signal_stops_latest() if SCANNER in strategies else {}
     candidates = []
     for symbol in symbols:
         regime = regime_latest(symbol=symbol) if use_regime_mapping else None
-        allowed = strategies_allowed(allowed=strategies, regime=regime["regime"] if regime else None,
-                                     use_regime_mapping=use_regime_mapping)
-        candidate = _candidate_for(symbol=symbol, allowed=allowed, scan=scans.get(symbol), settings=settings)
+        regime_name = regime["regime"] if regime else ""
+        if regime_name == UNCERTAIN and settings.uncertain_risk_factor > 0:
+            allowed = strategy_names_validate(strategies)  # reduced risk instead of nothing
+        else:
+            allowed = strategies_allowed(allowed=strategies, regime=regime_name or None,
+                                         use_regime_mapping=use_regime_mapping)
+        candidate = _candidate_for(symbol=symbol, allowed=allowed, scan=scans.get(symbol), settings=settings,
+                                   stops=stops)
         if candidate is not None:
-            candidates.append(candidate)
+            candidates.append(candidate._replace(regime=regime_name))
     return sorted(candidates, key=lambda c: score_counted(candidate=c, settings=settings)[0], reverse=True)
 
 
+def _decimal_price(value: float | None) -> Decimal | None:
+    return Decimal(repr(value)) if value is not None and math.isfinite(value) else None
+
+
 def _candidate_for(*, symbol: str, allowed: list[str], scan: ScanResult | None,
-                   settings: EntrySettings) -> Candidate | None:
+                   settings: EntrySettings, stops: dict[tuple[str, str], float]) -> Candidate | None:
     scanner_candidate = None
     price = price_latest(symbol=symbol)
     frame = None
@@ -63,6 +76,8 @@ def _candidate_for(*, symbol: str, allowed: list[str], scan: ScanResult | None,
                 long_bonus=scan.ta_long_bonus, short_bonus=scan.ta_short_bonus, scanned_at=scan.computed_at,
                 price=price, settings=settings,
             )
+            scanner_candidate = scanner_candidate._replace(
+                stop=_decimal_price(stops.get((symbol, str(scanner_candidate.side)))))
             if score_counted(candidate=scanner_candidate, settings=settings)[0] >= threshold_for(
                     scanner_candidate.side, settings):
                 return scanner_candidate
@@ -73,7 +88,8 @@ def _candidate_for(*, symbol: str, allowed: list[str], scan: ScanResult | None,
         if signal is not None:
             candle_time = datetime.fromtimestamp(signal.candle_time_ns / 1e9, tz=UTC)
             return Candidate(symbol=symbol, side=signal.side, base_score=round(signal.strength), ta_bonus=0,
-                             scanned_at=candle_time, price=price, strategy=name, signal_reason=signal.reason)
+                             scanned_at=candle_time, price=price, strategy=name, signal_reason=signal.reason,
+                             stop=_decimal_price(signal.stop_loss))
     return scanner_candidate
 
 

@@ -4,7 +4,8 @@ from trader.models.apikey import ApiKey, ApiKeyScope
 from trader.models.audit import AuditEntry, AuditVia
 from trader.models.backtest import BacktestRun, BacktestStatus, BacktestStudy, BacktestTrade
 from trader.models.books import Book, BookLedger, Venue
-from trader.models.config import KillSwitchReference, TraderConfig
+from trader.models.config import KillSwitchReference, SizingMode, TraderConfig
+from trader.models.performance import EquitySnapshot
 from trader.models.records import CloseReason, CycleLog, CycleOutcome, Decision, OrderIntent, Side, Trade
 from trader.models.status import LockKind, TraderMode, TraderStatus
 
@@ -23,10 +24,12 @@ __all__ = [
     "CycleLog",
     "CycleOutcome",
     "Decision",
+    "EquitySnapshot",
     "KillSwitchReference",
     "LockKind",
     "OrderIntent",
     "Side",
+    "SizingMode",
     "Trade",
     "TraderConfig",
     "TraderMode",

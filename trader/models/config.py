@@ -83,6 +83,11 @@ class KillSwitchReference(models.TextChoices):
     EQUITY_PEAK = "equity_peak", "equity peak"
 
 
+class SizingMode(models.TextChoices):
+    MARGIN_PCT = "margin_pct", "margin: % of equity"
+    RISK = "risk", "risk: % of equity to the stop"
+
+
 class TraderConfig(models.Model):
     """The one runtime-config row (pk 1). Percentages are plain numbers: 5.0 means 5 %."""
 
@@ -95,11 +100,39 @@ class TraderConfig(models.Model):
         max_digits=6, decimal_places=2, default=Decimal("5.0"), validators=_pct("0.1", "100"),
         help_text="Margin per new position, % of equity (0.1-100).",
     )
+    sizing_mode = models.CharField(
+        max_length=12, choices=SizingMode.choices, default=SizingMode.MARGIN_PCT,
+        help_text="margin_pct: margin = position_size_pct of equity. risk: size = equity x risk_per_trade_pct / "
+        "|entry - stop|, the stop from the signal (else sl_pct).",
+    )
+    risk_per_trade_pct = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.0"), validators=_pct("0.1", "3"),
+        help_text="Risk sizing: equity lost if the stop is hit, % (0.1-3). Every entry's risk to its stop is "
+        "capped at 3 % of equity in either mode.",
+    )
+    max_strategy_exposure_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("25"), validators=_pct("1", "100"),
+        help_text="Margin one strategy may hold in open positions, % of equity (1-100).",
+    )
+    max_total_exposure_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("100"), validators=_pct("1", "100"),
+        help_text="Margin all open positions may hold together, % of equity (1-100).",
+    )
+    max_portfolio_heat_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("6"), validators=_pct("0.1", "100"),
+        help_text="Portfolio heat limit: the open positions' risk to their stops together, % of equity (0.1-100).",
+    )
+    uncertain_risk_factor = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0"), validators=_pct("0", "1"),
+        help_text="With the regime mapping: coins in the uncertain regime may open with the configured strategies "
+        "at this fraction of the usual risk (0-1; 0 opens nothing, as before).",
+    )
     max_positions = models.PositiveSmallIntegerField(
         default=3, validators=_int_range(1, 50), help_text="Open positions at most (1-50)."
     )
     max_leverage = models.PositiveSmallIntegerField(
-        default=10, validators=_int_range(1, MAX_EXCHANGE_LEVERAGE), help_text="Leverage cap (1-125)."
+        default=10, validators=_int_range(1, MAX_EXCHANGE_LEVERAGE),
+        help_text="Leverage cap (1-125): of each position, and of the account (open notional / equity)."
     )
     leverage_rules = models.JSONField(
         default=default_leverage_rules, validators=[validate_leverage_rules],

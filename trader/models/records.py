@@ -105,6 +105,10 @@ class Trade(models.Model):
     take_profit_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True)
     best_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True,
                                      help_text="Best price since entry (trailing stop).")
+    risk_stop_price = models.DecimalField(
+        max_digits=28, decimal_places=12, null=True, blank=True,
+        help_text="Risk sizing: the signal's stop the position was sized to; the exits keep it as the initial "
+                  "stop instead of sl_pct (null: sized by margin, the stop follows sl_pct).")
     liquidation_price = models.DecimalField(
         max_digits=28, decimal_places=12, null=True, blank=True,
         help_text="The exchange's liquidation price of the position, as last seen by a cycle.")

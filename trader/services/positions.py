@@ -71,11 +71,12 @@ def position_open(*, plan: EntryPlan, exchange: Exchange, book: Book, correlatio
     except OrderRejected as error:
         OrderIntent.objects.filter(pk=intent.pk).update(state=OrderIntent.State.REJECTED, detail=str(error))
         raise
-    return intent_complete_open(intent=intent, order=order, entry_score=plan.score, strategy=candidate.strategy)
+    return intent_complete_open(intent=intent, order=order, entry_score=plan.score, strategy=candidate.strategy,
+                                risk_stop_price=plan.risk_stop_price)
 
 
 def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int | None = None,
-                         strategy: str = "scanner") -> Trade:
+                         strategy: str = "scanner", risk_stop_price: Decimal | None = None) -> Trade:
     """Record the trade an open order filled (idempotent per intent), in the intent's book."""
     with transaction.atomic():
         intent = OrderIntent.objects.select_for_update().get(pk=intent.pk)
@@ -89,7 +90,7 @@ def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int 
             venue=intent.venue,
             size=size, entry_price=price, leverage=leverage, margin=(price * size / leverage).quantize(Decimal("1e-8")),
             fees=order.fee, opened_at=order.created_at or timezone.now(), best_price=price, entry_score=entry_score,
-            strategy=strategy,
+            strategy=strategy, risk_stop_price=risk_stop_price,
         )
         intent.state = OrderIntent.State.FILLED
         intent.exchange_order_id = order.order_id
@@ -107,7 +108,7 @@ def protective_orders_set(*, trade: Trade, exchange: Exchange, tp_pct: Decimal, 
     """Place (or move) the position's stop-loss and take-profit on the exchange; record them."""
     levels = protective_levels(side=trade.side, entry_price=trade.entry_price, leverage=trade.leverage,
                                best_price=trade.best_price, tp_pct=tp_pct, sl_pct=sl_pct,
-                               trailing_stop=trailing_stop)
+                               trailing_stop=trailing_stop, stop_price=trade.risk_stop_price)
     market = exchange.market(symbol=trade.symbol)
     stop, take = market.price_round(levels.stop_loss), market.price_round(levels.take_profit)
     exchange.position_stop_loss_set(symbol=trade.symbol, price=stop)

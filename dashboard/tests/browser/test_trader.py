@@ -167,3 +167,25 @@ def test_a_switch_that_would_leave_positions_behind_asks_first_and_shows_them_un
     page.wait_for_selector("[data-role=unmanaged]:has-text('BTCUSDT long')")
     assert Trade.objects.get(correlation_id="sig-live-book").unmanaged_at is not None
     logged_in_page.screenshot("trader-unmanaged")
+
+
+def test_the_currency_selector_shows_every_money_figure_in_the_chosen_currency(logged_in_page):
+    from decimal import Decimal
+
+    off_loop(lambda: Trade.objects.create(
+        correlation_id="c-fx", symbol="BTCUSDT", side="long", mode="dry-run", size=Decimal("0.01"),
+        entry_price=Decimal("60000"), exit_price=Decimal("61000"), pnl=Decimal("10"), leverage=5,
+        margin=Decimal("120"), opened_at=timezone.now(), closed_at=timezone.now(), close_reason="tp"))
+    page = logged_in_page.open("/trader")
+    history = page.locator("#history")
+    assert history.locator("[data-ccy=USDT]").first.is_visible()
+    assert not history.locator("[data-ccy=CHF]").first.is_visible()
+    page.select_option("#currency", "CHF")
+    assert history.locator("[data-ccy=CHF]").first.inner_text() == "8.0000 CHF"  # the fixed demo rate 0.80
+    assert not history.locator("[data-ccy=USDT]").first.is_visible()
+    assert page.locator("#performance [data-ccy=CHF].muted").inner_text() == "1 USDT = 0.8 CHF (fixed rate of " \
+                                                                              "2026-03-01)"
+    page.reload()
+    page.wait_for_selector("#ws-status[data-state=live]")
+    assert page.locator("#currency").input_value() == "CHF", "the choice is remembered"
+    assert history.locator("[data-ccy=CHF]").first.is_visible()

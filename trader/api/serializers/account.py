@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import serializers
 
 from coinex.credentials import ConnectionStatus
-from trader.api.serializers.common import ClosedBodyMixin, StrictJsonMixin
+from trader.api.serializers.common import ClosedBodyMixin, CurrencyQuoteSerializer, StrictJsonMixin
 from trader.models.books import Venue
 
 
@@ -16,7 +16,24 @@ def money(help_text: str, *, allow_null: bool = False) -> serializers.DecimalFie
                                     help_text=help_text, read_only=True)
 
 
+class LoadSerializer(serializers.Serializer):
+    positions = serializers.IntegerField(read_only=True, help_text="Open positions.")
+    margin = money("Margin they hold (the exposure).")
+    notional = money("Amount x entry price.")
+    risk = money("Loss if every stop is hit, from the entry, before fees.")
+    exposure_pct = money("Margin, % of equity.", allow_null=True)
+    heat_pct = money("Risk, % of equity.", allow_null=True)
+
+
+class AllocationSerializer(serializers.Serializer):
+    total = LoadSerializer(read_only=True)
+    strategies = serializers.DictField(child=LoadSerializer(), read_only=True,
+                                       help_text="Each strategy with open positions, by name.")
+
+
 class AccountSerializer(serializers.Serializer):
+    currency = CurrencyQuoteSerializer(read_only=True,
+                                       help_text="The currency of the money figures, its rate and date.")
     mode = serializers.CharField(read_only=True, help_text="dry-run (paper exchange) or live (CoinEx).")
     asset = serializers.CharField(read_only=True)
     available = money("Free balance.")
@@ -29,13 +46,24 @@ class AccountSerializer(serializers.Serializer):
     drawdown_pct = money("Drawdown from the kill switch's reference, %.")
     kill_switch_drawdown_pct = money("The kill switch latches at this drawdown, %.")
     kill_switch_distance_pct = money("How far the drawdown is from the trigger, percentage points.")
+    open_risk = money("Loss if every open position's stop is hit, from the entries, before fees.")
+    portfolio_heat_pct = money("Portfolio heat: open_risk, % of equity.", allow_null=True)
+    max_portfolio_heat_pct = money("No entry may take the heat above this, %.")
+    allocation = AllocationSerializer(read_only=True, help_text="Open margin, notional and risk per strategy.")
     at = serializers.DateTimeField(read_only=True)
 
 
 ACCOUNT_EXAMPLE = OpenApiExample("Dry-run account", response_only=True, value={
+    "currency": {"code": "USDT", "rate": "1", "date": None, "source": "base"},
     "mode": "dry-run", "asset": "USDT", "available": "850.12", "frozen": "0", "margin": "150.00",
     "unrealized_pnl": "4.20", "equity": "1004.32", "starting_balance": "1000", "equity_peak": "1010.5",
     "drawdown_pct": "0.00", "kill_switch_drawdown_pct": "50.00", "kill_switch_distance_pct": "50.00",
+    "open_risk": "4.50", "portfolio_heat_pct": "0.45", "max_portfolio_heat_pct": "6.00",
+    "allocation": {
+        "total": {"positions": 3, "margin": "150.00", "notional": "750.00", "risk": "4.50", "exposure_pct": "14.94",
+                  "heat_pct": "0.45"},
+        "strategies": {"scanner": {"positions": 3, "margin": "150.00", "notional": "750.00", "risk": "4.50",
+                                   "exposure_pct": "14.94", "heat_pct": "0.45"}}},
     "at": "2026-03-01T12:00:00Z",
 })
 

@@ -154,3 +154,28 @@ class ClosedBodySchema(OpenApiSerializerExtension):
         if direction == "request":
             schema["additionalProperties"] = False
         return schema
+
+
+class CurrencyField(serializers.ChoiceField):
+    """``currency``: USDT (the default, the platform's own unit), CHF or EUR (trader.fx)."""
+
+    def __init__(self, **kwargs):
+        from trader.fx.providers import CURRENCIES
+
+        kwargs.setdefault("help_text", "Money figures in this currency: USDT (default), CHF or EUR, at the rate "
+                                       "source's reference rate (its rate and date are in the answer's currency).")
+        super().__init__(choices=list(CURRENCIES), required=False, default="USDT",
+                         error_messages={"invalid_choice": f"unknown currency \"{{input}}\": one of "
+                                                           f"{', '.join(CURRENCIES)}"}, **kwargs)
+
+
+class CurrencyQuerySerializer(serializers.Serializer):
+    currency = CurrencyField()
+
+
+class CurrencyQuoteSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True, help_text="USDT, CHF or EUR.")
+    rate = serializers.DecimalField(max_digits=None, decimal_places=None, read_only=True,
+                                    help_text="Units of this currency per USDT (USDT is taken at par with USD).")
+    date = serializers.DateField(read_only=True, allow_null=True, help_text="The day the rate is for (null: USDT).")
+    source = serializers.CharField(read_only=True, help_text="base (USDT), fixed (configured) or ecb.")

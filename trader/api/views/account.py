@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coinex.credentials import connection_test, credentials_summary
-from trader.api.selectors import account_overview, positions_current
+from trader.api.selectors import account_in_currency, account_overview, positions_current
 from trader.api.serializers.account import (
     ACCOUNT_EXAMPLE,
     CONNECTION_EXAMPLE,
@@ -29,6 +29,7 @@ from trader.api.serializers.common import (
     READ_ERRORS,
     CloseOutcomeSerializer,
     CloseOutcomesSerializer,
+    CurrencyQuerySerializer,
     responses,
 )
 from trader.api.serializers.control import CLOSE_EXAMPLE, ClosePositionSerializer
@@ -42,6 +43,7 @@ from trader.api.views.base import (
     query_params,
     validated,
 )
+from trader.fx.convert import rate_quote
 from trader.models.config import SYMBOL_PATTERN
 from trader.services.control import position_close_manual, positions_close_all_manual
 
@@ -50,11 +52,16 @@ EXCHANGE_WRITE_ERRORS = (401, 403, 409, 429, 503)
 
 
 class AccountView(APIView):
-    @extend_schema(tags=["account"], summary="Balance, equity, margin and kill-switch distance (from the exchange)",
-                   description="409 while paused (no exchange is used); 503 when the exchange is unreachable.",
-                   responses=responses(AccountSerializer, errors=EXCHANGE_READ_ERRORS), examples=[ACCOUNT_EXAMPLE])
+    @extend_schema(tags=["account"], summary="Balance, equity, margin, kill-switch distance and portfolio heat",
+                   description="From the exchange. 409 while paused (no exchange is used); 503 when the exchange or "
+                               "the currency rate source is unreachable. ``currency`` converts the money figures "
+                               "(400 for an unknown one).",
+                   parameters=[CurrencyQuerySerializer],
+                   responses=responses(AccountSerializer, errors=(400, *EXCHANGE_READ_ERRORS)),
+                   examples=[ACCOUNT_EXAMPLE])
     def get(self, request: Request) -> Response:
-        return Response(output(AccountSerializer, account_overview()))
+        quote = rate_quote(query_params(CurrencyQuerySerializer, request)["currency"])
+        return Response(output(AccountSerializer, account_in_currency(account_overview(), quote=quote)))
 
 
 def _venue(request: Request) -> str:

@@ -28,6 +28,19 @@ def test_account_in_dry_run_shows_equity_and_kill_switch_distance(api, open_posi
     assert float(body["kill_switch_distance_pct"]) == pytest.approx(50 - float(body["drawdown_pct"]))
 
 
+def test_account_shows_the_portfolio_heat_and_each_strategys_allocation(api, open_positions):
+    body = api.get("/api/v1/account").json()
+    trades = Trade.objects.open()
+    # Both scanner trades are measured to their stop-loss on the exchange: entry to stop x size.
+    risk = sum(abs(t.entry_price - t.stop_loss_price) * t.size for t in trades)
+    assert Decimal(body["open_risk"]) == risk.quantize(Decimal("0.01"))
+    assert Decimal(body["portfolio_heat_pct"]) == (risk / Decimal(body["equity"]) * 100).quantize(Decimal("0.01"))
+    assert body["max_portfolio_heat_pct"] == "6.00"
+    scanner = body["allocation"]["strategies"]["scanner"]
+    assert scanner["positions"] == 2 and Decimal(scanner["margin"]) == sum(t.margin for t in trades).quantize(
+        Decimal("0.01"))
+
+
 def test_positions_lists_the_open_positions(api, open_positions):
     positions = {p["symbol"]: p for p in api.get("/api/v1/positions").json()}
     assert set(positions) == {"BTCUSDT", "ETHUSDT"}

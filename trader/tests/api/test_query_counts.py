@@ -12,13 +12,15 @@ from trader.cycle.run import cycle_run
 # Each endpoint's most queries per request, the API key's lookup included. A paper
 # exchange read whose prices trigger nothing is 3 queries (account, prices), no lock or write.
 # The status names its book: config (venue), the book's ledger and its unmanaged trades.
+# The account (and the trader page's overview) reads the book's open trades once more, for
+# the allocation per strategy and the portfolio heat (trader.selectors.book_allocation).
 HOT_ENDPOINTS = {
     "/api/v1/status": 6,
     "/api/v1/config": 2,
     "/api/v1/scan": 2,
     "/api/v1/positions": 5,
-    "/api/v1/account": 6,
-    "/api/trader/status": 9,
+    "/api/v1/account": 7,
+    "/api/trader/status": 10,
 }
 
 

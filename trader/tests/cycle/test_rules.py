@@ -37,7 +37,14 @@ def test_a_passing_plan_records_every_rule_with_its_detail():
         {"rule": "no_open_position", "passed": True, "detail": "flat"},
         {"rule": "max_positions", "passed": True, "detail": "0 open of at most 2"},
         {"rule": "leverage", "passed": True, "detail": "5x (wanted 7x)"},
+        # The stop: sl_pct 3 % of margin at 5x = 0.6 % below the entry; 0.0083 BTC x 360 = 2.99 at risk.
+        {"rule": "risk_per_trade", "passed": True, "detail": "risk 2.99 to stop 59640 is 0.30% of equity (at most 3%)"},
         {"rule": "balance", "passed": True, "detail": "margin 100.04 of available 900.13"},
+        {"rule": "strategy_exposure", "passed": True,
+         "detail": "scanner margin 0.00 + 100.04 is 10.00% of equity (at most 25%)"},
+        {"rule": "total_exposure", "passed": True, "detail": "margin 0.00 + 100.04 is 10.00% of equity (at most 100%)"},
+        {"rule": "account_leverage", "passed": True, "detail": "notional 0.00 + 498.00 is 0.50x equity (at most 10x)"},
+        {"rule": "portfolio_heat", "passed": True, "detail": "open risk 0.00 + 2.99 is 0.30% of equity (at most 6%)"},
         {"rule": "min_amount", "passed": True, "detail": "amount 0.0083 vs minimum 0.0001"},
     ]
     assert plan.reason == "entered long at score 63 >= 45"

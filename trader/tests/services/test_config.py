@@ -30,7 +30,27 @@ def test_defaults_are_the_bots_former_hard_coded_values():
         "circuit_breaker_threshold": 3, "scan_interval_minutes": 5, "long_threshold": 45, "short_threshold": 50,
         "coin_whitelist": [], "coin_blacklist": [], "use_ta_signals": False, "ta_bonus_cap": 30,
         "strategies": ["scanner"], "use_regime_mapping": False, "venue": "coinex",
+        # Risk sizing is opt-in: margin_pct stays the default, so nothing changes silently.
+        "sizing_mode": "margin_pct", "risk_per_trade_pct": 1.0, "max_strategy_exposure_pct": 25.0,
+        "max_total_exposure_pct": 100.0, "max_portfolio_heat_pct": 6.0, "uncertain_risk_factor": 0.0,
     }
+
+
+def test_the_risk_fields_are_validated_and_every_change_is_audited(operator):
+    for value in ("3.5", "0.05"):  # risk per trade: 0.1-3 %
+        with pytest.raises(ValidationError) as refused:
+            config_update(changes={"risk_per_trade_pct": value}, actor=operator)
+        assert "risk_per_trade_pct" in refused.value.message_dict
+    for field, value in (("sizing_mode", "kelly"), ("uncertain_risk_factor", "1.5"),
+                         ("max_strategy_exposure_pct", "0"), ("max_portfolio_heat_pct", "101")):
+        with pytest.raises(ValidationError) as refused:
+            config_update(changes={field: value}, actor=operator)
+        assert field in refused.value.message_dict
+    config_update(changes={"sizing_mode": "risk", "risk_per_trade_pct": "2", "max_portfolio_heat_pct": "5"},
+                  actor=operator)
+    audited = {e.field: (e.old_value, e.new_value) for e in AuditEntry.objects.filter(action="config.update")}
+    assert audited == {"sizing_mode": ("margin_pct", "risk"), "risk_per_trade_pct": ("1", "2"),
+                       "max_portfolio_heat_pct": ("6", "5")}
 
 
 def test_the_venue_is_validated_audited_and_changed_only_while_paused(operator):
