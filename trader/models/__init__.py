@@ -5,6 +5,7 @@ from trader.models.audit import AuditEntry, AuditVia
 from trader.models.backtest import BacktestRun, BacktestStatus, BacktestStudy, BacktestTrade
 from trader.models.books import Book, BookLedger, Venue
 from trader.models.config import KillSwitchReference, TraderConfig
+from trader.models.orders import EntryOrder, EntryOrderState, EntryOrderType, ProtectionState
 from trader.models.records import CloseReason, CycleLog, CycleOutcome, Decision, OrderIntent, Side, Trade
 from trader.models.status import LockKind, TraderMode, TraderStatus
 
@@ -23,9 +24,13 @@ __all__ = [
     "CycleLog",
     "CycleOutcome",
     "Decision",
+    "EntryOrder",
+    "EntryOrderState",
+    "EntryOrderType",
     "KillSwitchReference",
     "LockKind",
     "OrderIntent",
+    "ProtectionState",
     "Side",
     "Trade",
     "TraderConfig",
