@@ -305,6 +305,8 @@ class SimulatedAccount(AccountView):
         """Record a new mark price and fire what it triggers, in order: resting limit orders,
         liquidation, stop-loss (fixed or trailing), take-profit. Returns the orders filled."""
         market = self.market(symbol)
+        # A touch trades part of the queue once per new price, not again on every call that feeds the same price.
+        touch_fill_ratio = self.touch_fill_ratio if self.state.prices.get(symbol) != price else ZERO
         self.state.prices[symbol] = price
         filled = []
         for order in self.orders_pending(symbol=symbol):
@@ -312,7 +314,7 @@ class SimulatedAccount(AccountView):
                 continue
             amount = limit_fill_amount(market=market, side=order.side, limit_price=order.price, reached_price=price,
                                        remaining=order.amount - order.filled_amount,
-                                       touch_fill_ratio=self.touch_fill_ratio)
+                                       touch_fill_ratio=touch_fill_ratio)
             if amount:
                 try:
                     self._fill(order, price=order.price, fee_rate=market.maker_fee_rate, amount=amount)

@@ -8,7 +8,9 @@ queue ahead of us that traded), rounded down to the market's amount step. A touc
 would round to nothing fills the rest: the order never shrinks by dust forever.
 
 The backtester calls it with a candle's extreme (the low for a buy, the high for a sell),
-the paper exchange with each price it is fed: the same function decides both.
+the paper exchange with each new price it is fed (the engine asks for a touch fill only when
+the price changed: the paper exchange feeds the same price on every call): the same function
+decides both.
 """
 
 from __future__ import annotations

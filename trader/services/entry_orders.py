@@ -111,9 +111,11 @@ def _finish(entry: EntryOrder, state: EntryOrderState, detail: str) -> None:
     transaction.on_commit(lambda: trader_event_publish(kind="entry_order", payload=entry_order_payload(entry)))
 
 
-def _order_apply(*, entry: EntryOrder, order: Order, exchange: Exchange, protection: Protection) -> list[str]:
+def _order_apply(*, entry: EntryOrder, order: Order, exchange: Exchange, protection: Protection,
+                 finish_final: bool = True) -> list[str]:
     """Bring ``entry`` in line with the exchange's ``order`` (its current order): new fills become
-    (or grow) the trade and get their protective orders; a final order ends the resting."""
+    (or grow) the trade and get their protective orders; a final order ends the resting (unless
+    ``finish_final`` is False: the caller cancelled it and records why)."""
     actions = []
     entry.exchange_order_id = order.order_id
     filled = order.filled_amount  # a re-price only ever replaces an order with nothing filled
@@ -143,7 +145,7 @@ def _order_apply(*, entry: EntryOrder, order: Order, exchange: Exchange, protect
             entry.save()
     else:
         entry.save(update_fields=["exchange_order_id", "updated_at"])
-    if order.status.is_final and entry.resting:
+    if finish_final and order.status.is_final and entry.resting:
         full = entry.filled_amount >= entry.amount
         _finish(entry, EntryOrderState.FILLED if full else EntryOrderState.CANCELLED,
                 "filled" if full else f"the exchange ended the order ({order.status})")
@@ -228,9 +230,9 @@ def _cancel(entry: EntryOrder, exchange: Exchange, protection: Protection, state
         order = exchange.order_cancel(symbol=entry.symbol, order_id=entry.exchange_order_id)
     except OrderNotFound:  # it finished (filled) before the cancel arrived
         order = exchange.order_by_id(symbol=entry.symbol, order_id=entry.exchange_order_id)
-    actions = _order_apply(entry=entry, order=order, exchange=exchange, protection=protection) if order else []
-    if entry.resting:
-        _finish(entry, state, detail)
+    actions = _order_apply(entry=entry, order=order, exchange=exchange, protection=protection,
+                           finish_final=False) if order else []
+    _finish(entry, state, detail)
     return [*actions, f"limit entry {entry.side} {entry.symbol}: {entry.state} ({detail})"]
 
 
@@ -241,10 +243,10 @@ def _reprice(entry: EntryOrder, exchange: Exchange, protection: Protection, pric
         order = exchange.order_cancel(symbol=entry.symbol, order_id=entry.exchange_order_id)
     except OrderNotFound:
         order = exchange.order_by_id(symbol=entry.symbol, order_id=entry.exchange_order_id)
-    actions = _order_apply(entry=entry, order=order, exchange=exchange, protection=protection) if order else []
-    if entry.filled_amount > 0 or not entry.resting:
-        if entry.resting:
-            _finish(entry, EntryOrderState.PARTIALLY_FILLED, "filled while being re-priced: the filled part kept")
+    actions = _order_apply(entry=entry, order=order, exchange=exchange, protection=protection,
+                           finish_final=False) if order else []
+    if entry.filled_amount > 0:
+        _finish(entry, EntryOrderState.PARTIALLY_FILLED, "filled while being re-priced: the filled part is kept")
         return actions
     entry.client_id = client_order_id_new(purpose="entry")
     entry.limit_price, entry.reprices, entry.placed_at, entry.exchange_order_id = price, entry.reprices + 1, now, ""
