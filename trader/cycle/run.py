@@ -242,8 +242,11 @@ def _cycle_body(*, state: CycleState, config: TraderConfig, exchange: Exchange, 
     # Resting entries first: their fills are trades before reconciliation compares positions with trades.
     entry_orders = entry_order_settings_from(config)
     protection = Protection(tp_pct=config.tp_pct, sl_pct=config.sl_pct, trailing_stop=config.trailing_stop)
-    report.actions.extend(entry_orders_manage(exchange=exchange, book=book, settings=entry_orders,
-                                              protection=protection, now=now))
+    entry_actions = entry_orders_manage(exchange=exchange, book=book, settings=entry_orders, protection=protection,
+                                        now=now)
+    if entry_actions:  # fills and their stops changed the positions the snapshot holds
+        report.actions.extend(entry_actions)
+        positions = exchange.positions()
     positions_reconcile(exchange=exchange, positions=positions, report=report, book=book)
     if Trade.objects.in_book(book).filter(closed_at__isnull=False, entry_orders__resting=True).exists():
         # A stop fired while the rest of its entry still rested: cancel the rest now, not next cycle.
