@@ -395,7 +395,7 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
         if plan.passed:
             state.log.candidates += 1
             outcome, reason = _entry_submit(state=state, config=config, exchange=exchange, plan=plan,
-                                            correlation_id=correlation_id)
+                                            correlation_id=correlation_id, now=now)
             if outcome == Decision.Outcome.ENTERED:
                 account.open_symbols.add(candidate.symbol)
                 account.available -= plan.margin
@@ -408,7 +408,7 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
 
 
 def _entry_submit(*, state: CycleState, config: TraderConfig, exchange: Exchange, plan: EntryPlan,
-                  correlation_id: str) -> tuple[str, str]:
+                  correlation_id: str, now: datetime) -> tuple[str, str]:
     """Send ``plan``'s entry as the config says (a market order, or a limit order the order manager
     follows) and protect a market fill; returns the decision's outcome and reason."""
     candidate = plan.candidate
@@ -417,7 +417,8 @@ def _entry_submit(*, state: CycleState, config: TraderConfig, exchange: Exchange
     try:
         if entry_orders.limit:
             entry = entry_order_place(plan=plan, exchange=exchange, book=state.log.book,
-                                      correlation_id=correlation_id, settings=entry_orders, protection=protection)
+                                      correlation_id=correlation_id, settings=entry_orders, protection=protection,
+                                      now=now)
         else:
             trade = position_open(plan=plan, exchange=exchange, book=state.log.book, correlation_id=correlation_id)
     except (OrderRejected, ExchangeError) as error:

@@ -61,8 +61,9 @@ def _extra(entry: EntryOrder, **fields) -> dict:
 
 
 def entry_order_place(*, plan: EntryPlan, exchange: Exchange, book: Book, correlation_id: str,
-                      settings: EntryOrderSettings, protection: Protection) -> EntryOrder:
-    """Place ``plan``'s entry as a limit order ``settings.offset_pct`` % better than the signal price.
+                      settings: EntryOrderSettings, protection: Protection, now: datetime | None = None) -> EntryOrder:
+    """Place ``plan``'s entry as a limit order ``settings.offset_pct`` % better than the signal price;
+    its timeout counts from ``now`` (the cycle's time).
 
     Raises ``OrderRejected`` (the entry is recorded ``rejected``) or another ``ExchangeError``
     (the entry stays pending and the next cycle adopts it by client id).
@@ -78,6 +79,7 @@ def entry_order_place(*, plan: EntryPlan, exchange: Exchange, book: Book, correl
         side=candidate.side, strategy=candidate.strategy, score=plan.score, leverage=plan.leverage,
         order_type=EntryOrderType.LIMIT, post_only=settings.post_only, signal_price=signal_price, limit_price=price,
         amount=market.amount_round(plan.amount), client_id=client_order_id_new(purpose="entry"),
+        placed_at=now or timezone.now(),
     )
     entry.event("pending", f"limit {entry.amount.normalize():f} at {price.normalize():f}"
                            f"{' post-only' if entry.post_only else ''} (signal {signal_price.normalize():f})")
