@@ -15,7 +15,8 @@ from trader.models.config import (
     validate_symbol_list,
 )
 
-DECIMAL_FIELDS = ("position_size_pct", "kill_switch_drawdown_pct", "tp_pct", "sl_pct")
+DECIMAL_FIELDS = ("position_size_pct", "kill_switch_drawdown_pct", "tp_pct", "sl_pct", "limit_offset_pct",
+                  "limit_abandon_pct")
 
 
 LEVERAGE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_EXCHANGE_LEVERAGE}
@@ -83,6 +84,8 @@ CONFIG_EXAMPLE_VALUE = {
     "kill_switch_drawdown_pct": 50.0, "kill_switch_reference": "starting_balance", "tp_pct": 5.0, "sl_pct": 3.0,
     "trailing_stop": True, "circuit_breaker_threshold": 3, "scan_interval_minutes": 5, "long_threshold": 45,
     "short_threshold": 50, "coin_whitelist": [], "coin_blacklist": [], "use_ta_signals": False, "ta_bonus_cap": 30,
+    "entry_order_type": "market", "limit_offset_pct": 0.05, "limit_post_only": True, "limit_timeout_s": 300,
+    "limit_max_reprices": 2, "limit_abandon_pct": 1.0,
 }
 CONFIG_EXAMPLE = OpenApiExample("The defaults", value=CONFIG_EXAMPLE_VALUE, response_only=True)
 CONFIG_PATCH_EXAMPLE = OpenApiExample(

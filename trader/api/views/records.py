@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from trader.api.logs import logs_recent
-from trader.api.selectors import cycles_filtered, decisions_filtered, trades_filtered
+from trader.api.selectors import cycles_filtered, decisions_filtered, entry_orders_filtered, trades_filtered
 from trader.api.serializers.common import error_response
 from trader.api.serializers.records import (
     LOGS_EXAMPLE,
@@ -17,6 +17,8 @@ from trader.api.serializers.records import (
     CycleSerializer,
     DecisionQuerySerializer,
     DecisionSerializer,
+    EntryOrderQuerySerializer,
+    EntryOrderSerializer,
     LogEntrySerializer,
     LogQuerySerializer,
     TradeLogQuerySerializer,
@@ -50,6 +52,20 @@ class TradesView(ListAPIView):
 
     def get_queryset(self):
         return trades_filtered(**query_params(TradeQuerySerializer, self.request))
+
+
+class EntryOrdersView(ListAPIView):
+    serializer_class = EntryOrderSerializer
+    pagination_class = Pages
+
+    @extend_schema(tags=["records"], summary="Entry orders: limit entries resting, re-priced, filled, abandoned, "
+                                             "and their stop", parameters=[EntryOrderQuerySerializer],
+                   responses={200: EntryOrderSerializer(many=True), **LIST_ERRORS})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return entry_orders_filtered(**query_params(EntryOrderQuerySerializer, self.request))
 
 
 class DecisionsView(ListAPIView):
