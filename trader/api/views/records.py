@@ -60,7 +60,24 @@ class EntryOrdersView(ListAPIView):
 
     @extend_schema(tags=["records"], summary="Entry orders: limit entries resting, re-priced, filled, abandoned, "
                                              "and their stop", parameters=[EntryOrderQuerySerializer],
-                   responses={200: EntryOrderSerializer(many=True), **LIST_ERRORS})
+                   responses={200: EntryOrderSerializer(many=True), **LIST_ERRORS},
+                   examples=[OpenApiExample("A limit entry filled in part", response_only=True, value={
+                       "count": 1, "next": None, "previous": None, "results": [{
+                           "id": 4, "correlation_id": "sig-0a1b2c3d4e5f6a7b", "symbol": "BTCUSDT", "side": "long",
+                           "mode": "dry-run", "venue": "coinex", "strategy": "scanner", "score": 70, "leverage": 5,
+                           "order_type": "limit", "post_only": True, "signal_price": "50100",
+                           "limit_price": "50049.9", "amount": "0.005", "filled_amount": "0.0025",
+                           "average_price": "50049.9", "fees": "0.0375", "reprices": 1, "state": "partially_filled",
+                           "resting": False, "protection": "stop_placed", "stop_price": "49749.6", "trade": 12,
+                           "client_id": "cte0f1e2d3c4b5a69788796a5b4", "exchange_order_id": "100000007",
+                           "detail": "timed out after 300s with 0.0025 filled", "history": [
+                               {"at": "2026-03-01T12:00:00Z", "event": "pending", "detail": "limit 0.005 at 49950"},
+                               {"at": "2026-03-01T12:05:00Z", "event": "repriced", "detail": "re-priced to 50049.9"},
+                               {"at": "2026-03-01T12:06:00Z", "event": "partially_filled", "detail": "0.0025 of 0.005"},
+                               {"at": "2026-03-01T12:06:00Z", "event": "stop_placed", "detail": "stop 49749.6"}],
+                           "placed_at": "2026-03-01T12:05:00Z", "filled_at": "2026-03-01T12:06:00Z",
+                           "finished_at": "2026-03-01T12:10:00Z", "stop_placed_at": "2026-03-01T12:06:00Z",
+                           "closed_at": None, "created_at": "2026-03-01T12:00:00Z"}]})])
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from trader.cycle.run import cycle_run
-from trader.models import AuditEntry, TraderConfig
+from trader.models import AuditEntry
+from trader.services.config import config_get
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_limit_entries_are_configured_audited_and_listed_with_their_lifecycle(ap
 def test_out_of_range_entry_order_settings_are_refused_and_change_nothing(api, change):
     response = api.patch("/api/v1/config", change, format="json")
     assert response.status_code == 400 and set(response.json()["error"]["fields"]) == set(change)
-    assert TraderConfig.objects.get().entry_order_type == "market"
+    assert config_get().entry_order_type == "market"
 
 
 @pytest.mark.parametrize("query", [{"state": "resting"}, {"resting": "maybe"}, {"symbol": "btc"}])
