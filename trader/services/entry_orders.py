@@ -113,11 +113,12 @@ def _finish(entry: EntryOrder, state: EntryOrderState, detail: str) -> None:
     transaction.on_commit(lambda: trader_event_publish(kind="entry_order", payload=entry_order_payload(entry)))
 
 
-def _order_apply(*, entry: EntryOrder, order: Order, exchange: Exchange, protection: Protection,
+def _order_apply(*, entry: EntryOrder, order: Order, exchange: Exchange, protection: Protection | None,
                  finish_final: bool = True) -> list[str]:
     """Bring ``entry`` in line with the exchange's ``order`` (its current order): new fills become
     (or grow) the trade and get their protective orders; a final order ends the resting (unless
-    ``finish_final`` is False: the caller cancelled it and records why)."""
+    ``finish_final`` is False: the caller cancelled it and records why). Without ``protection`` no
+    protective order is placed (everything is being closed)."""
     actions = []
     entry.exchange_order_id = order.order_id
     filled = order.filled_amount  # a re-price only ever replaces an order with nothing filled
@@ -133,18 +134,8 @@ def _order_apply(*, entry: EntryOrder, order: Order, exchange: Exchange, protect
         trade = _trade_record(entry)
         actions.append(f"limit entry {entry.side} {entry.symbol}: {entry.state} "
                        f"{filled.normalize():f} of {entry.amount.normalize():f}")
-        try:
-            stop, _take = protective_orders_set(trade=trade, exchange=exchange, tp_pct=protection.tp_pct,
-                                                sl_pct=protection.sl_pct, trailing_stop=protection.trailing_stop)
-        except ExchangeError as error:
-            entry.event("stop_failed", str(error))
-            entry.save(update_fields=["history", "updated_at"])
-            actions.append(f"protective orders for {entry.symbol} not placed yet: {error}")
-        else:
-            entry.protection, entry.stop_price = ProtectionState.STOP_PLACED, stop
-            entry.stop_placed_at = entry.stop_placed_at or timezone.now()
-            entry.event(ProtectionState.STOP_PLACED, f"stop {stop.normalize():f} for {filled.normalize():f}")
-            entry.save()
+        if protection is not None:
+            actions.extend(_protect(entry=entry, trade=trade, exchange=exchange, protection=protection))
     else:
         entry.save(update_fields=["exchange_order_id", "updated_at"])
     if finish_final and order.status.is_final and entry.resting:
@@ -152,6 +143,22 @@ def _order_apply(*, entry: EntryOrder, order: Order, exchange: Exchange, protect
         _finish(entry, EntryOrderState.FILLED if full else EntryOrderState.CANCELLED,
                 "filled" if full else f"the exchange ended the order ({order.status})")
     return actions
+
+
+def _protect(*, entry: EntryOrder, trade: Trade, exchange: Exchange, protection: Protection) -> list[str]:
+    """Place (or move) the stop-loss and take-profit of ``entry``'s trade for what has filled so far."""
+    try:
+        stop, _take = protective_orders_set(trade=trade, exchange=exchange, tp_pct=protection.tp_pct,
+                                            sl_pct=protection.sl_pct, trailing_stop=protection.trailing_stop)
+    except ExchangeError as error:
+        entry.event("stop_failed", str(error))
+        entry.save(update_fields=["history", "updated_at"])
+        return [f"protective orders for {entry.symbol} not placed yet: {error}"]
+    entry.protection, entry.stop_price = ProtectionState.STOP_PLACED, stop
+    entry.stop_placed_at = entry.stop_placed_at or timezone.now()
+    entry.event(ProtectionState.STOP_PLACED, f"stop {stop.normalize():f} for {entry.filled_amount.normalize():f}")
+    entry.save()
+    return []
 
 
 def _trade_record(entry: EntryOrder) -> Trade:
@@ -225,7 +232,7 @@ def _entry_manage(*, entry: EntryOrder, exchange: Exchange, settings: EntryOrder
     return actions + _cancel(entry, exchange, protection, state, decision.detail)
 
 
-def _cancel(entry: EntryOrder, exchange: Exchange, protection: Protection, state: EntryOrderState,
+def _cancel(entry: EntryOrder, exchange: Exchange, protection: Protection | None, state: EntryOrderState,
             detail: str) -> list[str]:
     """Cancel the entry's order and record its final state; a fill that raced the cancel is kept."""
     try:
@@ -260,6 +267,25 @@ def _reprice(entry: EntryOrder, exchange: Exchange, protection: Protection, pric
     except OrderRejected as error:
         return [*actions, f"re-priced entry {entry.symbol} rejected: {error}"]
     return [*actions, f"limit entry {entry.side} {entry.symbol}: {detail}"]
+
+
+def entry_orders_cancel_all(*, exchange: Exchange, book: Book, reason: str) -> list[str]:
+    """Cancel every resting entry of ``book`` (kill switch, emergency stop, close-all) before its positions
+    are closed; fills up to the cancel are recorded as trades (so the close finds them), unprotected."""
+    actions: list[str] = []
+    for entry in EntryOrder.objects.in_book(book).resting().order_by("created_at"):
+        try:
+            if not entry.exchange_order_id:  # placed but its answer never recorded: find it first
+                order = exchange.order_by_client_id(symbol=entry.symbol, client_id=entry.client_id)
+                if order is None:
+                    _finish(entry, EntryOrderState.CANCELLED, f"{reason}: not on the exchange")
+                    continue
+                entry.exchange_order_id = order.order_id
+            actions.extend(_cancel(entry, exchange, None, EntryOrderState.CANCELLED, reason))
+        except ExchangeError as error:
+            actions.append(f"entry order {entry.client_id} for {entry.symbol} could not be cancelled: {error}")
+            logger.error("entry order %s not cancelled: %s", entry.client_id, error, extra=_extra(entry))
+    return actions
 
 
 def entry_orders_close_track(*, trade: Trade, reason: CloseReason, closed_at: datetime) -> None:

@@ -215,7 +215,12 @@ def trades_liquidation_track(*, positions: list[Position], book: Book) -> int:
 
 def positions_close_all(*, exchange: Exchange, reason: CloseReason, book: Book,
                         positions: list[Position] | None = None) -> list[CloseOutcome]:
-    """Close every open position on ``book``'s exchange, one by one; one failure never stops the rest."""
+    """Close every open position on ``book``'s exchange, one by one; one failure never stops the rest.
+    Resting entry orders are cancelled first, so none can open a position behind the close."""
+    from trader.services.entry_orders import entry_orders_cancel_all  # it builds on this module
+
+    if entry_orders_cancel_all(exchange=exchange, book=book, reason=f"cancelled by the {reason.label}"):
+        positions = None  # a fill racing the cancel may have changed them: read them again
     outcomes = []
     for position in positions if positions is not None else exchange.positions():
         try:

@@ -183,3 +183,24 @@ def test_an_order_resting_on_the_exchange_is_found_by_its_client_id(market, pape
     entry = EntryOrder.objects.get()
     assert entry.resting and entry.exchange_order_id
     assert len(paper.orders_pending()) == 1
+
+
+def test_an_emergency_stop_cancels_resting_entries_before_closing_so_nothing_opens_behind_it(
+        market, paper, dry_run, limit_entries, operator):
+    from trader.services.control import emergency_stop
+
+    market.scan("BTCUSDT", long=65, price="50000")
+    market.scan("ETHUSDT", short=70, price="2400")
+    cycle_run(exchange=paper)
+    market.clear_scans()
+    market.price("ETHUSDT", "2403")  # the short fills at its limit (2402.4) ...
+    cycle_run(exchange=paper)
+    assert paper.position(symbol="ETHUSDT") is not None and len(paper.orders_pending()) == 1  # ... BTC still rests
+    emergency_stop(actor=operator, exchange=paper)
+    btc, eth = EntryOrder.objects.get(symbol="BTCUSDT"), EntryOrder.objects.get(symbol="ETHUSDT")
+    assert (btc.state, btc.resting, btc.detail) == ("cancelled", False, "cancelled by the emergency stop")
+    assert eth.protection == "closed"
+    assert not paper.orders_pending() and not paper.positions()
+    market.price("BTCUSDT", "49000")  # would have filled the BTC entry
+    paper.prices_refresh()
+    assert not paper.positions()
