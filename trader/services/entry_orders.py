@@ -122,7 +122,16 @@ def _order_apply(*, entry: EntryOrder, order: Order, exchange: Exchange, protect
     actions = []
     entry.exchange_order_id = order.order_id
     filled = order.filled_amount  # a re-price only ever replaces an order with nothing filled
-    if filled > entry.filled_amount:
+    if filled > entry.filled_amount and entry.trade_id and Trade.objects.filter(
+            pk=entry.trade_id, closed_at__isnull=False).exists():
+        # The trade closed (its stop fired) and the rest filled before it was cancelled: a new position the
+        # records must not hide in a closed trade. Reconciliation flags and alerts it as unknown.
+        entry.event("filled_after_close", f"{(filled - entry.filled_amount).normalize():f} filled after the "
+                                          "trade closed: left to reconciliation")
+        entry.filled_amount, entry.filled_value, entry.fees = filled, order.filled_value, order.fee
+        entry.save()
+        actions.append(f"entry {entry.symbol} filled after its trade closed: flagged for reconciliation")
+    elif filled > entry.filled_amount:
         entry.filled_amount, entry.filled_value = filled, order.filled_value
         entry.fees = order.fee
         entry.filled_at = entry.filled_at or order.updated_at or timezone.now()

@@ -30,6 +30,8 @@ def test_defaults_are_the_bots_former_hard_coded_values():
         "circuit_breaker_threshold": 3, "scan_interval_minutes": 5, "long_threshold": 45, "short_threshold": 50,
         "coin_whitelist": [], "coin_blacklist": [], "use_ta_signals": False, "ta_bonus_cap": 30,
         "strategies": ["scanner"], "use_regime_mapping": False, "venue": "coinex",
+        "entry_order_type": "market", "limit_offset_pct": 0.05, "limit_post_only": True, "limit_timeout_s": 300,
+        "limit_max_reprices": 2, "limit_abandon_pct": 1.0,
     }
 
 
