@@ -67,8 +67,12 @@ class Exchange(Protocol):
         amount: Decimal,
         client_id: str,
         price: Decimal | None = None,
+        post_only: bool = False,
     ) -> Order:
         """Place an order; ``amount``/``price`` are rounded to the market's precision and tick.
+
+        ``post_only`` (limit orders): the venue refuses or expires the order instead of filling
+        it as a taker (CoinEx ``maker_only``, Binance ``GTX``, the paper exchange refuses it).
 
         ``client_id`` makes the call idempotent: when the outcome is unknown (timeout)
         the implementation looks the order up by it before any resend.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
 
-from trader.models import CycleLog, Decision, Trade, TraderConfig
+from trader.models import CycleLog, Decision, EntryOrder, Trade, TraderConfig
 from trader.performance_selectors import performance_by_mode
 from trader.selectors import config_history
 from trader.services.config import config_get
@@ -35,7 +36,7 @@ def config_fields() -> list[dict[str, Any]]:
         fields.append({
             "name": name, "label": name.replace("_", " "), "kind": kind, "help": str(field.help_text),
             "value": value, "choices": list(field.choices or []),
-            "step": "0.01" if isinstance(field, models.DecimalField) else "1",
+            "step": f"{Decimal(1).scaleb(-field.decimal_places)}" if isinstance(field, models.DecimalField) else "1",
             "json": _json_text(value) if kind == "json" else "",
             "list": ", ".join(value) if kind == "list" else "",
         })
@@ -56,6 +57,11 @@ def trades_closed(*, limit: int = HISTORY_LIMIT) -> list[Trade]:
 def trades_recent(*, limit: int = HISTORY_LIMIT) -> list[Trade]:
     """Every open or close, newest activity first (the trade log)."""
     return list(Trade.objects.order_by(models.F("closed_at").desc(nulls_first=True), "-opened_at")[:limit])
+
+
+def entry_orders_recent(*, limit: int = HISTORY_LIMIT) -> list[EntryOrder]:
+    """The order manager's entry orders, newest first (state, fills, re-prices, the stop's fate)."""
+    return list(EntryOrder.objects.order_by("-created_at", "-id")[:limit])
 
 
 def decisions_recent(*, limit: int = HISTORY_LIMIT) -> list[Decision]:
@@ -102,5 +108,6 @@ def trader_page_context() -> dict[str, Any]:
         "trades_closed": trades_closed(),
         "trades_recent": trades_recent(),
         "decisions": decisions_recent(),
+        "entry_orders": entry_orders_recent(),
         "cycles": cycles_recent(),
     }

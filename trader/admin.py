@@ -17,6 +17,7 @@ from trader.models import (
     BookLedger,
     CycleLog,
     Decision,
+    EntryOrder,
     EquitySnapshot,
     OrderIntent,
     Trade,
@@ -55,6 +56,8 @@ class TraderConfigAdmin(SingletonAdmin):
         ("Allocation", {"fields": ("max_strategy_exposure_pct", "max_total_exposure_pct", "max_portfolio_heat_pct",
                                    "uncertain_risk_factor")}),
         ("Exits", {"fields": ("tp_pct", "sl_pct", "trailing_stop")}),
+        ("Entry orders", {"fields": ("entry_order_type", "limit_offset_pct", "limit_post_only", "limit_timeout_s",
+                                     "limit_max_reprices", "limit_abandon_pct")}),
         ("Safety", {"fields": ("kill_switch_drawdown_pct", "kill_switch_reference", "circuit_breaker_threshold")}),
         ("Signals", {"fields": ("scan_interval_minutes", "long_threshold", "short_threshold", "use_ta_signals",
                                 "ta_bonus_cap", "strategies", "use_regime_mapping")}),
@@ -191,6 +194,14 @@ class OrderIntentAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "mode", "venue", "symbol", "purpose", "side", "amount", "state", "client_id",
                     "exchange_order_id")
     list_filter = ("state", "purpose", "mode", "venue")
+    search_fields = ("symbol", "client_id", "correlation_id")
+
+
+@admin.register(EntryOrder)
+class EntryOrderAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "mode", "venue", "symbol", "side", "order_type", "limit_price", "amount",
+                    "filled_amount", "reprices", "state", "protection")
+    list_filter = ("mode", "venue", "state", "protection", "order_type")
     search_fields = ("symbol", "client_id", "correlation_id")
 
 

@@ -221,10 +221,11 @@ class BinanceUsdmClient:
 
     # --- orders -------------------------------------------------------------------------------------
     def order_place(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal, client_id: str,
-                    price: Decimal | None = None) -> Order:
+                    price: Decimal | None = None, post_only: bool = False) -> Order:
         """``POST /fapi/v1/order`` (newClientOrderId = ``client_id``). After a timeout or an
         unknown outcome the order is looked up by ``client_id`` and resent only when Binance has
-        no trace of it. In hedge mode a buy opens/adds to the long, a sell to the short."""
+        no trace of it. In hedge mode a buy opens/adds to the long, a sell to the short. A ``post_only``
+        limit is ``timeInForce=GTX`` (good till crossing: expires instead of taking liquidity)."""
         if problem := client_id_problem(client_id):
             raise OrderRejected(problem)
         market = self.market(symbol=symbol)
@@ -244,7 +245,8 @@ class BinanceUsdmClient:
             if market.min_notional and rounded_price * quantity < market.min_notional:
                 raise OrderRejected(f"order value {rounded_price * quantity} is below {symbol}'s minimum "
                                     f"{market.min_notional} USDT", code=CODE_MIN_NOTIONAL)
-            params.update(price=_number(price_to_venue(symbol, rounded_price)), timeInForce="GTC")
+            params.update(price=_number(price_to_venue(symbol, rounded_price)),
+                          timeInForce="GTX" if post_only else "GTC")
         return self._order_post_idempotently(params, symbol=symbol, client_id=client_id)
 
     def _order_post_idempotently(self, params: dict[str, Any], *, symbol: str, client_id: str) -> Order:

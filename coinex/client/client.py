@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from coinex.client import parse
+from coinex.client.parse import MAKER_ONLY_TYPE
 from coinex.client.ratelimit import RateGroup
 from coinex.client.transport import DEFAULT_REQUEST_WINDOW_MS, ApiCredentials, CoinExTransport, RequestTimedOut
 from coinex.client.venue_status import coinex_venue_status
@@ -168,9 +169,10 @@ class CoinExClient:
 
     # --- orders ---------------------------------------------------------------------------------
     def order_place(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal, client_id: str,
-                    price: Decimal | None = None) -> Order:
+                    price: Decimal | None = None, post_only: bool = False) -> Order:
         """Place an order (``POST /futures/order``); after a timeout the order is looked up
-        by ``client_id`` and resent only when CoinEx has no trace of it."""
+        by ``client_id`` and resent only when CoinEx has no trace of it. A ``post_only`` limit is
+        CoinEx's ``maker_only`` type: refused rather than filled as a taker."""
         if problem := client_id_problem(client_id):
             raise OrderRejected(problem)
         market = self.market(symbol=symbol)
@@ -185,6 +187,8 @@ class CoinExClient:
             if price is None:
                 raise OrderRejected("a limit order needs a price")
             body["price"] = _number(market.price_round(price))
+            if post_only:
+                body["type"] = MAKER_ONLY_TYPE
         return self._post_order_idempotently("/futures/order", body, symbol=symbol, client_id=client_id)
 
     def _post_order_idempotently(self, path: str, body: dict[str, Any], *, symbol: str, client_id: str) -> Order:

@@ -113,6 +113,9 @@ def position_parse(item: dict[str, Any], *, mark_price: Decimal | None = None) -
     )
 
 
+MAKER_ONLY_TYPE = "maker_only"  # CoinEx v2's post-only limit order type
+
+
 def order_parse(item: dict[str, Any]) -> Order:
     """A futures order object; a missing status is inferred from the fill."""
     filled_amount = decimal(item.get("filled_amount"))
@@ -130,7 +133,7 @@ def order_parse(item: dict[str, Any]) -> Order:
         client_id=item.get("client_id") or None,
         symbol=item["market"],
         side=OrderSide(item["side"]),
-        type=OrderType(item["type"]),
+        type=OrderType.MARKET if item["type"] == "market" else OrderType.LIMIT,  # limit, maker_only, ioc, fok
         amount=amount,
         price=positive_or_none(item.get("price")),
         filled_amount=filled_amount,

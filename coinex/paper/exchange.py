@@ -228,7 +228,7 @@ class PaperExchange:
         return self._run(lambda engine: engine.position(symbol), symbol=symbol, read_only=True)
 
     def order_place(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal, client_id: str,
-                    price: Decimal | None = None) -> Order:
+                    price: Decimal | None = None, post_only: bool = False) -> Order:
         """Place a paper order; the same client id twice returns the first order (idempotent)."""
         if problem := client_id_problem(client_id):
             raise OrderRejected(problem)
@@ -243,7 +243,8 @@ class PaperExchange:
             if existing:
                 return engine.order_dto(existing[0])
             return engine.order_dto(engine.order_place(symbol=symbol, side=side, type=type, amount=rounded_amount,
-                                                       price=rounded_price, client_id=client_id))
+                                                       price=rounded_price, client_id=client_id,
+                                                       post_only=post_only))
 
         return self._run(place, symbol=symbol)
 

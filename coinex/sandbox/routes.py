@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from coinex.client.parse import MAKER_ONLY_TYPE
 from coinex.client.ratelimit import RateGroup
 from coinex.dto import MarginMode, OrderSide, OrderType, client_id_valid
 from coinex.errors import ExchangeError
@@ -82,7 +83,7 @@ def order_json(order: SimOrder) -> dict[str, Any]:
         "market": order.symbol,
         "market_type": "FUTURES",
         "side": str(order.side),
-        "type": str(order.type),
+        "type": MAKER_ONLY_TYPE if order.post_only else str(order.type),
         "amount": _str(order.amount),
         "price": _str(order.price) if order.price is not None else "0",
         "unfilled_amount": _str(order.amount - order.filled_amount),
@@ -286,12 +287,14 @@ def order_status_get(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
 def order_post(sandbox: SandboxExchange, params: dict[str, Any]) -> Any:
     """POST /futures/order: place a market or limit order."""
     _futures(params)
-    order_type = _enum(OrderType, _require(params, "type"), "type")
+    type_text = _require(params, "type")
+    post_only = type_text == MAKER_ONLY_TYPE  # CoinEx's post-only limit
+    order_type = OrderType.LIMIT if post_only else _enum(OrderType, type_text, "type")
     order = sandbox.account.order_place(
         symbol=_require(params, "market"), side=_enum(OrderSide, _require(params, "side"), "side"),
         type=order_type, amount=_decimal(params, "amount"),
         price=_decimal(params, "price", required=order_type == OrderType.LIMIT),
-        client_id=_client_id(params),
+        client_id=_client_id(params), post_only=post_only,
     )
     sandbox.request_counts[f"order:{order.client_id}"] += 1
     return order_json(order)

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from coinex.dto import FINAL_ORDER_STATUSES, Balance, MarginMode, Market, Order, Position, PositionSide
 from coinex.errors import ExchangeTemporaryError, OrderNotFound, OrderRejected
+from coinex.simulator.fills import DEFAULT_TOUCH_FILL_RATIO
 from coinex.simulator.rules import (
     CODE_ORDER_NOT_FOUND,
     CODE_UNKNOWN_MARKET,
@@ -33,7 +34,7 @@ class AccountView:
     """Read access to a futures account over ``state`` with the rules of ``markets``.
 
     ``slippage_rate`` moves market fills against the taker (0.001 = 0.1 %); ``clock``
-    gives aware UTC now.
+    gives aware UTC now; ``touch_fill_ratio``: see :mod:`coinex.simulator.fills`.
     """
 
     def __init__(
@@ -44,12 +45,14 @@ class AccountView:
         clock: Callable[[], datetime],
         slippage_rate: Decimal = Decimal(0),
         maintenance_margin_rate: Decimal = DEFAULT_MAINTENANCE_MARGIN_RATE,
+        touch_fill_ratio: Decimal = DEFAULT_TOUCH_FILL_RATIO,
     ) -> None:
         self.state = state
         self.markets = markets
         self.clock = clock
         self.slippage_rate = slippage_rate
         self.maintenance_margin_rate = maintenance_margin_rate
+        self.touch_fill_ratio = touch_fill_ratio  # of a resting limit's rest, when a price only touches it
         self.triggered: list[SimOrder] = []  # orders filled by price updates during this object's life
 
     # --- reads ---------------------------------------------------------------------------

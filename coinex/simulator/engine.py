@@ -15,6 +15,7 @@ from decimal import Decimal
 from coinex.dto import LeverageSetting, MarginMode, Market, OrderSide, OrderStatus, OrderType, PositionSide
 from coinex.errors import OrderNotFound, OrderRejected
 from coinex.simulator.account import AccountView
+from coinex.simulator.fills import limit_fill_amount
 from coinex.simulator.rules import (
     CLIENT_ID_PREFIX_LIQUIDATION,
     CLIENT_ID_PREFIX_STOP_LOSS,
@@ -25,6 +26,7 @@ from coinex.simulator.rules import (
     CODE_BELOW_MIN_NOTIONAL,
     CODE_INSUFFICIENT_BALANCE,
     CODE_ORDER_NOT_FOUND,
+    CODE_POST_ONLY_WOULD_TAKE,
     DEFAULT_LEVERAGE,
     MAX_FINISHED_ORDERS_KEPT,
     ZERO,
@@ -86,10 +88,17 @@ class SimulatedAccount(AccountView):
         factor = 1 + self.slippage_rate if side == OrderSide.BUY else 1 - self.slippage_rate
         return market.price_round(price * factor)
 
-    def _fill(self, order: SimOrder, *, price: Decimal, fee_rate: Decimal, extra_fee: Decimal = ZERO) -> None:
-        """Fill all of ``order`` at ``price``: validate the margin first, then mutate."""
+    def _fill(self, order: SimOrder, *, price: Decimal, fee_rate: Decimal, extra_fee: Decimal = ZERO,
+              amount: Decimal | None = None) -> None:
+        """Fill ``amount`` of ``order`` (all that is left when None) at ``price``: validate the
+        margin first, then mutate. A part fill leaves the order ``part_filled`` with the rest of its
+        frozen margin still reserved."""
         now = self.clock()
-        amount = order.amount
+        remaining = order.amount - order.filled_amount
+        if amount is None or amount >= remaining:
+            amount, unfrozen = remaining, order.frozen
+        else:
+            unfrozen = money(order.frozen * amount / remaining)
         fee = money(price * amount * fee_rate) + extra_fee
         pos = self.state.positions.get(order.symbol)
         direction = direction_of(order.side)
@@ -100,12 +109,12 @@ class SimulatedAccount(AccountView):
         if opening:
             leverage, margin_mode = self._leverage_of(order.symbol)
             margin_needed = money(price * opening / leverage)
-        if opening and self.available() + order.frozen + released + realized < margin_needed + fee:
+        if opening and self.available() + unfrozen + released + realized < margin_needed + fee:
             raise OrderRejected(
                 f"insufficient balance: {margin_needed + fee} USDT needed for margin and fee",
                 code=CODE_INSUFFICIENT_BALANCE,
             )
-        order.frozen = ZERO
+        order.frozen -= unfrozen
         if reduce:
             pos.amount -= reduce
             pos.margin -= released
@@ -129,11 +138,13 @@ class SimulatedAccount(AccountView):
                 current.realized_pnl -= fee
                 current.updated_at = now
         self.state.wallet = money(self.state.wallet + realized - fee)
-        order.filled_amount = amount if not order.reduce_only else reduce
-        order.filled_value = price * order.filled_amount
-        order.fee = fee
-        order.realized_pnl = realized
-        order.status = OrderStatus.FILLED
+        filled_now = amount if not order.reduce_only else reduce
+        order.filled_amount += filled_now
+        order.filled_value += price * filled_now
+        order.fee += fee
+        order.realized_pnl += realized
+        order.status = OrderStatus.FILLED if order.reduce_only or order.filled_amount >= order.amount \
+            else OrderStatus.PART_FILLED
         order.updated_at = now
         if len(self.state.orders) > MAX_FINISHED_ORDERS_KEPT:
             self._prune()
@@ -152,9 +163,10 @@ class SimulatedAccount(AccountView):
 
     # --- writes ------------------------------------------------------------------------------
     def order_place(self, *, symbol: str, side: OrderSide, type: OrderType, amount: Decimal,
-                    price: Decimal | None, client_id: str | None) -> SimOrder:
+                    price: Decimal | None, client_id: str | None, post_only: bool = False) -> SimOrder:
         """Place an order: market orders fill now (taker); limit orders fill now when
-        marketable, else rest with their opening margin frozen."""
+        marketable, else rest with their opening margin frozen. A ``post_only`` limit that
+        would fill now is refused (CoinEx ``maker_only``, Binance ``GTX``): it never pays the taker fee."""
         market = self.market(symbol)
         self._check_amount(market, amount)
         if type == OrderType.LIMIT:
@@ -163,13 +175,18 @@ class SimulatedAccount(AccountView):
             self._check_price(market, price, what="price")
         current = self.mark_price(symbol)
         self._check_notional(market, amount, price if type == OrderType.LIMIT and price is not None else current)
+        if post_only and type == OrderType.LIMIT and (price >= current if side == OrderSide.BUY else price <= current):
+            raise OrderRejected(f"post-only {side} at {price} would take liquidity at {current}",
+                                code=CODE_POST_ONLY_WOULD_TAKE)
         first_free_id = self.state.next_id
         try:
-            return self._order_execute(market=market, side=side, type=type, amount=amount, price=price,
-                                       current=current, client_id=client_id)
+            order = self._order_execute(market=market, side=side, type=type, amount=amount, price=price,
+                                        current=current, client_id=client_id)
         except OrderRejected:
             self.state.next_id = first_free_id  # a rejected order leaves no trace
             raise
+        order.post_only = post_only
+        return order
 
     def _order_execute(self, *, market: Market, side: OrderSide, type: OrderType, amount: Decimal,
                        price: Decimal | None, current: Decimal, client_id: str | None) -> SimOrder:
@@ -298,16 +315,19 @@ class SimulatedAccount(AccountView):
         """Record a new mark price and fire what it triggers, in order: resting limit orders,
         liquidation, stop-loss (fixed or trailing), take-profit. Returns the orders filled."""
         market = self.market(symbol)
+        # A touch trades part of the queue once per new price, not again on every call that feeds the same price.
+        touch_fill_ratio = self.touch_fill_ratio if self.state.prices.get(symbol) != price else ZERO
         self.state.prices[symbol] = price
         filled = []
         for order in self.orders_pending(symbol=symbol):
             if order.type != OrderType.LIMIT:
                 continue
-            crossed = (order.side == OrderSide.BUY and price <= order.price) or (
-                order.side == OrderSide.SELL and price >= order.price)
-            if crossed:
+            amount = limit_fill_amount(market=market, side=order.side, limit_price=order.price, reached_price=price,
+                                       remaining=order.amount - order.filled_amount,
+                                       touch_fill_ratio=touch_fill_ratio)
+            if amount:
                 try:
-                    self._fill(order, price=order.price, fee_rate=market.maker_fee_rate)
+                    self._fill(order, price=order.price, fee_rate=market.maker_fee_rate, amount=amount)
                 except OrderRejected:
                     self.order_cancel(symbol=symbol, order_id=order.order_id)
                     continue

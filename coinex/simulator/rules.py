@@ -15,6 +15,7 @@ MAX_FINISHED_ORDERS_KEPT = 200  # enough history for lookups; keeps the stored J
 # CoinEx v2 codes the simulator raises (the sandbox answers with them).
 CODE_INSUFFICIENT_BALANCE = 3109
 CODE_BELOW_MIN_AMOUNT = 3127
+CODE_POST_ONLY_WOULD_TAKE = 3209  # the sandbox's own code: a maker-only order that would take liquidity
 CODE_ORDER_NOT_FOUND = 3600
 CODE_UNKNOWN_MARKET = 3639
 CODE_BAD_PARAMETER = 4004

@@ -53,6 +53,7 @@ class SimOrder:
     realized_pnl: Decimal = Decimal(0)
     frozen: Decimal = Decimal(0)
     status: OrderStatus = OrderStatus.OPEN
+    post_only: bool = False  # a maker-only limit (CoinEx type ``maker_only``)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from trader.api.logs import logs_recent
 from trader.cycle.run import balance_payload, kill_switch_drawdown_pct, position_payload
 from trader.fx.convert import figures_convert
 from trader.fx.providers import RateQuote
-from trader.models import CycleLog, Decision, Trade, TraderConfig, TraderStatus
+from trader.models import CycleLog, Decision, EntryOrder, Trade, TraderConfig, TraderStatus
 from trader.selectors import heat_overview, status_as_dict
 from trader.services.books import ledger_get
 from trader.services.config import config_as_dict, config_get
@@ -148,6 +148,18 @@ def trades_filtered(
     if until:
         trades = trades.filter(opened_at__lt=until)
     return trades.order_by("-opened_at", "-id")
+
+
+def entry_orders_filtered(
+    *, symbol: str | None = None, state: str | None = None, resting: bool | None = None, mode: str | None = None,
+    venue: str | None = None, since: datetime | None = None,
+) -> QuerySet[EntryOrder]:
+    """The order manager's entry orders, newest first, with their lifecycle."""
+    orders = EntryOrder.objects.all()
+    filters = {"symbol": symbol, "state": state, "resting": resting, "mode": mode, "venue": venue,
+               "created_at__gte": since}
+    orders = orders.filter(**{name: value for name, value in filters.items() if value is not None and value != ""})
+    return orders.order_by("-created_at", "-id")
 
 
 def decisions_filtered(

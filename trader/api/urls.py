@@ -39,6 +39,7 @@ v1_urlpatterns = [
     path("logs/trades", records.TradeLogsView.as_view(), name="api-logs-trades"),
     path("trades", records.TradesView.as_view(), name="api-trades"),
     path("decisions", records.DecisionsView.as_view(), name="api-decisions"),
+    path("orders", records.EntryOrdersView.as_view(), name="api-orders"),
     path("cycles", records.CyclesView.as_view(), name="api-cycles"),
     path("performance", performance.PerformanceView.as_view(), name="api-performance"),
     path("symbols", market.SymbolsView.as_view(), name="api-symbols"),

@@ -41,6 +41,7 @@ from coinex.simulator.engine import SimulatedAccount
 from coinex.simulator.state import SimState
 from trader.backtest.data import SymbolHistory
 from trader.backtest.grid import grid_build, passing_steps
+from trader.backtest.limit_entries import LimitEntries
 from trader.backtest.quiet import LEVEL_COLUMNS, quiet_until
 from trader.backtest.settings import BacktestSettings
 from trader.backtest.strategy import BacktestStrategy
@@ -114,7 +115,7 @@ def _when(ns: int) -> datetime:
     return EPOCH + timedelta(microseconds=ns // 1_000)
 
 
-class PortfolioRun:
+class PortfolioRun(LimitEntries):
     """One run over ``histories`` with ``strategy`` and ``settings`` (see the module docstring)."""
 
     @property
@@ -152,6 +153,8 @@ class PortfolioRun:
         self.account = SimulatedAccount(state=SimState(wallet=settings.starting_balance), markets=self.markets,
                                         clock=self._clock, slippage_rate=settings.slippage_rate)
         self.open: dict[str, TradeResult] = {}
+        self.pending = {}  # resting limit entries (trader.backtest.limit_entries)
+        self.entry_order_events = []
         self.trades: list[TradeResult] = []
         self.rejected = 0
         self.columns = {symbol: index for index, symbol in enumerate(self.grid.symbols)}
@@ -161,7 +164,9 @@ class PortfolioRun:
 
     # --- fills on the simulator ------------------------------------------------------------
     def _close(self, symbol: str, price: Decimal, reason: str) -> None:
-        """Close ``symbol`` with a market order with the mark at ``price`` (slippage and fee apply)."""
+        """Close ``symbol`` with a market order with the mark at ``price`` (slippage and fee apply); the
+        rest of a part-filled limit entry is cancelled first."""
+        self._limit_drop(symbol, "cancelled")
         trade = self.open.pop(symbol)
         self.account.price_update(symbol=symbol, price=price)
         if symbol not in self.account.state.positions:  # liquidated by the move to ``price``
@@ -180,8 +185,8 @@ class PortfolioRun:
     def _account_cache(self) -> None:
         """Floats of the wallet and open positions for the per-step equity (refreshed after each fill).
 
-        Finished orders are dropped from the simulator: the backtest places market orders
-        only, and the simulator scans its order book on every price update."""
+        Finished orders are dropped from the simulator (it scans its order book on every price
+        update); resting limit entries are not finished and stay."""
         state = self.account.state
         orders = state.orders
         for order_id in [i for i, o in orders.items() if o.status.is_final]:
@@ -199,6 +204,12 @@ class PortfolioRun:
     def _open(self, plan: EntryPlan, price: Decimal) -> None:
         candidate = plan.candidate
         symbol = candidate.symbol
+        if self.settings.entry_orders.limit:
+            self.account.price_update(symbol=symbol, price=price)
+            if self.account.state.leverage.get(symbol) != (plan.leverage, MarginMode.ISOLATED):
+                self.account.leverage_set(symbol=symbol, leverage=plan.leverage, margin_mode=MarginMode.ISOLATED)
+            self._limit_open(plan, price)
+            return
         try:
             self.account.price_update(symbol=symbol, price=price)
             if self.account.state.leverage.get(symbol) != (plan.leverage, MarginMode.ISOLATED):  # else a no-op
@@ -293,7 +304,7 @@ class PortfolioRun:
     def _entries(self, step: int, columns: list[int]) -> None:
         """Step 5: candidates strongest first through ``entry_plan``, as ``trader.cycle.run._entries``."""
         grid, entry = self.grid, self.settings.entry
-        if len(self.open) >= entry.max_positions:
+        if len(self.open.keys() | self.pending.keys()) >= entry.max_positions:
             return  # every plan would fail max_positions
         now = self.now
         candidates = []
@@ -321,7 +332,7 @@ class PortfolioRun:
                 self.account.price_update(symbol=symbol, price=_decimal(close))
         balance = self.account.balance()
         account = Account(enabled=True, lock=None, equity=balance.equity, available=balance.available,
-                          open_symbols=set(self.open), allocation=self._allocation())
+                          open_symbols=set(self.open) | set(self.pending), allocation=self._allocation())
         available_stale = False
         for candidate in candidates:
             if len(account.open_symbols) >= entry.max_positions:
@@ -333,7 +344,7 @@ class PortfolioRun:
             if not plan.passed:
                 continue
             self._open(plan, candidate.price)
-            if candidate.symbol in self.open:
+            if candidate.symbol in self.open or candidate.symbol in self.pending:
                 account.open_symbols.add(candidate.symbol)
                 account.allocation.add(strategy=candidate.strategy, margin=plan.margin, notional=plan.notional,
                                        risk=plan.risk)
@@ -382,7 +393,7 @@ class PortfolioRun:
         skip = self.skip_quiet and not settings.funding_rate_8h
         step = 0
         while step < total:
-            if skip:
+            if skip and not self.pending:
                 quiet_end = self._quiet_until(step, total, steps_with_candidates, reference, peak_mode,
                                               None if kill_switch_at else kill_pct, kill_switch_at is None, equity)
                 if quiet_end > step:
@@ -399,6 +410,8 @@ class PortfolioRun:
             open_ns = times_ns[step]
             close_ns = open_ns + self.step_ns
             self.now_ns = close_ns
+            for symbol in list(self.pending):
+                self._limit_step(columns[symbol], step, symbol)
             for symbol in list(self.open):
                 self._protective(columns[symbol], step, self.open[symbol])
             for symbol in list(self.open):
@@ -427,7 +440,8 @@ class PortfolioRun:
         return RunResult(trades=self.trades, times_ns=grid.times_ns + self.step_ns, equity=equity,
                          exposure=exposure, starting_balance=settings.starting_balance,
                          candles=int(np.count_nonzero(~np.isnan(grid.close))), kill_switch_at=kill_switch_at,
-                         rejected_orders=self.rejected, strategy=self.strategy.name)
+                         rejected_orders=self.rejected, strategy=self.strategy.name,
+                         extra={"entry_orders": self.entry_order_events} if self.settings.entry_orders.limit else {})
 
     def _quiet_until(self, step: int, total: int, candidate_steps: list[int], reference: float, peak_mode: bool,
                      kill_pct: float | None, may_enter: bool, equity: np.ndarray) -> int:
@@ -454,6 +468,8 @@ class PortfolioRun:
                            peak_mode=peak_mode, kill_switch_pct=kill_pct, equity_out=equity)
 
     def _close_all(self, step: int, columns: dict[str, int], reason: str) -> None:
+        for symbol in list(self.pending):
+            self._limit_drop(symbol, "cancelled")
         for symbol in list(self.open):
             close = self.grid.close[step, columns[symbol]]
             price = _decimal(close) if not np.isnan(close) else self.account.mark_price(symbol)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from coinex.dto import Market
 from coinex.simulator.markets import default_markets
+from trader.cycle.orders import EntryOrderSettings
 from trader.cycle.rules import EntrySettings
 from trader.models import TraderConfig
 
@@ -23,7 +24,9 @@ class BacktestSettings:
     fraction against the taker. ``funding_rate_8h``: charged to longs (paid to shorts)
     at 00/08/16 UTC on the notional; 0 disables it. ``kill_switch_drawdown_pct``: the
     live kill switch (drawdown from ``kill_switch_reference``, ``starting_balance`` or
-    ``equity_peak``, closes everything and stops trading); None disables it.
+    ``equity_peak``, closes everything and stops trading); None disables it. ``entry_orders``:
+    market entries (the default) or resting limit entries managed as live
+    (``trader.backtest.limit_entries``).
     """
 
     entry: EntrySettings
@@ -37,6 +40,7 @@ class BacktestSettings:
     kill_switch_drawdown_pct: Decimal | None = None
     kill_switch_reference: str = "starting_balance"
     markets: dict[str, Market] = field(default_factory=default_markets)
+    entry_orders: EntryOrderSettings = field(default_factory=EntryOrderSettings)
 
     def markets_effective(self) -> dict[str, Market]:
         """The markets with ``fee_rate`` applied as the taker fee (when set)."""
@@ -49,7 +53,7 @@ class BacktestSettings:
 def settings_from_config(config: TraderConfig, **overrides: object) -> BacktestSettings:
     """The live config (thresholds, exits, sizing, kill switch) as backtest settings; ``overrides``
     replace fields of ``BacktestSettings`` or, by the same name, of its ``EntrySettings``."""
-    from trader.cycle.run import entry_settings_from
+    from trader.cycle.run import entry_order_settings_from, entry_settings_from
 
     entry = entry_settings_from(config)
     entry_fields = {f.name for f in dataclasses.fields(EntrySettings)}
@@ -58,6 +62,6 @@ def settings_from_config(config: TraderConfig, **overrides: object) -> BacktestS
     settings = BacktestSettings(
         entry=dataclasses.replace(entry, **entry_overrides), tp_pct=config.tp_pct, sl_pct=config.sl_pct,
         trailing_stop=config.trailing_stop, kill_switch_drawdown_pct=config.kill_switch_drawdown_pct,
-        kill_switch_reference=str(config.kill_switch_reference),
+        kill_switch_reference=str(config.kill_switch_reference), entry_orders=entry_order_settings_from(config),
     )
     return dataclasses.replace(settings, **other)

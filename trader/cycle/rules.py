@@ -198,7 +198,8 @@ def entry_plan(
         ("fresh_signal", age_s <= max_signal_age_s, "scanned {:.0f} s ago (limit {} s)", (age_s, max_signal_age_s)),
         ("whitelist", whitelisted, "allowed" if whitelisted else "not in the whitelist", ()),
         ("blacklist", not blacklisted, "blacklisted" if blacklisted else "not blacklisted", ()),
-        ("no_open_position", not in_position, "already in a position" if in_position else "flat", ()),
+        ("no_open_position", not in_position,
+         "already in a position or an entry order" if in_position else "flat", ()),
         ("max_positions", open_count < settings.max_positions, "{} open of at most {}",
          (open_count, settings.max_positions)),
     ]

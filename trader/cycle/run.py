@@ -37,9 +37,10 @@ from config.logging import Category
 from ta.selectors import symbols_enabled
 from trader.cycle.exits import exit_decide, protective_levels
 from trader.cycle.lease import CycleLease, cycle_lease
+from trader.cycle.orders import EntryOrderSettings
 from trader.cycle.reconcile import ReconcileReport, intents_resolve, positions_reconcile
 from trader.cycle.recovery import cycles_abandoned_fail
-from trader.cycle.rules import Account, EntrySettings, entry_plan
+from trader.cycle.rules import Account, EntryPlan, EntrySettings, entry_plan
 from trader.cycle.signals import market_data_staleness, scan_candidates
 from trader.models import (
     BookLedger,
@@ -47,6 +48,7 @@ from trader.models import (
     CycleLog,
     CycleOutcome,
     Decision,
+    EntryOrderType,
     KillSwitchReference,
     LockKind,
     Trade,
@@ -58,6 +60,12 @@ from trader.selectors import book_allocation
 from trader.services.alerts import AlertKind, alert_send
 from trader.services.announce import trader_config_announce, trader_event_publish, trader_status_announce
 from trader.services.books import ledger_equity_track
+from trader.services.entry_orders import (
+    Protection,
+    entry_order_place,
+    entry_orders_manage,
+    entry_orders_resting_symbols,
+)
 from trader.services.positions import (
     correlation_id_new,
     position_close,
@@ -111,6 +119,15 @@ def entry_settings_from(config: TraderConfig) -> EntrySettings:
         max_strategy_exposure_pct=config.max_strategy_exposure_pct,
         max_total_exposure_pct=config.max_total_exposure_pct, max_portfolio_heat_pct=config.max_portfolio_heat_pct,
         uncertain_risk_factor=config.uncertain_risk_factor,
+    )
+
+
+def entry_order_settings_from(config: TraderConfig) -> EntryOrderSettings:
+    """The entry-order part of the config (market or limit entries and the limit's management)."""
+    return EntryOrderSettings(
+        order_type=EntryOrderType(config.entry_order_type), offset_pct=config.limit_offset_pct,
+        post_only=config.limit_post_only, timeout_s=config.limit_timeout_s, max_reprices=config.limit_max_reprices,
+        abandon_pct=config.limit_abandon_pct,
     )
 
 
@@ -227,7 +244,19 @@ def _cycle_body(*, state: CycleState, config: TraderConfig, exchange: Exchange, 
 
     report = ReconcileReport()
     intents_resolve(exchange=exchange, report=report, book=book)
+    # Resting entries first: their fills are trades before reconciliation compares positions with trades.
+    entry_orders = entry_order_settings_from(config)
+    protection = Protection(tp_pct=config.tp_pct, sl_pct=config.sl_pct, trailing_stop=config.trailing_stop)
+    entry_actions = entry_orders_manage(exchange=exchange, book=book, settings=entry_orders, protection=protection,
+                                        now=now)
+    if entry_actions:  # fills and their stops changed the positions the snapshot holds
+        report.actions.extend(entry_actions)
+        positions = exchange.positions()
     positions_reconcile(exchange=exchange, positions=positions, report=report, book=book)
+    if Trade.objects.in_book(book).filter(closed_at__isnull=False, entry_orders__resting=True).exists():
+        # A stop fired while the rest of its entry still rested: cancel the rest now, not next cycle.
+        report.actions.extend(entry_orders_manage(exchange=exchange, book=book, settings=entry_orders,
+                                                  protection=protection, now=now))
     state.actions.extend(report.actions)
     trades_liquidation_track(positions=positions, book=book)
 
@@ -341,7 +370,8 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
     balance = exchange.balance()
     account = Account(enabled=status.enabled, lock=status.get_lock_kind_display() if status.is_locked else None,
                       equity=balance.equity, available=balance.available,
-                      open_symbols={p.symbol for p in positions},
+                      open_symbols={p.symbol for p in positions}
+                      | entry_orders_resting_symbols(book=state.log.book),
                       allocation=book_allocation(book=state.log.book, sl_pct=config.sl_pct))
     candidates = scan_candidates(settings=settings, strategies=list(config.strategies),
                                  use_regime_mapping=config.use_regime_mapping)
@@ -371,33 +401,52 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
         outcome, reason = Decision.Outcome.SKIPPED, plan.reason
         if plan.passed:
             state.log.candidates += 1
-            try:
-                trade = position_open(plan=plan, exchange=exchange, book=state.log.book,
-                                      correlation_id=correlation_id)
-            except (OrderRejected, ExchangeError) as error:
-                outcome, reason = Decision.Outcome.FAILED, f"order failed: {error}"
-                state.fail(f"opening {candidate.side} {candidate.symbol} failed: {error}", order=True, error=error)
-                alert_send(kind=AlertKind.ORDER_FAILED,
-                           message=f"opening {candidate.side} {candidate.symbol} failed: {error}")
-            else:
-                outcome = Decision.Outcome.ENTERED
+            outcome, reason = _entry_submit(state=state, config=config, exchange=exchange, plan=plan,
+                                            correlation_id=correlation_id, now=now)
+            if outcome == Decision.Outcome.ENTERED:
                 account.open_symbols.add(candidate.symbol)
                 account.available -= plan.margin
                 account.allocation.add(strategy=candidate.strategy, margin=plan.margin, notional=plan.notional,
                                        risk=plan.risk)
-                via = "" if candidate.strategy == "scanner" else f" by {candidate.strategy}"
-                state.act(f"opened {candidate.side} {candidate.symbol} at score {plan.score} ({plan.leverage}x){via}")
-                try:
-                    protective_orders_set(trade=trade, exchange=exchange, tp_pct=config.tp_pct,
-                                          sl_pct=config.sl_pct, trailing_stop=config.trailing_stop)
-                except ExchangeError as error:
-                    state.fail(f"protective orders for {candidate.symbol} not placed: {error}", error=error)
         Decision.objects.create(
             cycle=state.log, correlation_id=correlation_id, symbol=candidate.symbol, side=candidate.side,
             strategy=candidate.strategy,
             base_score=candidate.base_score, ta_bonus=plan.ta_bonus_counted, score=plan.score,
             threshold=plan.threshold, verdicts=[v.as_dict() for v in plan.verdicts], outcome=outcome, reason=reason,
         )
+
+
+def _entry_submit(*, state: CycleState, config: TraderConfig, exchange: Exchange, plan: EntryPlan,
+                  correlation_id: str, now: datetime) -> tuple[str, str]:
+    """Send ``plan``'s entry as the config says (a market order, or a limit order the order manager
+    follows) and protect a market fill; returns the decision's outcome and reason."""
+    candidate = plan.candidate
+    entry_orders = entry_order_settings_from(config)
+    protection = Protection(tp_pct=config.tp_pct, sl_pct=config.sl_pct, trailing_stop=config.trailing_stop)
+    try:
+        if entry_orders.limit:
+            entry = entry_order_place(plan=plan, exchange=exchange, book=state.log.book,
+                                      correlation_id=correlation_id, settings=entry_orders, protection=protection,
+                                      now=now)
+        else:
+            trade = position_open(plan=plan, exchange=exchange, book=state.log.book, correlation_id=correlation_id)
+    except (OrderRejected, ExchangeError) as error:
+        state.fail(f"opening {candidate.side} {candidate.symbol} failed: {error}", order=True, error=error)
+        alert_send(kind=AlertKind.ORDER_FAILED, message=f"opening {candidate.side} {candidate.symbol} failed: {error}")
+        return Decision.Outcome.FAILED, f"order failed: {error}"
+    via = "" if candidate.strategy == "scanner" else f" by {candidate.strategy}"
+    if entry_orders.limit:
+        at = f"{entry.limit_price.normalize():f}"
+        state.act(f"limit entry {candidate.side} {candidate.symbol} {entry.state} at {at} "
+                  f"(score {plan.score}, {plan.leverage}x){via}")
+        return Decision.Outcome.ENTERED, f"{plan.reason}; limit order {entry.state} at {at}"
+    state.act(f"opened {candidate.side} {candidate.symbol} at score {plan.score} ({plan.leverage}x){via}")
+    try:
+        protective_orders_set(trade=trade, exchange=exchange, tp_pct=config.tp_pct, sl_pct=config.sl_pct,
+                              trailing_stop=config.trailing_stop)
+    except ExchangeError as error:
+        state.fail(f"protective orders for {candidate.symbol} not placed: {error}", error=error)
+    return Decision.Outcome.ENTERED, plan.reason
 
 
 def _publish_account(balance: Balance, positions: list[Position]) -> None:

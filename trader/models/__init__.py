@@ -5,6 +5,7 @@ from trader.models.audit import AuditEntry, AuditVia
 from trader.models.backtest import BacktestRun, BacktestStatus, BacktestStudy, BacktestTrade
 from trader.models.books import Book, BookLedger, Venue
 from trader.models.config import KillSwitchReference, SizingMode, TraderConfig
+from trader.models.orders import EntryOrder, EntryOrderState, EntryOrderType, ProtectionState
 from trader.models.performance import EquitySnapshot
 from trader.models.records import CloseReason, CycleLog, CycleOutcome, Decision, OrderIntent, Side, Trade
 from trader.models.status import LockKind, TraderMode, TraderStatus
@@ -24,10 +25,14 @@ __all__ = [
     "CycleLog",
     "CycleOutcome",
     "Decision",
+    "EntryOrder",
+    "EntryOrderState",
+    "EntryOrderType",
     "EquitySnapshot",
     "KillSwitchReference",
     "LockKind",
     "OrderIntent",
+    "ProtectionState",
     "Side",
     "SizingMode",
     "Trade",

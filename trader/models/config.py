@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from trader.models.books import Venue
+from trader.models.orders import EntryOrderType
 
 # ASCII digits only (\d also takes "٦٠", which int() reads as 60); \Z, not $, refuses "60+\n".
 LEVERAGE_RULE_KEY = re.compile(r"^(?P<min_score>[0-9]{1,3})\+\Z")
@@ -188,6 +189,30 @@ class TraderConfig(models.Model):
         default=False,
         help_text="Only the strategy the coin's regime maps to may open (trending: supertrend, ranging: mean "
         "reversion, high volatility: squeeze breakout, uncertain: none), if it is in strategies.",
+    )
+    entry_order_type = models.CharField(
+        max_length=6, choices=EntryOrderType.choices, default=EntryOrderType.MARKET,
+        help_text="Enter with a market order (the default) or a limit order at limit_offset_pct from the signal "
+        "price, managed by the order manager (timeout, re-price, abandon).",
+    )
+    limit_offset_pct = models.DecimalField(
+        max_digits=5, decimal_places=3, default=Decimal("0.05"), validators=_pct("0", "5"),
+        help_text="Limit entries rest this % better than the signal price: below it for a long, above for a "
+        "short (0-5).",
+    )
+    limit_post_only = models.BooleanField(
+        default=True, help_text="Limit entries are post-only (maker only: refused rather than filled as a taker).")
+    limit_timeout_s = models.PositiveIntegerField(
+        default=300, validators=_int_range(10, 86_400),
+        help_text="Seconds a limit entry rests before it is re-priced, abandoned or cancelled (10-86400; checked "
+        "every cycle).",
+    )
+    limit_max_reprices = models.PositiveSmallIntegerField(
+        default=2, validators=_int_range(0, 10), help_text="Re-prices of a timed-out limit entry at most (0-10).")
+    limit_abandon_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("1.0"), validators=_pct("0.01", "50"),
+        help_text="A timed-out limit entry is abandoned when the price ran more than this % away from the signal "
+        "price (0.01-50).",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

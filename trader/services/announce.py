@@ -36,7 +36,7 @@ def trader_status_announce() -> None:
 
 
 def trader_event_publish(*, kind: str, payload: dict[str, Any]) -> None:
-    """Publish one trader event (open, close, tp_hit, sl_hit, lock, error) on ``trader:events``."""
+    """Publish one trader event (open, close, tp_hit, sl_hit, lock, error, entry_order) on ``trader:events``."""
     event = {"kind": kind, **payload}
     bus_publish(channel=CHANNEL_TRADER_EVENTS, payload=event)
     push_event(group=Group.TRADER, event=Event.TRADER_EVENT, payload=event)

@@ -45,7 +45,7 @@ def _log_extra(correlation_id: str, **fields) -> dict:
     return {"category": Category.TRADE, "correlation_id": correlation_id, **fields}
 
 
-def _open_side(side: str) -> OrderSide:
+def open_side(side: str) -> OrderSide:
     return OrderSide.BUY if side == Side.LONG else OrderSide.SELL
 
 
@@ -66,7 +66,7 @@ def position_open(*, plan: EntryPlan, exchange: Exchange, book: Book, correlatio
     logger.info("opening %s %s amount %s at %sx", candidate.side, candidate.symbol, plan.amount, plan.leverage,
                 extra=_log_extra(correlation_id, client_id=intent.client_id, score=plan.score))
     try:
-        order = exchange.order_place(symbol=candidate.symbol, side=_open_side(candidate.side), type=OrderType.MARKET,
+        order = exchange.order_place(symbol=candidate.symbol, side=open_side(candidate.side), type=OrderType.MARKET,
                                      amount=plan.amount, client_id=intent.client_id)
     except OrderRejected as error:
         OrderIntent.objects.filter(pk=intent.pk).update(state=OrderIntent.State.REJECTED, detail=str(error))
@@ -178,6 +178,9 @@ def trade_close_record(*, trade: Trade, exit_price: Decimal, close_fee: Decimal,
     trade.closed_at = closed_at
     trade.close_reason = reason
     trade.save(update_fields=["exit_price", "fees", "pnl", "pnl_pct", "closed_at", "close_reason"])
+    from trader.services.entry_orders import entry_orders_close_track  # it builds on this module
+
+    entry_orders_close_track(trade=trade, reason=reason, closed_at=closed_at)
     logger.info("closed %s %s (%s): pnl %s (%s%% of margin)", trade.side, trade.symbol, reason.label, trade.pnl,
                 trade.pnl_pct, extra=_log_extra(trade.correlation_id, trade_id=trade.pk))
     kind = {CloseReason.TAKE_PROFIT: "tp_hit", CloseReason.STOP_LOSS: "sl_hit"}.get(reason, "close")
@@ -213,7 +216,12 @@ def trades_liquidation_track(*, positions: list[Position], book: Book) -> int:
 
 def positions_close_all(*, exchange: Exchange, reason: CloseReason, book: Book,
                         positions: list[Position] | None = None) -> list[CloseOutcome]:
-    """Close every open position on ``book``'s exchange, one by one; one failure never stops the rest."""
+    """Close every open position on ``book``'s exchange, one by one; one failure never stops the rest.
+    Resting entry orders are cancelled first, so none can open a position behind the close."""
+    from trader.services.entry_orders import entry_orders_cancel_all  # it builds on this module
+
+    if entry_orders_cancel_all(exchange=exchange, book=book, reason=f"cancelled by the {reason.label}"):
+        positions = None  # a fill racing the cancel may have changed them: read them again
     outcomes = []
     for position in positions if positions is not None else exchange.positions():
         try:

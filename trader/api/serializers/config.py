@@ -17,7 +17,7 @@ from trader.models.config import (
 
 DECIMAL_FIELDS = ("position_size_pct", "kill_switch_drawdown_pct", "tp_pct", "sl_pct", "risk_per_trade_pct",
                   "max_strategy_exposure_pct", "max_total_exposure_pct", "max_portfolio_heat_pct",
-                  "uncertain_risk_factor")
+                  "uncertain_risk_factor", "limit_offset_pct", "limit_abandon_pct")
 
 
 LEVERAGE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_EXCHANGE_LEVERAGE}
@@ -87,6 +87,8 @@ CONFIG_EXAMPLE_VALUE = {
     "short_threshold": 50, "coin_whitelist": [], "coin_blacklist": [], "use_ta_signals": False, "ta_bonus_cap": 30,
     "sizing_mode": "margin_pct", "risk_per_trade_pct": 1.0, "max_strategy_exposure_pct": 25.0,
     "max_total_exposure_pct": 100.0, "max_portfolio_heat_pct": 6.0, "uncertain_risk_factor": 0.0,
+    "entry_order_type": "market", "limit_offset_pct": 0.05, "limit_post_only": True, "limit_timeout_s": 300,
+    "limit_max_reprices": 2, "limit_abandon_pct": 1.0,
 }
 CONFIG_EXAMPLE = OpenApiExample("The defaults", value=CONFIG_EXAMPLE_VALUE, response_only=True)
 CONFIG_PATCH_EXAMPLE = OpenApiExample(

@@ -6,7 +6,18 @@ from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
 from trader.api.logs import CATEGORIES, LEVELS
-from trader.models import CloseReason, CycleLog, CycleOutcome, Decision, Side, Trade, TraderMode, Venue
+from trader.models import (
+    CloseReason,
+    CycleLog,
+    CycleOutcome,
+    Decision,
+    EntryOrder,
+    EntryOrderState,
+    Side,
+    Trade,
+    TraderMode,
+    Venue,
+)
 from trader.models.config import SYMBOL_PATTERN
 
 
@@ -44,6 +55,30 @@ class TradeQuerySerializer(PagedQuerySerializer):
     close_reason = serializers.ChoiceField(choices=CloseReason.values, required=False)
     since = serializers.DateTimeField(required=False, help_text="Opened at or after (ISO 8601).")
     until = serializers.DateTimeField(required=False, help_text="Opened before (ISO 8601).")
+
+
+class EntryOrderSerializer(serializers.ModelSerializer):
+    history = serializers.ListField(child=serializers.DictField(),
+                                    help_text="Every transition: at, event, detail (pending, repriced, filled, ...).")
+    average_price = serializers.DecimalField(max_digits=28, decimal_places=12, read_only=True, allow_null=True)
+
+    class Meta:
+        model = EntryOrder
+        fields = ["id", "correlation_id", "symbol", "side", "mode", "venue", "strategy", "score", "leverage",
+                  "order_type", "post_only", "signal_price", "limit_price", "amount", "filled_amount",
+                  "average_price", "fees", "reprices", "state", "resting", "protection", "stop_price", "trade",
+                  "client_id", "exchange_order_id", "detail", "history", "placed_at", "filled_at", "finished_at",
+                  "stop_placed_at", "closed_at", "created_at"]
+
+
+class EntryOrderQuerySerializer(PagedQuerySerializer):
+    symbol = SymbolField(required=False)
+    state = serializers.ChoiceField(choices=EntryOrderState.values, required=False)
+    resting = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                       help_text="Only orders that may still fill (true) or only finished ones.")
+    mode = serializers.ChoiceField(choices=[TraderMode.DRY_RUN, TraderMode.LIVE], required=False)
+    venue = serializers.ChoiceField(choices=Venue.values, required=False)
+    since = serializers.DateTimeField(required=False, help_text="Created at or after (ISO 8601).")
 
 
 class DecisionSerializer(serializers.ModelSerializer):

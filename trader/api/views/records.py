@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from trader.api.logs import logs_recent
-from trader.api.selectors import cycles_filtered, decisions_filtered, trades_filtered
+from trader.api.selectors import cycles_filtered, decisions_filtered, entry_orders_filtered, trades_filtered
 from trader.api.serializers.common import error_response
 from trader.api.serializers.records import (
     LOGS_EXAMPLE,
@@ -17,6 +17,8 @@ from trader.api.serializers.records import (
     CycleSerializer,
     DecisionQuerySerializer,
     DecisionSerializer,
+    EntryOrderQuerySerializer,
+    EntryOrderSerializer,
     LogEntrySerializer,
     LogQuerySerializer,
     TradeLogQuerySerializer,
@@ -50,6 +52,37 @@ class TradesView(ListAPIView):
 
     def get_queryset(self):
         return trades_filtered(**query_params(TradeQuerySerializer, self.request))
+
+
+class EntryOrdersView(ListAPIView):
+    serializer_class = EntryOrderSerializer
+    pagination_class = Pages
+
+    @extend_schema(tags=["records"], summary="Entry orders: limit entries resting, re-priced, filled, abandoned, "
+                                             "and their stop", parameters=[EntryOrderQuerySerializer],
+                   responses={200: EntryOrderSerializer(many=True), **LIST_ERRORS},
+                   examples=[OpenApiExample("A limit entry filled in part", response_only=True, value={
+                       "count": 1, "next": None, "previous": None, "results": [{
+                           "id": 4, "correlation_id": "sig-0a1b2c3d4e5f6a7b", "symbol": "BTCUSDT", "side": "long",
+                           "mode": "dry-run", "venue": "coinex", "strategy": "scanner", "score": 70, "leverage": 5,
+                           "order_type": "limit", "post_only": True, "signal_price": "50100",
+                           "limit_price": "50049.9", "amount": "0.005", "filled_amount": "0.0025",
+                           "average_price": "50049.9", "fees": "0.0375", "reprices": 1, "state": "partially_filled",
+                           "resting": False, "protection": "stop_placed", "stop_price": "49749.6", "trade": 12,
+                           "client_id": "cte0f1e2d3c4b5a69788796a5b4", "exchange_order_id": "100000007",
+                           "detail": "timed out after 300s with 0.0025 filled", "history": [
+                               {"at": "2026-03-01T12:00:00Z", "event": "pending", "detail": "limit 0.005 at 49950"},
+                               {"at": "2026-03-01T12:05:00Z", "event": "repriced", "detail": "re-priced to 50049.9"},
+                               {"at": "2026-03-01T12:06:00Z", "event": "partially_filled", "detail": "0.0025 of 0.005"},
+                               {"at": "2026-03-01T12:06:00Z", "event": "stop_placed", "detail": "stop 49749.6"}],
+                           "placed_at": "2026-03-01T12:05:00Z", "filled_at": "2026-03-01T12:06:00Z",
+                           "finished_at": "2026-03-01T12:10:00Z", "stop_placed_at": "2026-03-01T12:06:00Z",
+                           "closed_at": None, "created_at": "2026-03-01T12:00:00Z"}]})])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return entry_orders_filtered(**query_params(EntryOrderQuerySerializer, self.request))
 
 
 class DecisionsView(ListAPIView):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 READS = [
     "/api/v1/config", "/api/v1/config/history", "/api/v1/account", "/api/v1/account/config", "/api/v1/positions",
-    "/api/v1/status", "/api/v1/logs", "/api/v1/logs/trades", "/api/v1/trades", "/api/v1/decisions",
+    "/api/v1/status", "/api/v1/logs", "/api/v1/logs/trades", "/api/v1/trades", "/api/v1/decisions", "/api/v1/orders",
     "/api/v1/cycles", "/api/v1/symbols", "/api/v1/candles/BTCUSDT", "/api/v1/ta/BTCUSDT", "/api/v1/scan",
     "/api/trader/status", "/api/trader/logs", "/api/v1/backtests", "/api/v1/backtests/studies",
 ]

@@ -60,7 +60,7 @@ def test_the_first_failing_rule_is_the_reason_and_every_failure_is_recorded():
     assert failed == {
         "enabled": "trading is disabled", "unlocked": "locked: emergency stop", "score": "score 30 vs threshold 45",
         "fresh_signal": "scanned 700 s ago (limit 600 s)", "blacklist": "blacklisted",
-        "no_open_position": "already in a position", "max_positions": "2 open of at most 2",
+        "no_open_position": "already in a position or an entry order", "max_positions": "2 open of at most 2",
         "balance": "margin 100.00 of available 5.00",
     }
     assert plan.reason == "enabled: trading is disabled"

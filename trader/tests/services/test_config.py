@@ -33,6 +33,8 @@ def test_defaults_are_the_bots_former_hard_coded_values():
         # Risk sizing is opt-in: margin_pct stays the default, so nothing changes silently.
         "sizing_mode": "margin_pct", "risk_per_trade_pct": 1.0, "max_strategy_exposure_pct": 25.0,
         "max_total_exposure_pct": 100.0, "max_portfolio_heat_pct": 6.0, "uncertain_risk_factor": 0.0,
+        "entry_order_type": "market", "limit_offset_pct": 0.05, "limit_post_only": True, "limit_timeout_s": 300,
+        "limit_max_reprices": 2, "limit_abandon_pct": 1.0,
     }
 
 
