@@ -70,3 +70,19 @@ def test_the_uncertain_regime_opens_with_reduced_risk_only_when_its_factor_allow
     assert Trade.objects.get().size == D("0.0025")
     verdicts = {v["rule"]: v["detail"] for v in Decision.objects.filter(outcome="entered").get().verdicts}
     assert verdicts["regime"] == "uncertain regime: new risk x 0.50"
+
+
+def test_a_risk_sized_limit_entry_keeps_the_signals_stop_when_it_fills(market, paper, dry_run, operator):
+    config_update(changes={"sizing_mode": "risk", "risk_per_trade_pct": "2", "entry_order_type": "limit",
+                           "limit_offset_pct": D("0.1")}, actor=operator)
+    structure_setup("BTCUSDT", direction="long", sl=49000)
+    market.scan("BTCUSDT", long=65, price="50000")
+    cycle_run(exchange=paper)
+    assert not Trade.objects.exists(), "resting at 49950"
+    market.clear_scans()
+    market.price("BTCUSDT", "49900")  # through the limit: filled
+    log = cycle_run(exchange=paper)
+    assert log.outcome == "ok", log.errors
+    trade = Trade.objects.get()
+    assert (trade.size, trade.risk_stop_price) == (D("0.02"), D("49000"))
+    assert paper.position(symbol="BTCUSDT").stop_loss_price == D("49000"), "not the sl_pct stop"
