@@ -49,6 +49,10 @@ import psutil
 from websockets.sync.client import connect
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from config.bus.schema import KEY_LIVE_STATS  # noqa: E402 - the key's one spelling
+
 PYTHON = str(REPO / ".venv" / "bin" / "python")
 DEFAULT_BASELINE = "3406f07"  # the last commit before the render-once live push
 
@@ -179,7 +183,7 @@ class Variant:
     def push_cpu_s(self) -> float | None:
         """CPU seconds the producers have spent on the live push so far (None: the code has no counters)."""
         db = self.env["REDIS_URL"].rsplit("/", 1)[1]
-        out = subprocess.run(["redis-cli", "-n", db, "--raw", "hgetall", "dashboard:live:stats"],
+        out = subprocess.run(["redis-cli", "-n", db, "--raw", "hgetall", KEY_LIVE_STATS],
                              check=True, capture_output=True, text=True).stdout.split()
         fields = dict(zip(out[::2], out[1::2], strict=False))
         if not fields:
