@@ -310,6 +310,8 @@ SPECTACULAR_SETTINGS = {
         # A book's venue, and the spellings the credentials endpoints also accept (binance_usdm).
         "VenueEnum": "trader.models.books.Venue",
         "VenueSpellingEnum": ["coinex", "binance", "binance_usdm"],
+        # An entry order's type, and the config field choosing it (entry_order_type): one set.
+        "OrderTypeEnum": "trader.models.orders.EntryOrderType",
     },
 }
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", default=True)

@@ -1,6 +1,7 @@
 """The ``ta`` app's models: market data (``market``), TA results (``analysis``) and market structure."""
 
 from ta.models.analysis import ScanResult, ScanStatus, TAResult
+from ta.models.derivatives import DerivativesPeriod, DerivativesPoint
 from ta.models.market import Candle, MarketFeedState, Symbol
 from ta.models.structure import (
     ConfluenceFactor,
@@ -16,6 +17,8 @@ from ta.models.structure import (
 __all__ = [
     "Candle",
     "ConfluenceFactor",
+    "DerivativesPeriod",
+    "DerivativesPoint",
     "FibConfig",
     "FibonacciLevels",
     "LatestSignal",

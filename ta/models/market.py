@@ -78,6 +78,14 @@ class Candle(models.Model):
         max_digits=PRICE_MAX_DIGITS, decimal_places=PRICE_DECIMAL_PLACES, help_text="Base-asset volume."
     )
     is_closed = models.BooleanField(default=True, help_text="False while the candle is still forming.")
+    quote_volume = models.DecimalField(
+        max_digits=PRICE_MAX_DIGITS, decimal_places=PRICE_DECIMAL_PLACES, null=True, blank=True,
+        help_text="Quote-asset (USDT) volume, when the source gives it (Binance klines do; CSV files do not).",
+    )
+    taker_buy_quote_volume = models.DecimalField(
+        max_digits=PRICE_MAX_DIGITS, decimal_places=PRICE_DECIMAL_PLACES, null=True, blank=True,
+        help_text="Taker buy quote volume (USDT), when the source gives it: the CVD's input.",
+    )
 
     class Meta:
         # The unique constraint's index (symbol, timeframe, open_time) serves every read:
