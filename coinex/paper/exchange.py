@@ -42,8 +42,11 @@ from coinex.simulator.engine import SimulatedAccount
 from coinex.simulator.markets import default_markets
 from coinex.simulator.state import SimState, state_from_json, state_to_json
 from coinex.venue import Venue, VenueState, VenueStatus, venue_parse
+from config.row_cache import RowCache
 
 T = TypeVar("T")
+
+_accounts = RowCache(PaperAccount)  # the unlocked snapshot every read starts from (re-read when it changed)
 PriceProvider = Callable[[str], Decimal | None]
 # Several symbols' prices at once (a symbol without a price is absent): one query per sync.
 PricesProvider = Callable[[list[str]], dict[str, Decimal]]
@@ -129,7 +132,7 @@ class PaperExchange:
         no write, so concurrent reads (the API, the pages) do not queue behind each other.
         Otherwise they run again under the lock like any other operation.
         """
-        snapshot = PaperAccount.objects.filter(name=self.account_name).first() if read_only else None
+        snapshot = _accounts.get(name=self.account_name) if read_only else None
         if snapshot is not None:
             engine = self._engine_at_current_prices(snapshot, symbol=symbol)
             try:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.logging import Category
+from config.row_cache import RowCache
 from trader.models import ApiKey, ApiKeyScope
 from trader.services.actor import Actor
 from trader.services.audit import audit_record
@@ -28,6 +29,8 @@ KEY_PREFIX = "ctk_"
 PREFIX_HEX_CHARS = 8
 SECRET_BYTES = 32
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+_keys = RowCache(ApiKey)  # every API request looks its key up: re-read only when the row changed (revoked)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def api_key_authenticate(*, plain_key: str) -> ApiKey | None:
     prefix = _split(plain_key)
     if prefix is None:
         return None
-    api_key = ApiKey.objects.filter(prefix=prefix).first()
+    api_key = _keys.get(prefix=prefix)
     if api_key is None or api_key.revoked or not hmac.compare_digest(api_key.key_hash, key_hash(plain_key)):
         return None
     now = timezone.now()

@@ -24,6 +24,7 @@ import numpy as np
 from trader.backtest.portfolio import RunResult, TradeResult
 
 DAYS_PER_YEAR = 365.25
+CAGR_LOG_MAX = 700.0  # math.exp overflows past ~709
 TRADING_DAYS_PER_YEAR = 365  # crypto trades every day
 NS_PER_DAY = 86_400 * 1_000_000_000
 
@@ -87,7 +88,9 @@ def metrics_compute(result: RunResult) -> dict[str, Any]:
     returns = daily_returns(result)
     downside = returns[returns < 0]
     downside_deviation = math.sqrt(float(np.mean(np.minimum(returns, 0.0) ** 2))) if returns.size else 0.0
-    cagr = ((final / start) ** (1 / years) - 1) * 100 if years > 0 and final > 0 else None
+    # In log space: over a span of hours the annualised growth overflows a float; it has no meaning then.
+    log_growth = math.log(final / start) / years if years > 0 and final > 0 and start > 0 else None
+    cagr = None if log_growth is None or log_growth > CAGR_LOG_MAX else (math.exp(log_growth) - 1) * 100
 
     def rounded(value: float | None, digits: int = 2) -> float | None:
         return None if value is None or not math.isfinite(value) else round(value, digits)

@@ -22,6 +22,7 @@ from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from coinex.factory import exchange_for_mode
 from config.logging import Category
+from config.row_cache import RowCache
 from trader.models import Book, BookLedger, CloseReason, Trade, TraderConfig, TraderMode, TraderStatus
 from trader.services.actor import Actor
 from trader.services.alerts import AlertKind, alert_send
@@ -62,9 +63,13 @@ def book_exchange(*, book: Book) -> Exchange:
     return exchange
 
 
+_ledgers = RowCache(BookLedger)  # read by every account request: re-read only when it changed
+
+
 def ledger_get(*, book: Book) -> BookLedger:
     """``book``'s kill-switch ledger (empty references until its first cycle)."""
-    return BookLedger.objects.get_or_create(mode=book.mode, venue=book.venue)[0]
+    return (_ledgers.get(mode=book.mode, venue=book.venue)
+            or BookLedger.objects.get_or_create(mode=book.mode, venue=book.venue)[0])
 
 
 def ledger_equity_track(*, book: Book, equity: Decimal) -> BookLedger:

@@ -7,17 +7,19 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from config.row_cache import RowCache
 from trader.models import TraderConfig, TraderMode
 from trader.services.actor import Actor
 from trader.services.audit import audit_record
 
 CONFIG_PK = 1
 
+_configs = RowCache(TraderConfig)  # read by every API request and page: re-read only when it changed
+
 
 def config_get() -> TraderConfig:
     """The runtime config row, created with the defaults on first use."""
-    config, _ = TraderConfig.objects.get_or_create(pk=CONFIG_PK)
-    return config
+    return _configs.get(pk=CONFIG_PK) or TraderConfig.objects.get_or_create(pk=CONFIG_PK)[0]
 
 
 def config_as_dict(config: TraderConfig) -> dict[str, Any]:

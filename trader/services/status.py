@@ -24,6 +24,7 @@ from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
 from coinex.factory import venue_available, venue_unavailable_reason
 from config.logging import Category
+from config.row_cache import RowCache
 from trader.models import AuditEntry, Book, LockKind, Trade, TraderMode, TraderStatus
 from trader.services.actor import Actor
 from trader.services.audit import audit_record, audit_value
@@ -31,6 +32,8 @@ from trader.services.audit import audit_record, audit_value
 logger = logging.getLogger(__name__)
 
 STATUS_PK = 1
+
+_statuses = RowCache(TraderStatus)  # read by every API request and page: re-read only when it changed
 LOCKFILE_NAME = "live-trader-lock.json"
 # A stronger lock replaces a weaker one; never the other way round.
 LOCK_PRIORITY = {LockKind.NONE: 0, LockKind.CIRCUIT_BREAKER: 1, LockKind.KILL_SWITCH: 2, LockKind.EMERGENCY_STOP: 3}
@@ -42,8 +45,7 @@ class ControlRefused(Exception):
 
 def status_get() -> TraderStatus:
     """The status row, created (paused, unlocked) on first use."""
-    status, _ = TraderStatus.objects.get_or_create(pk=STATUS_PK)
-    return status
+    return _statuses.get(pk=STATUS_PK) or TraderStatus.objects.get_or_create(pk=STATUS_PK)[0]
 
 
 def _status_for_update() -> TraderStatus:
