@@ -175,6 +175,12 @@ class OrderIntent(models.Model):
     leverage = models.PositiveSmallIntegerField(null=True, blank=True)
     margin = models.DecimalField(max_digits=20, decimal_places=8, null=True, blank=True)
     close_reason = models.CharField(max_length=12, choices=CloseReason.choices, blank=True)
+    # What an open's trade is recorded with, kept here so a fill recovered by client id after a
+    # crash records the same trade as the answer would have: its strategy, score and risk stop.
+    strategy = models.CharField(max_length=30, default="scanner")
+    entry_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    risk_stop_price = models.DecimalField(max_digits=28, decimal_places=12, null=True, blank=True,
+                                          help_text="A risk-sized open's stop (Trade.risk_stop_price).")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
     exchange_order_id = models.CharField(max_length=40, blank=True)
     detail = models.TextField(blank=True)

@@ -60,8 +60,8 @@ def position_open(*, plan: EntryPlan, exchange: Exchange, book: Book, correlatio
     intent = OrderIntent.objects.create(
         client_id=client_order_id_new(purpose="open"), correlation_id=correlation_id, symbol=candidate.symbol,
         mode=book.mode, venue=book.venue, purpose=OrderIntent.Purpose.OPEN, side=candidate.side, amount=plan.amount,
-        leverage=plan.leverage,
-        margin=plan.margin,
+        leverage=plan.leverage, margin=plan.margin, strategy=candidate.strategy, entry_score=plan.score,
+        risk_stop_price=plan.risk_stop_price,
     )
     logger.info("opening %s %s amount %s at %sx", candidate.side, candidate.symbol, plan.amount, plan.leverage,
                 extra=_log_extra(correlation_id, client_id=intent.client_id, score=plan.score))
@@ -71,13 +71,13 @@ def position_open(*, plan: EntryPlan, exchange: Exchange, book: Book, correlatio
     except OrderRejected as error:
         OrderIntent.objects.filter(pk=intent.pk).update(state=OrderIntent.State.REJECTED, detail=str(error))
         raise
-    return intent_complete_open(intent=intent, order=order, entry_score=plan.score, strategy=candidate.strategy,
-                                risk_stop_price=plan.risk_stop_price)
+    return intent_complete_open(intent=intent, order=order)
 
 
-def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int | None = None,
-                         strategy: str = "scanner", risk_stop_price: Decimal | None = None) -> Trade:
-    """Record the trade an open order filled (idempotent per intent), in the intent's book."""
+def intent_complete_open(*, intent: OrderIntent, order: Order) -> Trade:
+    """Record the trade an open order filled (idempotent per intent), in the intent's book, with the
+    strategy, score and risk stop the intent carries (the same whether the answer came or a later
+    cycle recovered the fill by client id)."""
     with transaction.atomic():
         intent = OrderIntent.objects.select_for_update().get(pk=intent.pk)
         if intent.trade_id:
@@ -89,8 +89,8 @@ def intent_complete_open(*, intent: OrderIntent, order: Order, entry_score: int 
             correlation_id=intent.correlation_id, symbol=intent.symbol, side=intent.side, mode=intent.mode,
             venue=intent.venue,
             size=size, entry_price=price, leverage=leverage, margin=(price * size / leverage).quantize(Decimal("1e-8")),
-            fees=order.fee, opened_at=order.created_at or timezone.now(), best_price=price, entry_score=entry_score,
-            strategy=strategy, risk_stop_price=risk_stop_price,
+            fees=order.fee, opened_at=order.created_at or timezone.now(), best_price=price,
+            entry_score=intent.entry_score, strategy=intent.strategy, risk_stop_price=intent.risk_stop_price,
         )
         intent.state = OrderIntent.State.FILLED
         intent.exchange_order_id = order.order_id

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
+from coinex.errors import ExchangeTemporaryError
 from ta.models import Symbol, TradingSignal
 from trader.cycle.run import cycle_run
 from trader.models import Decision, Trade
@@ -86,3 +87,29 @@ def test_a_risk_sized_limit_entry_keeps_the_signals_stop_when_it_fills(market, p
     trade = Trade.objects.get()
     assert (trade.size, trade.risk_stop_price) == (D("0.02"), D("49000"))
     assert paper.position(symbol="BTCUSDT").stop_loss_price == D("49000"), "not the sl_pct stop"
+
+
+def test_a_risk_sized_market_entry_recovered_after_a_lost_answer_keeps_the_signals_stop(market, paper, dry_run,
+                                                                                       operator):
+    class LosesTheAnswer:
+        """The paper exchange, whose first order fills but whose answer never arrives."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def order_place(self, **kwargs):
+            self.inner.order_place(**kwargs)
+            raise ExchangeTemporaryError("connection reset before the answer arrived")
+
+    config_update(changes={"sizing_mode": "risk", "risk_per_trade_pct": "2"}, actor=operator)
+    structure_setup("BTCUSDT", direction="long", sl=49000)
+    market.scan("BTCUSDT", long=65, price="50000")
+    cycle_run(exchange=LosesTheAnswer(paper))
+    assert not Trade.objects.exists()
+    cycle_run(exchange=paper)  # finds the fill by its client id
+    trade = Trade.objects.get()
+    assert (trade.size, trade.risk_stop_price, trade.entry_score) == (D("0.02"), D("49000"), 65)
+    assert paper.position(symbol="BTCUSDT").stop_loss_price == D("49000"), "not the sl_pct stop (49700)"
