@@ -21,7 +21,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -49,6 +48,7 @@ from ta.sources.base import (
     SourceError,
     SourceRateLimitedError,
     SourceRegionBlockedError,
+    bar_rescaled,
 )
 from ta.timeframes import timeframe_duration
 
@@ -247,7 +247,7 @@ def _series_fetch(
         if start > market_now:
             break
     if symbol.source_price_divisor != 1:
-        bars = [_rescale(bar, symbol.source_price_divisor) for bar in bars]
+        bars = [bar_rescaled(bar, symbol.source_price_divisor) for bar in bars]
     outcome.fetched = len(bars)
     outcome.changed = candles_upsert(symbol_id=symbol.pk, timeframe=timeframe, bars=bars)
 
@@ -276,12 +276,6 @@ def _plan_start(
                 return previous + step
             previous = open_time
     return last
-
-
-def _rescale(bar: Bar, divisor: Decimal) -> Bar:
-    """Prices divided and volume multiplied by ``divisor`` (a 1000PEPEUSDT source for PEPEUSDT)."""
-    return Bar(bar.open_time, bar.open / divisor, bar.high / divisor, bar.low / divisor, bar.close / divisor,
-               bar.volume * divisor, bar.is_closed)
 
 
 def _blocked_reason(source: CandleSource, wall_now: datetime) -> str:

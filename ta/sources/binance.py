@@ -32,6 +32,7 @@ from ta.sources.base import (
     SourceRateLimitedError,
     SourceRegionBlockedError,
     SourceTemporaryError,
+    bar_rescaled,
     from_millis,
     to_millis,
 )
@@ -133,8 +134,7 @@ class BinanceSource:
         bars = parse_klines(payload, timeframe=timeframe, start=start, end=end, now=now)
         if multiplier == 1:
             return bars
-        return [Bar(bar.open_time, bar.open / multiplier, bar.high / multiplier, bar.low / multiplier,
-                    bar.close / multiplier, bar.volume * multiplier, bar.is_closed) for bar in bars]
+        return [bar_rescaled(bar, multiplier) for bar in bars]
 
     # --- HTTP with Binance's rules --------------------------------------------------------
     def _get_json(self, params: dict[str, object]) -> object:
@@ -264,8 +264,10 @@ def _decimal(value: object, *, what: str) -> Decimal:
 def parse_klines(payload: object, *, timeframe: str, start: datetime, end: datetime, now: datetime) -> list[Bar]:
     """Validate a klines answer and turn it into bars; ``SourceDataError`` on any bad row.
 
-    A row is ``[open_time_ms, "open", "high", "low", "close", "volume", close_time_ms, ...]``.
-    Checked: numbers, open time aligned to the timeframe, inside [start, end], strictly
+    A row is ``[open_time_ms, "open", "high", "low", "close", "volume", close_time_ms,
+    "quote_volume", trades, "taker_buy_base_volume", "taker_buy_quote_volume", "ignore"]``; the
+    quote and taker-buy quote volumes (fields 7 and 10, USDT) are kept when present. Checked:
+    numbers, open time aligned to the timeframe, inside [start, end], strictly
     increasing, high >= max(open, close), low <= min(open, close), volume >= 0. One bad
     row rejects the whole response, so nothing from it is stored.
     """
@@ -296,9 +298,26 @@ def parse_klines(payload: object, *, timeframe: str, start: datetime, end: datet
         problem = ohlcv_problem(open_, high, low, close, volume)
         if problem:
             raise SourceDataError(f"{where}: {problem}")
+        quote_volume, taker_buy_quote = _taker_fields(row, where)
         open_time = from_millis(open_ms)
-        bars.append(Bar(open_time, open_, high, low, close, volume, is_closed=open_time + step <= now))
+        bars.append(Bar(open_time, open_, high, low, close, volume, is_closed=open_time + step <= now,
+                        quote_volume=quote_volume, taker_buy_quote_volume=taker_buy_quote))
     return bars
+
+
+def _taker_fields(row: list, where: str) -> tuple[Decimal | None, Decimal | None]:
+    """The quote volume (field 7) and taker buy quote volume (field 10) of a kline row, or None when
+    the row is shorter; ``SourceDataError`` when negative or the taker part exceeds the whole."""
+    if len(row) < 11:
+        return None, None
+    quote_volume = _decimal(row[7], what=f"{where} quote volume")
+    taker_buy_quote = _decimal(row[10], what=f"{where} taker buy quote volume")
+    if quote_volume < 0 or taker_buy_quote < 0:
+        raise SourceDataError(f"{where}: a quote volume is negative")
+    if taker_buy_quote > quote_volume:
+        raise SourceDataError(f"{where}: taker buy quote volume {taker_buy_quote} above the quote volume")
+    return quote_volume, taker_buy_quote
+
 
 
 def ohlcv_problem(open_: Decimal, high: Decimal, low: Decimal, close: Decimal, volume: Decimal) -> str | None:
