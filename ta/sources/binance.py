@@ -82,6 +82,7 @@ class BinanceSource:
     name = "binance"
     futures: bool | None = None  # None: spot or USD-M futures as the base URL says (klines_endpoint)
     url_setting = "BINANCE_BASE_URL"  # the setting naming the host (in messages to the operator)
+    rate_limit_max_wait_s = RETRY_AFTER_MAX_WAIT_S  # a 429 asking for longer stops the fetch
 
     def __init__(
         self,
@@ -137,13 +138,14 @@ class BinanceSource:
         return [bar_rescaled(bar, multiplier) for bar in bars]
 
     # --- HTTP with Binance's rules --------------------------------------------------------
-    def _get_json(self, params: dict[str, object]) -> object:
+    def _get_json(self, params: dict[str, object], url: str | None = None) -> object:
+        """GET ``url`` (default: the klines endpoint) under Binance's rules; the JSON answer."""
         attempt = 0
         while True:
             attempt += 1
             self._throttle()
             try:
-                response = self._client.get(self.klines_url, params=params)
+                response = self._client.get(url or self.klines_url, params=params)
             except (httpx.TimeoutException, httpx.TransportError) as error:
                 self._backoff_or_raise(attempt, f"{type(error).__name__}: {error}")
                 continue
@@ -157,7 +159,7 @@ class BinanceSource:
             message = _binance_message(response)
             if status == 429:
                 retry_after_s = _retry_after_s(response, default=60.0)
-                if retry_after_s > RETRY_AFTER_MAX_WAIT_S or attempt >= MAX_ATTEMPTS:
+                if retry_after_s > self.rate_limit_max_wait_s or attempt >= MAX_ATTEMPTS:
                     raise SourceRateLimitedError(f"Binance rate limit (429): {message}", retry_after_s=retry_after_s)
                 logger.warning(
                     "Binance rate limit (429); waiting %.0f s as Retry-After asks", retry_after_s,
