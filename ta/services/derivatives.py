@@ -6,9 +6,9 @@ One run covers the enabled symbols (or the given ones) and the periods 5m and 1h
    newest row that has them (all the candle history the first time, or with ``backfill``);
 2. each kind of the source is planned from its newest stored row: nothing stored -> backfill
    from the oldest time the source serves (Binance: 30 days back, never older), else follow
-   from the row after the newest. Pages are windows of exactly ``page_limit`` periods, so the
-   answer never depends on how the endpoint trims a larger range; each page is stored as it
-   arrives, so a run stopped by the budget resumes where it stopped;
+   from the row after the newest, once that period has closed. Pages are windows of exactly
+   ``kind_page_limit`` periods, so the answer never depends on how the endpoint trims a larger
+   range; each page is stored as it arrives, so a run stopped by the budget resumes there;
 3. the funding settlements (per symbol) are spread over both periods' rows;
 4. the CVD is recomputed from the oldest row whose taker volumes changed.
 
@@ -176,24 +176,27 @@ class _Run:
 
     def _symbol(self, symbol: Symbol, periods: Sequence[str]) -> None:
         cvd_since: dict[str, datetime] = {}
-        for period in periods:
-            changed = taker_rows_from_candles(symbol_id=symbol.pk, period=period, source=self.source.name,
-                                              since=None if self.backfill else self._newest(symbol, period, "taker"))
+
+        def note(period: str, changed: datetime | None) -> None:
             if changed is not None:
-                cvd_since[period] = changed
-            for kind in self.source.kinds:
-                if kind is DerivativesKind.FUNDING:
-                    continue
-                changed = self._series(symbol, period, kind)
-                if changed is not None:
-                    cvd_since[period] = min(changed, cvd_since.get(period, changed))
-        if DerivativesKind.FUNDING in self.source.kinds and self._funding_due(symbol):
-            self._funding(symbol, periods)
-        for period in periods:
-            funding_carry_forward(symbol_id=symbol.pk, period=period)
-            since = EPOCH if self.backfill else cvd_since.get(period)
-            if since is not None:
-                cvd_recompute(symbol_id=symbol.pk, period=period, since=since)
+                cvd_since[period] = min(changed, cvd_since.get(period, changed))
+
+        try:
+            for period in periods:
+                newest_taker = None if self.backfill else self._newest(symbol, period, "taker")
+                note(period, taker_rows_from_candles(symbol_id=symbol.pk, period=period, source=self.source.name,
+                                                     since=newest_taker))
+                for kind in self.source.kinds:
+                    if kind is not DerivativesKind.FUNDING:
+                        note(period, self._series(symbol, period, kind))
+            if DerivativesKind.FUNDING in self.source.kinds and self._funding_due(symbol):
+                self._funding(symbol, periods)
+        finally:  # also when the run stops here (budget, 429): what was stored gets its CVD and funding
+            for period in periods:
+                funding_carry_forward(symbol_id=symbol.pk, period=period)
+                since = EPOCH if self.backfill else cvd_since.get(period)
+                if since is not None:
+                    cvd_recompute(symbol_id=symbol.pk, period=period, since=since)
 
     def _newest(self, symbol: Symbol, period: str, kind: str) -> datetime | None:
         column = "taker_buy_volume" if kind == "taker" else KIND_COLUMNS[DerivativesKind(kind)][0]
@@ -217,7 +220,7 @@ class _Run:
         limit = self.source.kind_page_limit(kind)
         oldest_changed = None
         try:
-            while start <= self.market_now:
+            while start + step <= self.market_now:  # a period is asked for once it has closed
                 end = min(start + (limit - 1) * step, self.market_now)
                 page = self.source.points_fetch(kind=kind, symbol=symbol.data_symbol, period=period, start=start,
                                                 end=end)
