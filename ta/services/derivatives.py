@@ -4,7 +4,9 @@ One run covers the enabled symbols (or the given ones) and the periods 5m and 1h
 
 1. the taker volumes of the stored candles (their taker-buy fields) are copied in, from the
    newest row that has them (all the candle history the first time, or with ``backfill``);
-2. each kind of the source is planned from its newest stored row: nothing stored -> backfill
+2. each kind of the source is planned from its newest stored row (the taker volume: from the
+   first row of the window with open interest and no taker volumes, so the endpoint fills the
+   30 days before the stored candles): nothing stored -> backfill
    from the oldest time the source serves (Binance: 30 days back, never older), else follow
    from the row after the newest, once that period has closed. Pages are windows of exactly
    ``kind_page_limit`` periods, so the answer never depends on how the endpoint trims a larger
@@ -27,7 +29,7 @@ from decimal import Decimal
 
 import redis
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, Min
 
 from config.bus.client import redis_client
 from config.bus.schema import FUNDING_READ_EVERY_S, key_funding_read
@@ -217,11 +219,15 @@ class _Run:
         step = PERIOD_STEPS[period]
         newest = self._newest(symbol, period, kind.value)
         start = self._oldest_allowed(step) if newest is None else max(newest + step, self._oldest_allowed(step))
+        stop = self.market_now
+        gap = self._taker_gap(symbol, period, step) if kind is DerivativesKind.TAKER_VOLUME else None
+        if gap is not None:
+            start, stop = gap
         limit = self.source.kind_page_limit(kind)
         oldest_changed = None
         try:
-            while start + step <= self.market_now:  # a period is asked for once it has closed
-                end = min(start + (limit - 1) * step, self.market_now)
+            while start <= stop and start + step <= self.market_now:  # a period is asked for once it has closed
+                end = min(start + (limit - 1) * step, stop, self.market_now)
                 page = self.source.points_fetch(kind=kind, symbol=symbol.data_symbol, period=period, start=start,
                                                 end=end)
                 page = _per_coin(page, symbol.source_price_divisor)
@@ -240,6 +246,19 @@ class _Run:
             logger.warning("derivatives %s %s %s from %s failed: %s", symbol.symbol, period, kind.value,
                            self.source.name, error, extra={"category": Category.SCAN})
         return oldest_changed
+
+    def _taker_gap(self, symbol: Symbol, period: str, step: timedelta) -> tuple[datetime, datetime] | None:
+        """The first stretch of the window whose rows have open interest but no taker volumes (older
+        than the stored candles: the endpoint's taker volume fills it), as (first, last) time; None
+        when there is none. Bounded by the next row that has them, so a hole the endpoint cannot fill
+        costs one page per run, not the whole window."""
+        series = DerivativesPoint.objects.filter(symbol_id=symbol.pk, period=period)
+        first = series.filter(time__gte=self._oldest_allowed(step), open_interest__isnull=False,
+                              taker_buy_volume__isnull=True).aggregate(first=Min("time"))["first"]
+        if first is None:
+            return None
+        after = series.filter(time__gt=first, taker_buy_volume__isnull=False).aggregate(after=Min("time"))["after"]
+        return first, (self.market_now if after is None else after - step)
 
     def _store(self, symbol: Symbol, period: str, kind: DerivativesKind,
                page: list[DerivativesRow]) -> tuple[datetime | None, int]:

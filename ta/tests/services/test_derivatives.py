@@ -236,3 +236,22 @@ def test_older_taker_rows_inserted_later_recompute_the_cvd_after_them(fake_binan
     run(source, clock, periods=("5m",), backfill=True)
     assert points("5m").get(time=older).cvd == Decimal(60)
     assert points("5m").filter(cvd__isnull=False).last().cvd == newest_cvd + Decimal(60)
+
+
+def test_the_endpoint_fills_the_taker_volumes_older_than_the_candles_and_the_cvd_runs_through(fake_binance, clock):
+    candles = BinanceSource(base_url=fake_binance.base_url, timeout_s=5)
+    market_fetch(timeframes=["1h"], symbols=["BTCUSDT"], source=candles, backfill=48, wall_now=fake_binance.now)
+    candles.close()
+    stored = {c.open_time: c for c in Candle.objects.filter(symbol__symbol="BTCUSDT", timeframe="1h")}
+    run(data_source(fake_binance, clock), clock)
+    rows = list(points())
+    old, recent = rows[0], rows[-1]
+    assert old.time not in stored and recent.time in stored
+    served = fake_binance.series_rows("BTCUSDT", "1h")
+    taker = data_row("/futures/data/takerlongshortRatio", "BTCUSDT", to_millis(old.time),
+                     served.rows[served.open_ms.index(to_millis(old.time))])
+    price = old.open_interest_value / old.open_interest
+    assert float(old.taker_buy_volume) == pytest.approx(float(Decimal(taker["buyVol"]) * price), rel=1e-9)
+    assert recent.taker_buy_volume == stored[recent.time].taker_buy_quote_volume, "the candles' values win"
+    assert all(row.taker_buy_volume is not None for row in rows), "no hole between the endpoint and the candles"
+    assert rows[-2].cvd == sum(row.taker_buy_volume - row.taker_sell_volume for row in rows[:-1])
