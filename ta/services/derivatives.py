@@ -43,7 +43,7 @@ from ta.services.derivatives_store import (
     taker_rows_from_candles,
     taker_rows_from_source,
 )
-from ta.services.fetch import _back_off, _ban, _blocked_reason, _region_block
+from ta.services.fetch import feed_back_off, feed_ban_handle, feed_blocked_reason, feed_region_block_handle
 from ta.sources.base import (
     EPOCH,
     SourceBannedError,
@@ -154,7 +154,7 @@ class _Run:
     def run(self, symbols: Sequence[str] | None, periods: Sequence[str]) -> DerivativesReport:
         if not self.source.kinds:
             self.report.absent = f"{self.source.name} has no derivatives data (replay without a replay database)"
-        blocked = _blocked_reason(self.source, self.wall_now)
+        blocked = feed_blocked_reason(self.source, self.wall_now)
         if blocked:
             self.report.stopped = blocked
             return self.report
@@ -164,11 +164,11 @@ class _Run:
             try:
                 self._symbol(symbol, periods)
             except SourceBannedError as error:
-                self.report.stopped = _ban(self.source, error)
+                self.report.stopped = feed_ban_handle(self.source, error)
             except SourceRegionBlockedError as error:
-                self.report.stopped = _region_block(self.source, error)
+                self.report.stopped = feed_region_block_handle(self.source, error)
             except SourceRateLimitedError as error:
-                self.report.stopped = _back_off(self.source, error, self.wall_now)
+                self.report.stopped = feed_back_off(self.source, error, self.wall_now)
             except BudgetExhaustedError as error:
                 self.report.stopped = str(error)
                 logger.info("derivatives fetch paused: %s", error, extra={"category": Category.SCAN})
