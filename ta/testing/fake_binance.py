@@ -6,7 +6,10 @@ parameter semantics (startTime/endTime/limit, default limit 500), its row layout
 ``X-MBX-USED-WEIGHT-1M`` header and its error bodies. Faults are queued per request:
 429 with Retry-After, 418 (ban), 451 (regional block), 5xx, a stall longer than the
 client's timeout, malformed JSON, a malformed row. The real ``BinanceSource`` runs
-against it unchanged; only the base URL differs.
+against it unchanged; only the base URL differs. Kline rows carry plausible quote and
+taker-buy volumes (``kline_taker_fields``: the files have none). The USD-M public data
+endpoints (open interest, ratios, taker volume, funding) are answered by
+``ta.testing.fake_derivatives`` from the same files, with the same faults.
 
 Usage::
 
