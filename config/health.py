@@ -8,7 +8,10 @@ cached for HEALTH_PROBE_CACHE_S and refreshed in the background by one thread pe
 process: a load balancer polling /health gets an answer in milliseconds and cannot pile
 up pings. The cached part says how old it is (``age_s``). Apps register the times of their
 latest work (last candle fetch, last TA scan) with ``health_timestamp_register``;
-those are null until the app has done that work once.
+those are null until the app has done that work once. Apps may also register a report
+section (``health_section_register``: the derivatives series' freshness); a section is
+informational, never makes the report unhealthy, and is cached for HEALTH_PROBE_CACHE_S per
+process, so polling /health runs its query at most that often.
 """
 
 from __future__ import annotations
@@ -40,11 +43,19 @@ CRITICAL_PARTS = ("database", "redis", "celery_worker", "beat")
 REPORTED_TIMESTAMPS = ("last_market_fetch", "last_ta_scan")
 
 _timestamp_probes: dict[str, Callable[[], datetime | None]] = {}
+_section_probes: dict[str, Callable[[], dict[str, Any]]] = {}
+_section_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+_section_lock = threading.Lock()
 
 
 def health_timestamp_register(name: str, probe: Callable[[], datetime | None]) -> None:
     """Report ``probe()`` (an aware datetime, or None) as ``name`` in every health report."""
     _timestamp_probes[name] = probe
+
+
+def health_section_register(name: str, probe: Callable[[], dict[str, Any]]) -> None:
+    """Report ``probe()`` (JSON-able) as ``name`` in every health report, cached HEALTH_PROBE_CACHE_S."""
+    _section_probes[name] = probe
 
 
 @dataclass
@@ -184,6 +195,24 @@ def _read_timestamps() -> dict[str, str | None]:
     return values
 
 
+def _read_sections() -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, probe in sorted(_section_probes.items()):
+        with _section_lock:
+            cached = _section_cache.get(name)
+        if cached is None or time.monotonic() - cached[0] >= settings.HEALTH_PROBE_CACHE_S:
+            try:
+                result = probe()
+            except Exception as error:  # noqa: BLE001 - reported as unavailable, not a crash
+                logger.warning("health section %s unavailable: %s", name, error)
+                result = {"error": f"{type(error).__name__}: {error}"}
+            cached = (time.monotonic(), result)
+            with _section_lock:
+                _section_cache[name] = cached
+        values[name] = {**cached[1], "age_s": round(time.monotonic() - cached[0], 1)}
+    return values
+
+
 _PART_PROBES: dict[str, Callable[[], PartStatus]] = {
     "database": _probe_database,
     "redis": _probe_redis,
@@ -205,8 +234,10 @@ def _worker_status() -> PartStatus:
 
 
 def health_cache_clear() -> None:
-    """Forget the cached worker ping, so the next report pings again."""
+    """Forget the cached worker ping and sections, so the next report probes again."""
     _worker_probe_cache.clear()
+    with _section_lock:
+        _section_cache.clear()
 
 
 def health_part(name: str) -> PartStatus:
@@ -254,4 +285,5 @@ def health_report() -> dict[str, Any]:
         "checked_at": datetime.now(tz=UTC).isoformat(),
         "components": {name: part.as_dict() for name, part in parts.items()},
         **_read_timestamps(),
+        **_read_sections(),
     }

@@ -44,6 +44,14 @@ SCHEDULES: list[ScheduleSpec] = [
         description="Fetch the 1h and 4h candles of every enabled symbol (backfills on first run), store, publish.",
         kwargs={"timeframes": ["1h", "4h"]},
     ),
+    ScheduleSpec(
+        name="market: fetch derivatives data",
+        task="market.fetch_derivatives",
+        every_s=300,
+        description="Open interest, long/short ratios, taker volume (CVD) and funding of every enabled symbol "
+        "(5m and 1h): backfills 30 days once, then follows; paced under the shared Binance data budget "
+        "(DERIVATIVES_BUDGET_REQUESTS_5M). Does nothing when DERIVATIVES_ENABLED is false.",
+    ),
     # Trader: every scan_interval_minutes (the runtime config keeps this row's interval in step).
     ScheduleSpec(
         name="trader: cycle",

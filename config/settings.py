@@ -349,6 +349,15 @@ MARKET_DATA_REPLAY_SPEED = env_float("MARKET_DATA_REPLAY_SPEED", default=60.0, m
 BINANCE_BASE_URL = env_str("BINANCE_BASE_URL", default="https://api.binance.us")
 BINANCE_TIMEOUT_S = env_float("BINANCE_TIMEOUT_S", default=10.0, minimum=0.1, maximum=120)  # klines and futures
 BINANCE_WEIGHT_LIMIT_1M = env_int("BINANCE_WEIGHT_LIMIT_1M", default=1200, minimum=10)
+# Derivatives data (issue 19; docs/MARKET_DATA.md "Derivatives data"): open interest, long/short
+# ratios, taker volume and funding from Binance USD-M's public data endpoints (binance, binance_usdm),
+# made up by the simulated market, or replayed. They share an IP budget of ~1000 requests / 5 min:
+# the fetcher takes DERIVATIVES_BUDGET_REQUESTS_5M of it, counted in Redis across processes.
+DERIVATIVES_ENABLED = env_bool("DERIVATIVES_ENABLED", default=True)
+DERIVATIVES_BASE_URL = env_str("DERIVATIVES_BASE_URL", default="https://fapi.binance.com").rstrip("/")
+DERIVATIVES_BUDGET_REQUESTS_5M = env_int("DERIVATIVES_BUDGET_REQUESTS_5M", default=400, minimum=1, maximum=1000)
+DERIVATIVES_BUDGET_MAX_WAIT_S = env_float("DERIVATIVES_BUDGET_MAX_WAIT_S", default=30.0, minimum=0, maximum=300)
+DERIVATIVES_BACKFILL_DAYS = env_int("DERIVATIVES_BACKFILL_DAYS", default=30, minimum=1, maximum=365)
 # Replay from a database: MARKET_DATA_REPLAY_DATABASE_URL names one holding ta_candle rows
 # (e.g. a copy filled with import_candles); unset, replay reads MARKET_DATA_REPLAY_DIR's CSV files.
 if env_str("MARKET_DATA_REPLAY_DATABASE_URL", default="-") != "-":

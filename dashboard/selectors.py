@@ -21,7 +21,7 @@ from dashboard import tooltips
 from dashboard.error_log import error_category, error_ring_read
 from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
 from ta.models import MarketFeedState, ScanResult, ScanStatus, Symbol
-from ta.selectors import decimal_plain, market_data_last_fetch_at, price_latest
+from ta.selectors import decimal_plain, derivatives_freshness, market_data_last_fetch_at, price_latest
 from ta.structure_selectors import regimes_latest
 from trader.cycle.run import kill_switch_drawdown_pct
 from trader.models import Book, BookLedger, CycleLog, CycleOutcome, Trade, TraderConfig
@@ -244,7 +244,34 @@ def feed_freshness() -> dict[str, Any]:
         "ta_scan_text": f"{scanned:%H:%M:%S} UTC" if scanned else "never",
         "market_data_age_s": None if fetched is None else int((now - fetched).total_seconds()),
         "ta_scan_age_s": None if scanned is None else int((now - scanned).total_seconds()),
+        "derivatives": derivatives_header(derivatives_freshness(now=now)),
     }
+
+
+DERIVATIVES_LABELS = {"open_interest": ("OI", "Open interest"), "long_short_ratios": ("L/S", "Long/short ratios"),
+                      "cvd": ("CVD", "Cumulative volume delta"), "funding_rate": ("FR", "Funding rate")}
+
+
+def _age_text(age_s: int | None) -> str:
+    if age_s is None:
+        return "none stored"
+    if age_s < 3600:
+        return f"{age_s // 60} min old"
+    return f"{age_s / 3600:.1f} h old"
+
+
+def derivatives_header(freshness: dict[str, Any]) -> dict[str, Any]:
+    """The header's derivatives indicator: one light per series (OI, L/S, CVD, FR), red when a
+    period of it is stale, with a tooltip giving each period's newest row and age."""
+    lights = []
+    for name, (short, title) in DERIVATIVES_LABELS.items():
+        periods = [item for item in freshness["series"] if item["name"] == name]
+        parts = [f"{item['period']} {_age_text(item['age_s'])}{' (stale)' if item['stale'] else ''}"
+                 for item in periods]
+        lights.append({"name": name, "short": short, "stale": any(item["stale"] for item in periods),
+                       "tip": f"{title} of {freshness['symbol'] or 'the last enabled coin'}: {'; '.join(parts)}."})
+    return {"expected": freshness["expected"], "enabled": freshness["enabled"], "stale": freshness["stale"],
+            "lights": lights}
 
 
 def exchange_connection(*, mode: str, venue: str = "coinex") -> dict[str, Any]:

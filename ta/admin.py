@@ -7,6 +7,7 @@ from django.contrib import admin
 from ta.models import (
     Candle,
     ConfluenceFactor,
+    DerivativesPoint,
     FibConfig,
     FibonacciLevels,
     MarketFeedState,
@@ -37,6 +38,17 @@ class CandleAdmin(admin.ModelAdmin):
     ordering = ("-open_time",)
     # Millions of rows: no date hierarchy (a DISTINCT over every date) and no full COUNT(*).
     show_full_result_count = False
+
+
+@admin.register(DerivativesPoint)
+class DerivativesPointAdmin(admin.ModelAdmin):
+    list_display = ("symbol", "period", "time", "open_interest_value", "cvd", "global_long_short_ratio",
+                    "top_long_short_position_ratio", "funding_rate", "source")
+    list_filter = ("period", "source", "symbol")
+    list_select_related = ("symbol",)
+    ordering = ("-time",)
+    readonly_fields = ("updated_at",)
+    show_full_result_count = False  # ~30 days x 288 rows x coins, plus the candles' taker history
 
 
 @admin.register(MarketFeedState)

@@ -6,15 +6,17 @@ the only code that talks to Binance, seed platform-v3).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.db import connections
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.utils import timezone
 
-from ta.models import Candle, MarketFeedState, Symbol
+from ta.models import Candle, DerivativesPoint, MarketFeedState, Symbol
 from ta.sources.base import to_millis
 
 FRAME_COLUMNS = ["open", "high", "low", "close", "volume"]
@@ -147,3 +149,56 @@ def series_newest_open_time(*, symbol_id: int, timeframe: str) -> datetime | Non
         .values_list("open_time", flat=True)
         .first()
     )
+
+
+# The derivatives series /health and the page header report, with the column that says a row
+# holds each, and how old its newest row may be before it is stale (a period closes, the next
+# 5-minute run reads it; the margin covers a run paused by the request budget).
+DERIVATIVES_FRESHNESS_SERIES = {
+    "open_interest": "open_interest",
+    "long_short_ratios": "global_long_short_ratio",
+    "cvd": "cvd",
+    "funding_rate": "funding_rate",
+}
+DERIVATIVES_STALE_AFTER = {"5m": timedelta(minutes=30), "1h": timedelta(hours=3)}
+DERIVATIVES_FRESHNESS_LOOKBACK = timedelta(days=2)  # rows older than this count as none: the query stays bounded
+
+
+def derivatives_freshness(*, now: datetime | None = None) -> dict[str, Any]:
+    """How fresh each derivatives series is, from the newest rows of the last enabled coin.
+
+    The fetcher walks the coins in display order, so the last one is the one a run reaches last
+    (a run stopped by the request budget leaves it the stalest): its series stand for all. One
+    query, a range of the series' unique index (symbol, period, time) bounded to the last
+    ``DERIVATIVES_FRESHNESS_LOOKBACK``. Returns ``{"enabled", "expected", "symbol", "stale",
+    "series": [{"name", "period", "newest", "age_s", "stale"}]}``; ``expected`` is False when
+    the flag is off or the source has none (a CSV replay), and then nothing is stale.
+    """
+    now = now or timezone.now()
+    enabled = bool(settings.DERIVATIVES_ENABLED)
+    expected = enabled and (settings.MARKET_DATA_SOURCE != "replay" or "replay" in settings.DATABASES)
+    last_symbol = Symbol.objects.filter(enabled=True).order_by("-display_order", "-symbol")
+    newest = (
+        DerivativesPoint.objects.filter(
+            symbol_id=Subquery(last_symbol.values("id")[:1]), period__in=list(DERIVATIVES_STALE_AFTER),
+            time__gte=now - DERIVATIVES_FRESHNESS_LOOKBACK,
+        )
+        .values("period")
+        .annotate(
+            symbol=Subquery(last_symbol.filter(pk=OuterRef("symbol_id")).values("symbol")[:1]),
+            **{name: Max("time", filter=Q(**{f"{column}__isnull": False}))
+               for name, column in DERIVATIVES_FRESHNESS_SERIES.items()},
+        )
+    )
+    by_period = {row["period"]: row for row in newest}
+    series = []
+    for period, stale_after in DERIVATIVES_STALE_AFTER.items():
+        for name in DERIVATIVES_FRESHNESS_SERIES:
+            moment = by_period.get(period, {}).get(name)
+            age_s = None if moment is None else int((now - moment).total_seconds())
+            stale = expected and (moment is None or now - moment > stale_after)
+            series.append({"name": name, "period": period, "newest": moment.isoformat() if moment else None,
+                           "age_s": age_s, "stale": stale})
+    symbol = next((row["symbol"] for row in by_period.values()), None)
+    return {"enabled": enabled, "expected": expected, "symbol": symbol,
+            "stale": any(item["stale"] for item in series), "series": series}

@@ -90,6 +90,20 @@ KEY_DASHBOARD_ERRORS = "dashboard:errors"  # list of JSON entries, newest first
 DASHBOARD_ERRORS_MAX = 200
 
 
+# --- Request budgets shared by every process (ta.sources.budget) -------------------
+def key_request_budget(name: str, window: int) -> str:
+    """Requests counted against budget ``name`` in 5-minute window number ``window``; TTL 2 windows."""
+    return f"budget:{name}:{window}"
+
+
+FUNDING_READ_EVERY_S = 3600
+
+
+def key_funding_read(source: str, symbol: str) -> str:
+    """Set when ``source``'s funding rates of ``symbol`` were read; TTL ``FUNDING_READ_EVERY_S`` (read hourly)."""
+    return f"derivatives:funding_read:{source}:{symbol}"
+
+
 # --- Currency reference rates (trader.fx; Django's cache, TTL FX_CACHE_S) -----------------
 def key_fx_rates(source: str) -> str:
     """The cached quotes of one rate source (``ecb``)."""

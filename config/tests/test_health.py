@@ -121,3 +121,14 @@ def test_a_slow_worker_ping_runs_once_and_later_calls_answer_from_the_cache_at_o
     while len(pings) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(pings) == 2, "one refresh for the 20 calls"
+
+
+@pytest.mark.django_db
+def test_health_reports_the_freshness_of_each_derivatives_series(http):
+    from config.health import health_cache_clear
+
+    health_cache_clear()  # an earlier call in this process may have cached its answer
+    body = http.get("/health").json()
+    section = body["derivatives"]
+    assert {"enabled", "expected", "stale", "series", "age_s"} <= set(section)
+    assert {(item["period"], item["name"]) for item in section["series"]} >= {("5m", "open_interest"), ("1h", "cvd")}

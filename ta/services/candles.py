@@ -4,8 +4,10 @@ Written as SQL (PostgreSQL and SQLite share the ON CONFLICT syntax) rather than 
 ``bulk_create(update_conflicts=True)`` because it must say which rows really changed
 (``RETURNING`` only reports inserted or updated rows), so an unchanged refetch
 publishes nothing, and because it must run near raw insert speed (bench/market_data.py).
-On PostgreSQL the rows travel as nine arrays expanded by ``unnest``: a statement with
-9,000 placeholders costs more to bind client-side than to execute.
+On PostgreSQL the rows travel as eleven arrays expanded by ``unnest``: a statement with
+11,000 placeholders costs more to bind client-side than to execute. The quote and taker-buy
+quote volumes are optional (CSV files and the stream have none): a None never overwrites a
+stored value, so a later REST fetch or a backfill can fill them in.
 """
 
 from __future__ import annotations
@@ -17,23 +19,38 @@ from django.db import connection, transaction
 from ta.models import Candle
 from ta.sources.base import Bar
 
-CHUNK_ROWS = 1000  # 9 parameters a row: far below SQLite's and PostgreSQL's limits
-_COLUMNS = ("symbol_id", "timeframe", "open_time", "open", "high", "low", "close", "volume", "is_closed")
+CHUNK_ROWS = 1000  # 11 parameters a row: far below SQLite's and PostgreSQL's limits
+_COLUMNS = ("symbol_id", "timeframe", "open_time", "open", "high", "low", "close", "volume", "is_closed",
+            "quote_volume", "taker_buy_quote_volume")
 _VALUE_COLUMNS = ("open", "high", "low", "close", "volume", "is_closed")
-_PG_ARRAY_TYPES = ("%s::bigint[]", "%s::varchar[]", "%s::timestamptz[]", *["%s::numeric[]"] * 5, "%s::boolean[]")
+_OPTIONAL_COLUMNS = ("quote_volume", "taker_buy_quote_volume")  # None = unknown: keeps the stored value
+_PG_ARRAY_TYPES = ("%s::bigint[]", "%s::varchar[]", "%s::timestamptz[]", *["%s::numeric[]"] * 5, "%s::boolean[]",
+                   "%s::numeric[]", "%s::numeric[]")
 
 
 def _conflict_sql() -> str:
     quote = connection.ops.quote_name
     table = quote(Candle._meta.db_table)
-    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _VALUE_COLUMNS)
-    differs = " OR ".join(f"{table}.{quote(c)} <> excluded.{quote(c)}" for c in _VALUE_COLUMNS)
+    updates = ", ".join(
+        [f"{quote(c)} = excluded.{quote(c)}" for c in _VALUE_COLUMNS]
+        + [f"{quote(c)} = COALESCE(excluded.{quote(c)}, {table}.{quote(c)})" for c in _OPTIONAL_COLUMNS]
+    )
+    differs = " OR ".join(
+        [f"{table}.{quote(c)} <> excluded.{quote(c)}" for c in _VALUE_COLUMNS]
+        + [_fills_or_corrects(table, quote(c)) for c in _OPTIONAL_COLUMNS]
+    )
     # A closed candle is never replaced by a forming one (a late or replayed partial
     # value); a forming one is replaced by anything newer, a closed one by a correction.
     return (
         f" ON CONFLICT ({quote('symbol_id')}, {quote('timeframe')}, {quote('open_time')}) DO UPDATE SET {updates}"
         f" WHERE (NOT {table}.{quote('is_closed')} OR excluded.{quote('is_closed')}) AND ({differs}) RETURNING 1"
     )
+
+
+def _fills_or_corrects(table: str, column: str) -> str:
+    """SQL true when the new value of an optional column is known and the stored one is not, or differs."""
+    stored, new = f"{table}.{column}", f"excluded.{column}"
+    return f"({new} IS NOT NULL AND ({stored} IS NULL OR {stored} <> {new}))"
 
 
 def _insert_sql() -> str:
@@ -84,6 +101,8 @@ def _columns(symbol_id: int, timeframe: str, bars: Sequence[Bar]) -> list[list[o
         [bar.close for bar in bars],
         [bar.volume for bar in bars],
         [bar.is_closed for bar in bars],
+        [bar.quote_volume for bar in bars],
+        [bar.taker_buy_quote_volume for bar in bars],
     ]
 
 
@@ -92,5 +111,5 @@ def _flat_params(symbol_id: int, timeframe: str, bars: Sequence[Bar]) -> list[ob
     params: list[object] = []
     for bar in bars:
         params += (symbol_id, timeframe, adapt_datetime(bar.open_time), bar.open, bar.high, bar.low, bar.close,
-                   bar.volume, bar.is_closed)
+                   bar.volume, bar.is_closed, bar.quote_volume, bar.taker_buy_quote_volume)
     return params

@@ -21,7 +21,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -49,6 +48,7 @@ from ta.sources.base import (
     SourceError,
     SourceRateLimitedError,
     SourceRegionBlockedError,
+    bar_rescaled,
 )
 from ta.timeframes import timeframe_duration
 
@@ -162,7 +162,7 @@ def _run(
     market_now = source.market_now(wall_now=wall_now)
     report = FetchReport(source=source.name, market_now=market_now)
 
-    blocked = _blocked_reason(source, wall_now) or _mixed_sources_reason(source)
+    blocked = feed_blocked_reason(source, wall_now) or _mixed_sources_reason(source)
     if blocked:
         report.stopped = blocked
         return report
@@ -178,15 +178,15 @@ def _run(
             try:
                 _series_fetch(symbol, timeframe, source, backfill, market_now, extend_history, outcome, on_page)
             except SourceBannedError as error:
-                report.stopped = _ban(source, error)
+                report.stopped = feed_ban_handle(source, error)
                 break
             except SourceRegionBlockedError as error:
-                report.stopped = _region_block(source, error)
+                report.stopped = feed_region_block_handle(source, error)
                 break
             except SourceRateLimitedError as error:
                 # Asking again before Retry-After is what earns a 418 ban: stop the run and
                 # let no worker ask before then.
-                report.stopped = _back_off(source, error, wall_now)
+                report.stopped = feed_back_off(source, error, wall_now)
                 break
             except SourceError as error:
                 outcome.error = str(error)
@@ -247,7 +247,7 @@ def _series_fetch(
         if start > market_now:
             break
     if symbol.source_price_divisor != 1:
-        bars = [_rescale(bar, symbol.source_price_divisor) for bar in bars]
+        bars = [bar_rescaled(bar, symbol.source_price_divisor) for bar in bars]
     outcome.fetched = len(bars)
     outcome.changed = candles_upsert(symbol_id=symbol.pk, timeframe=timeframe, bars=bars)
 
@@ -278,13 +278,8 @@ def _plan_start(
     return last
 
 
-def _rescale(bar: Bar, divisor: Decimal) -> Bar:
-    """Prices divided and volume multiplied by ``divisor`` (a 1000PEPEUSDT source for PEPEUSDT)."""
-    return Bar(bar.open_time, bar.open / divisor, bar.high / divisor, bar.low / divisor, bar.close / divisor,
-               bar.volume * divisor, bar.is_closed)
-
-
-def _blocked_reason(source: CandleSource, wall_now: datetime) -> str:
+def feed_blocked_reason(source: CandleSource, wall_now: datetime) -> str:
+    """Why ``source`` must not be asked now (a stored ban or back-off, a regionally blocked host), or ""."""
     state = feed_state_get(source=source.name)
     if state.blocked_until and state.blocked_until > wall_now:
         return f"{source.name} blocked until {state.blocked_until.isoformat()}: {state.blocked_reason}"
@@ -314,14 +309,16 @@ def _alert(message: str) -> None:
         logger.warning("alert not pushed to the dashboard: %s", error, extra={"category": Category.SYSTEM})
 
 
-def _ban(source: CandleSource, error: SourceBannedError) -> str:
+def feed_ban_handle(source: CandleSource, error: SourceBannedError) -> str:
+    """Store a 418 ban of ``source`` (alerting once per new ban); the run's stop reason."""
     message = f"{error}; market-data fetching stopped until {error.until.isoformat()}"
     if feed_block_record(source=source.name, until=error.until, reason=str(error)):
         _alert(message)
     return message
 
 
-def _back_off(source: CandleSource, error: SourceRateLimitedError, wall_now: datetime) -> str:
+def feed_back_off(source: CandleSource, error: SourceRateLimitedError, wall_now: datetime) -> str:
+    """Store a 429's Retry-After as a block of ``source``, so no worker asks before it; the stop reason."""
     until = wall_now + timedelta(seconds=error.retry_after_s)
     message = f"{error}; no request before {until.isoformat()}"
     feed_block_record(source=source.name, until=until, reason=str(error))
@@ -329,7 +326,8 @@ def _back_off(source: CandleSource, error: SourceRateLimitedError, wall_now: dat
     return message
 
 
-def _region_block(source: CandleSource, error: SourceRegionBlockedError) -> str:
+def feed_region_block_handle(source: CandleSource, error: SourceRegionBlockedError) -> str:
+    """Remember a 451 of ``source``'s host (alerting once); the stop reason."""
     url_setting = getattr(source, "url_setting", "BINANCE_BASE_URL")
     example = " (e.g. api.binance.us)" if url_setting == "BINANCE_BASE_URL" else ""  # no USD-M futures there
     message = f"{error}; not retried: set {url_setting} to a host that serves this region{example}"

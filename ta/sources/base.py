@@ -9,7 +9,7 @@ interchangeable (issue 3 "Sources behind one interface").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
@@ -19,7 +19,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class Bar:
-    """One candle as a source delivers it. ``open_time`` is aware UTC."""
+    """One candle as a source delivers it. ``open_time`` is aware UTC.
+
+    ``quote_volume`` and ``taker_buy_quote_volume`` (USDT) come with Binance klines and the
+    simulated market; CSV files have none (None: unknown, never zero). They are the CVD's input.
+    """
 
     open_time: datetime
     open: Decimal
@@ -28,6 +32,8 @@ class Bar:
     close: Decimal
     volume: Decimal
     is_closed: bool = True
+    quote_volume: Decimal | None = None
+    taker_buy_quote_volume: Decimal | None = None
 
 
 class CandleSource(Protocol):
@@ -104,3 +110,10 @@ def from_millis(millis: int) -> datetime:
 def floor_time(moment: datetime, step: timedelta) -> datetime:
     """The start of the ``step``-long bucket (aligned on the Unix epoch) containing ``moment``."""
     return EPOCH + ((moment - EPOCH) // step) * step
+
+
+def bar_rescaled(bar: Bar, divisor: Decimal) -> Bar:
+    """``bar`` with prices divided and base volume multiplied by ``divisor`` (a 1000PEPEUSDT contract
+    as PEPE); quote (USDT) volumes are the same either way, so they are kept as they are."""
+    return replace(bar, open=bar.open / divisor, high=bar.high / divisor, low=bar.low / divisor,
+                   close=bar.close / divisor, volume=bar.volume * divisor)

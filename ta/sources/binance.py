@@ -32,6 +32,7 @@ from ta.sources.base import (
     SourceRateLimitedError,
     SourceRegionBlockedError,
     SourceTemporaryError,
+    bar_rescaled,
     from_millis,
     to_millis,
 )
@@ -81,6 +82,7 @@ class BinanceSource:
     name = "binance"
     futures: bool | None = None  # None: spot or USD-M futures as the base URL says (klines_endpoint)
     url_setting = "BINANCE_BASE_URL"  # the setting naming the host (in messages to the operator)
+    rate_limit_max_wait_s = RETRY_AFTER_MAX_WAIT_S  # a 429 asking for longer stops the fetch
 
     def __init__(
         self,
@@ -133,17 +135,17 @@ class BinanceSource:
         bars = parse_klines(payload, timeframe=timeframe, start=start, end=end, now=now)
         if multiplier == 1:
             return bars
-        return [Bar(bar.open_time, bar.open / multiplier, bar.high / multiplier, bar.low / multiplier,
-                    bar.close / multiplier, bar.volume * multiplier, bar.is_closed) for bar in bars]
+        return [bar_rescaled(bar, multiplier) for bar in bars]
 
     # --- HTTP with Binance's rules --------------------------------------------------------
-    def _get_json(self, params: dict[str, object]) -> object:
+    def _get_json(self, params: dict[str, object], url: str | None = None) -> object:
+        """GET ``url`` (default: the klines endpoint) under Binance's rules; the JSON answer."""
         attempt = 0
         while True:
             attempt += 1
             self._throttle()
             try:
-                response = self._client.get(self.klines_url, params=params)
+                response = self._client.get(url or self.klines_url, params=params)
             except (httpx.TimeoutException, httpx.TransportError) as error:
                 self._backoff_or_raise(attempt, f"{type(error).__name__}: {error}")
                 continue
@@ -157,7 +159,7 @@ class BinanceSource:
             message = _binance_message(response)
             if status == 429:
                 retry_after_s = _retry_after_s(response, default=60.0)
-                if retry_after_s > RETRY_AFTER_MAX_WAIT_S or attempt >= MAX_ATTEMPTS:
+                if retry_after_s > self.rate_limit_max_wait_s or attempt >= MAX_ATTEMPTS:
                     raise SourceRateLimitedError(f"Binance rate limit (429): {message}", retry_after_s=retry_after_s)
                 logger.warning(
                     "Binance rate limit (429); waiting %.0f s as Retry-After asks", retry_after_s,
@@ -264,8 +266,10 @@ def _decimal(value: object, *, what: str) -> Decimal:
 def parse_klines(payload: object, *, timeframe: str, start: datetime, end: datetime, now: datetime) -> list[Bar]:
     """Validate a klines answer and turn it into bars; ``SourceDataError`` on any bad row.
 
-    A row is ``[open_time_ms, "open", "high", "low", "close", "volume", close_time_ms, ...]``.
-    Checked: numbers, open time aligned to the timeframe, inside [start, end], strictly
+    A row is ``[open_time_ms, "open", "high", "low", "close", "volume", close_time_ms,
+    "quote_volume", trades, "taker_buy_base_volume", "taker_buy_quote_volume", "ignore"]``; the
+    quote and taker-buy quote volumes (fields 7 and 10, USDT) are kept when present. Checked:
+    numbers, open time aligned to the timeframe, inside [start, end], strictly
     increasing, high >= max(open, close), low <= min(open, close), volume >= 0. One bad
     row rejects the whole response, so nothing from it is stored.
     """
@@ -296,9 +300,26 @@ def parse_klines(payload: object, *, timeframe: str, start: datetime, end: datet
         problem = ohlcv_problem(open_, high, low, close, volume)
         if problem:
             raise SourceDataError(f"{where}: {problem}")
+        quote_volume, taker_buy_quote = _taker_fields(row, where)
         open_time = from_millis(open_ms)
-        bars.append(Bar(open_time, open_, high, low, close, volume, is_closed=open_time + step <= now))
+        bars.append(Bar(open_time, open_, high, low, close, volume, is_closed=open_time + step <= now,
+                        quote_volume=quote_volume, taker_buy_quote_volume=taker_buy_quote))
     return bars
+
+
+def _taker_fields(row: list, where: str) -> tuple[Decimal | None, Decimal | None]:
+    """The quote volume (field 7) and taker buy quote volume (field 10) of a kline row, or None when
+    the row is shorter; ``SourceDataError`` when negative or the taker part exceeds the whole."""
+    if len(row) < 11:
+        return None, None
+    quote_volume = _decimal(row[7], what=f"{where} quote volume")
+    taker_buy_quote = _decimal(row[10], what=f"{where} taker buy quote volume")
+    if quote_volume < 0 or taker_buy_quote < 0:
+        raise SourceDataError(f"{where}: a quote volume is negative")
+    if taker_buy_quote > quote_volume:
+        raise SourceDataError(f"{where}: taker buy quote volume {taker_buy_quote} above the quote volume")
+    return quote_volume, taker_buy_quote
+
 
 
 def ohlcv_problem(open_: Decimal, high: Decimal, low: Decimal, close: Decimal, volume: Decimal) -> str | None:

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from config.logging import Category
 from ta.sources.base import Bar, SourceConfigError
 from ta.sources.csv_files import csv_candles_read, csv_path_find
 from ta.timeframes import timeframe_duration
+
+if TYPE_CHECKING:
+    from ta.sources.derivatives import DerivativesKind, DerivativesRow
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +89,10 @@ class DatabaseReplayLoader:
             .filter(symbol__symbol=symbol, timeframe=timeframe, is_closed=True)
             .filter(open_time__gte=start, open_time__lte=end)
             .order_by("open_time")
-            .values_list("open_time", "open", "high", "low", "close", "volume")[:limit]
+            .values_list("open_time", "open", "high", "low", "close", "volume", "quote_volume",
+                         "taker_buy_quote_volume")[:limit]
         )
-        return [Bar(*row, is_closed=True) for row in rows]
+        return [Bar(*row[:6], is_closed=True, quote_volume=row[6], taker_buy_quote_volume=row[7]) for row in rows]
 
 
 class ReplaySource:
@@ -118,3 +122,42 @@ class ReplaySource:
         return self.loader.bars_between(
             symbol=symbol, timeframe=timeframe, start=start, end=last_closed_open, limit=self.page_limit
         )
+
+
+class ReplayDerivativesSource:
+    """Stored derivatives rows of the replay database (``using``), as they were at the replay clock.
+
+    With no replay database (a CSV replay) it serves nothing (``kinds == ()``): the series are
+    reported absent, never made up. Taker volumes are served in USDT as stored.
+    """
+
+    name = "replay"
+    history = None
+
+    def __init__(self, *, candles: ReplaySource, using: str | None) -> None:
+        from ta.sources.derivatives import DerivativesKind
+
+        self.candles = candles
+        self.using = using
+        self.kinds = tuple(DerivativesKind) if using else ()
+
+    def market_now(self, *, wall_now: datetime) -> datetime:
+        """The replay clock (the candles' one)."""
+        return self.candles.market_now(wall_now=wall_now)
+
+    def kind_page_limit(self, kind: DerivativesKind) -> int:
+        return PAGE_LIMIT
+
+    def points_fetch(
+        self, *, kind: DerivativesKind, symbol: str, period: str, start: datetime, end: datetime
+    ) -> list[DerivativesRow]:
+        """Stored rows of ``kind`` with ``start <= time <= end`` (see ``DerivativesSource``)."""
+        from ta.models import DerivativesPoint
+        from ta.sources.derivatives import KIND_COLUMNS, DerivativesRow
+
+        columns = KIND_COLUMNS[kind]
+        rows = DerivativesPoint.objects.using(self.using).filter(
+            symbol__symbol=symbol, period=period, time__gte=start, time__lte=end, **{f"{columns[0]}__isnull": False}
+        )
+        values = rows.order_by("time").values_list("time", *columns)[: self.kind_page_limit(kind)]
+        return [DerivativesRow(row[0], dict(zip(columns, row[1:], strict=True))) for row in values]

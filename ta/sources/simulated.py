@@ -13,7 +13,10 @@ advances with the wall clock: the candle containing ``now`` is returned as formi
 
 5m candles are sampled every minute (open = price at the open, close = price at the
 close, high/low = extremes of the samples plus a small wick); 1h and 4h candles are
-aggregates (first/max/min/last/sum) of the 5m candles, exactly.
+aggregates (first/max/min/last/sum) of the 5m candles, exactly. Each candle has a quote
+volume (volume x typical price) and a taker-buy quote volume: a share of it leaning with
+the candle's move (about 0.5 +- 0.15, buyers push a rising candle), so the CVD follows price
+with noise and divergences.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ MEAN_REVERSION_SCALE_MIN = 10_080.0  # a week
 MARKET_WEIGHT = 0.6
 OWN_WEIGHT = 0.8
 VOLUME_DECIMALS = 4
+QUOTE_DECIMALS = 2  # quote volumes in cents
 _MASK64 = (1 << 64) - 1
 
 
@@ -216,6 +220,12 @@ class SimulatedSource:
         elapsed = (minutes[:, -1] - minutes[:, 0]) / MINUTES_PER_BASE
         volume = profile.volume_usdt_5m * activity * noise * elapsed / prices[:, -1]
 
+        typical = (high + low + prices[:, -1]) / 3
+        quote = volume * typical
+        lean = np.tanh(np.log(prices[:, -1] / prices[:, 0]) / (SIGMA_PER_SQRT_MIN * profile.volatility * 2.3))
+        taker_share = np.clip(0.5 + 0.15 * lean + 0.05 * _uniform(_key(self.seed, symbol, "taker"), bar_index), 0, 1)
+        quote_units = np.rint(quote * 10**QUOTE_DECIMALS).astype(np.int64)
+
         places = price_places(profile.anchor_price)
         # Rounded to the tick before any aggregation, so 1h/4h are exact aggregates of the 5m values.
         return _Series(
@@ -225,6 +235,8 @@ class SimulatedSource:
             low=np.round(low, places),
             close=np.round(prices[:, -1], places),
             volume_units=np.rint(volume * 10**VOLUME_DECIMALS).astype(np.int64),
+            quote_units=quote_units,
+            taker_units=np.rint(quote_units * taker_share).astype(np.int64),
             closed=~forming,
             places=places,
         )
@@ -240,6 +252,8 @@ class _Series:
     low: np.ndarray
     close: np.ndarray
     volume_units: np.ndarray
+    quote_units: np.ndarray  # 10^-QUOTE_DECIMALS USDT
+    taker_units: np.ndarray  # taker buy quote volume, same unit
     closed: np.ndarray
     places: int
 
@@ -255,6 +269,8 @@ class _Series:
             low=np.minimum.reduceat(self.low, starts),
             close=self.close[ends],
             volume_units=np.add.reduceat(self.volume_units, starts),
+            quote_units=np.add.reduceat(self.quote_units, starts),
+            taker_units=np.add.reduceat(self.taker_units, starts),
             closed=np.array([moment + step <= now for moment in open_times], dtype=bool),
             places=self.places,
         )
@@ -263,6 +279,7 @@ class _Series:
         """The candles as ``Bar`` values with ``Decimal`` prices."""
         price = f"{{:.{self.places}f}}".format
         scale = Decimal(1).scaleb(-VOLUME_DECIMALS)
+        quote_scale = Decimal(1).scaleb(-QUOTE_DECIMALS)
         return [
             Bar(
                 self.open_times[i],
@@ -272,6 +289,8 @@ class _Series:
                 Decimal(price(self.close[i])),
                 Decimal(int(self.volume_units[i])) * scale,
                 is_closed=bool(self.closed[i]),
+                quote_volume=Decimal(int(self.quote_units[i])) * quote_scale,
+                taker_buy_quote_volume=Decimal(int(self.taker_units[i])) * quote_scale,
             )
             for i in range(len(self.open_times))
         ]

@@ -1,4 +1,5 @@
-"""Market-data tasks on the ``market`` queue. Thin: they call ``ta.services.fetch``."""
+"""Market-data tasks on the ``market`` queue. Thin: they call ``ta.services.fetch`` and
+``ta.services.derivatives``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from celery import shared_task
 
 from config.logging import Category
+from ta.services.derivatives import derivatives_fetch
 from ta.services.fetch import market_fetch
 from ta.timeframes import PLATFORM_TIMEFRAMES
 
@@ -33,4 +35,19 @@ def fetch_candles(
     if report.errors:
         logger.warning("market fetch finished with %d problem(s): %s", len(report.errors), "; ".join(report.errors[:5]),
                        extra={"category": Category.SCAN})
+    return report.as_dict()
+
+
+@shared_task(name="market.fetch_derivatives", soft_time_limit=240, time_limit=300, acks_late=True)
+def fetch_derivatives(symbols: list[str] | None = None) -> dict[str, object]:
+    """Fetch the derivatives series (open interest, ratios, taker volume/CVD, funding) of the enabled
+    symbols (or ``symbols``) from the configured source; nothing when ``DERIVATIVES_ENABLED`` is false.
+
+    Idempotent (merged upserts). A first run backfills 30 days within the request budget; a run that
+    spends the budget stops and the next scheduled run continues. Returns the report as JSON.
+    """
+    report = derivatives_fetch(symbols=symbols)
+    if report.errors:
+        logger.warning("derivatives fetch finished with %d problem(s): %s", len(report.errors),
+                       "; ".join(report.errors[:5]), extra={"category": Category.SCAN})
     return report.as_dict()

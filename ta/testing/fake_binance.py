@@ -6,7 +6,10 @@ parameter semantics (startTime/endTime/limit, default limit 500), its row layout
 ``X-MBX-USED-WEIGHT-1M`` header and its error bodies. Faults are queued per request:
 429 with Retry-After, 418 (ban), 451 (regional block), 5xx, a stall longer than the
 client's timeout, malformed JSON, a malformed row. The real ``BinanceSource`` runs
-against it unchanged; only the base URL differs.
+against it unchanged; only the base URL differs. Kline rows carry plausible quote and
+taker-buy volumes (``kline_taker_fields``: the files have none). The USD-M public data
+endpoints (open interest, ratios, taker volume, funding) are answered by
+``ta.testing.fake_derivatives`` from the same files, with the same faults.
 
 Usage::
 
@@ -27,6 +30,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,15 @@ from ta.timeframes import TIMEFRAME_DURATIONS
 SPOT_PATH = "/api/v3/klines"
 FUTURES_PATH = "/fapi/v1/klines"
 MAX_LIMIT = {SPOT_PATH: 1000, FUTURES_PATH: 1500}
+# The USD-M public data endpoints (derivatives_endpoints.py holds the served rows).
+DATA_PATHS = (
+    "/futures/data/openInterestHist",
+    "/futures/data/globalLongShortAccountRatio",
+    "/futures/data/topLongShortAccountRatio",
+    "/futures/data/topLongShortPositionRatio",
+    "/futures/data/takerlongshortRatio",
+)
+FUNDING_PATH = "/fapi/v1/fundingRate"
 DEFAULT_LIMIT = 500
 SPOT_REQUEST_WEIGHT = 2
 # Binance's own error bodies (https://developers.binance.com/docs/binance-spot-api-docs/errors).
@@ -165,6 +178,11 @@ class FakeBinance:
     def klines_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.endswith("/klines")]
 
+    @property
+    def data_requests(self) -> list[RecordedRequest]:
+        """Requests to the derivatives endpoints (the public data ones and the funding rate)."""
+        return [r for r in self.requests if r.path in DATA_PATHS or r.path == FUNDING_PATH]
+
     # --- data ----------------------------------------------------------------------------
     def series_rows(self, symbol: str, interval: str) -> _Series | None:
         """The file's rows of a symbol and interval (loaded once), or None when absent."""
@@ -187,12 +205,19 @@ class FakeBinance:
         parts = urlsplit(handler.path)
         params = {name: values[-1] for name, values in parse_qs(parts.query).items()}
         self.requests.append(RecordedRequest(parts.path, params))
-        if parts.path not in MAX_LIMIT:
+        is_data = parts.path in DATA_PATHS or parts.path == FUNDING_PATH
+        if parts.path not in MAX_LIMIT and not is_data:
             self._send(handler, 404, {"code": -1, "msg": "Not found"})
             return
         weight = self._add_weight(parts.path, params)
         fault = self.faults.popleft() if self.faults else None
         if fault is not None and self._fault(handler, fault, weight):
+            return
+        if is_data:
+            from ta.testing.fake_derivatives import data_answer
+
+            status, body = data_answer(self, parts.path, params)
+            self._send(handler, status, body, weight)
             return
         self._klines(handler, parts.path, params, weight, malformed_row=fault is not None)
 
@@ -255,7 +280,9 @@ class FakeBinance:
         for index in range(first, last):
             open_ms = series.open_ms[index]
             open_, high, low, close, volume = series.rows[index]
-            rows.append([open_ms, open_, high, low, close, volume, open_ms + step_ms - 1, "0", 0, "0", "0", "0"])
+            quote, taker_base, taker_quote = kline_taker_fields(open_ms, open_, high, low, close, volume)
+            rows.append([open_ms, open_, high, low, close, volume, open_ms + step_ms - 1, quote, 0, taker_base,
+                         taker_quote, "0"])
         if malformed_row and rows:
             rows[len(rows) // 2][2] = "not-a-number"
         self._send(handler, 200, rows, weight)
@@ -278,8 +305,29 @@ class FakeBinance:
             pass  # the client gave up (a stall test): nothing to answer to
 
 
+def taker_buy_fraction(open_ms: int, open_: str, close: str) -> float:
+    """The share of a candle's volume bought by takers: deterministic, 0.55 +- 0.1 on a rising
+    candle, 0.45 +- 0.1 on a falling one (the files have no taker fields; Binance's do)."""
+    noise = ((open_ms // 60_000) * 2654435761 % 1000) / 1000 - 0.5  # Knuth's multiplicative hash
+    return (0.55 if Decimal(close) >= Decimal(open_) else 0.45) + 0.2 * noise
+
+
+def kline_taker_fields(open_ms: int, open_: str, high: str, low: str, close: str, volume: str) -> tuple[str, str, str]:
+    """Plausible quote volume, taker buy base and taker buy quote volume of a file's candle (strings,
+    as Binance sends them): quote = volume x typical price, taker buy = a deterministic fraction."""
+    typical = (Decimal(high) + Decimal(low) + Decimal(close)) / 3
+    base = Decimal(volume)
+    quote = (base * typical).quantize(Decimal("0.00000001"))
+    fraction = Decimal(str(round(taker_buy_fraction(open_ms, open_, close), 4)))
+    return str(quote), str((base * fraction).quantize(Decimal("0.00000001"))), str((quote * fraction).quantize(
+        Decimal("0.00000001")))
+
+
 def _request_weight(path: str, params: dict[str, str]) -> int:
-    """Binance's weights: spot klines 2; USD-M klines 1/2/5/10 by limit."""
+    """Binance's weights: spot klines 2; USD-M klines 1/2/5/10 by limit; the data endpoints 1
+    (their own limit is per IP and 5 minutes: ``FakeBinance.data_requests``)."""
+    if path in DATA_PATHS or path == FUNDING_PATH:
+        return 1
     if path == SPOT_PATH:
         return SPOT_REQUEST_WEIGHT
     try:

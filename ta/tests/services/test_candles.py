@@ -78,3 +78,30 @@ def test_tiny_prices_keep_their_digits(btc):
                    bars=[Bar(T0, price, price, price, price, Decimal("123456789012.5"))])
     candle = Candle.objects.get(symbol=pepe)
     assert candle.close == price and candle.volume == Decimal("123456789012.5")
+
+
+def taker_bar(minutes: int, *, quote: str | None, taker_buy: str | None, closed: bool = True) -> Bar:
+    return Bar(T0 + timedelta(minutes=minutes), Decimal(100), Decimal(101), Decimal(99), Decimal(100), Decimal(2),
+               is_closed=closed, quote_volume=None if quote is None else Decimal(quote),
+               taker_buy_quote_volume=None if taker_buy is None else Decimal(taker_buy))
+
+
+def taker_fields(symbol: Symbol) -> list[tuple]:
+    return list(Candle.objects.filter(symbol=symbol, timeframe="5m").order_by("open_time")
+                .values_list("quote_volume", "taker_buy_quote_volume"))
+
+
+def test_the_taker_fields_are_stored_and_never_overwritten_by_an_unknown_value(btc):
+    candles_upsert(symbol_id=btc.pk, timeframe="5m", bars=[taker_bar(0, quote="200", taker_buy="120")])
+    assert taker_fields(btc) == [(Decimal(200), Decimal(120))]
+    # A CSV import or the stream (no taker fields) of the same candle keeps them and changes nothing.
+    assert candles_upsert(symbol_id=btc.pk, timeframe="5m", bars=[taker_bar(0, quote=None, taker_buy=None)]) == 0
+    assert taker_fields(btc) == [(Decimal(200), Decimal(120))]
+
+
+def test_a_candle_stored_without_taker_fields_gets_them_from_a_later_fetch(btc):
+    candles_upsert(symbol_id=btc.pk, timeframe="5m", bars=[taker_bar(0, quote=None, taker_buy=None)])
+    assert taker_fields(btc) == [(None, None)]
+    assert candles_upsert(symbol_id=btc.pk, timeframe="5m", bars=[taker_bar(0, quote="200", taker_buy="80")]) == 1
+    assert taker_fields(btc) == [(Decimal(200), Decimal(80))]
+    assert candles_upsert(symbol_id=btc.pk, timeframe="5m", bars=[taker_bar(0, quote="200", taker_buy="80")]) == 0

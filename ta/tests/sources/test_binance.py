@@ -17,6 +17,7 @@ from ta.sources.base import (
     SourceRegionBlockedError,
     SourceTemporaryError,
     from_millis,
+    to_millis,
 )
 from ta.sources.binance import BinanceSource, klines_endpoint
 from ta.testing.fake_binance import Fault
@@ -168,3 +169,28 @@ def test_a_malformed_row_rejects_the_whole_response(fake_binance, recording_slee
 def test_an_unknown_symbol_is_a_configuration_error(fake_binance, recording_sleep):
     with pytest.raises(SourceConfigError, match="Invalid symbol"):
         fetch(source_for(fake_binance, recording_sleep), symbol="NOPEUSDT")
+
+
+def test_klines_keep_the_quote_and_taker_buy_quote_volumes(fake_binance, recording_sleep):
+    from ta.testing.fake_binance import kline_taker_fields
+
+    bars = fetch(source_for(fake_binance, recording_sleep), end=START + timedelta(hours=1))
+    served = fake_binance.series_rows("BTCUSDT", "5m")
+    for bar in bars:
+        values = served.rows[served.open_ms.index(to_millis(bar.open_time))]
+        quote, _, taker_quote = kline_taker_fields(to_millis(bar.open_time), *values)
+        assert (bar.quote_volume, bar.taker_buy_quote_volume) == (Decimal(quote), Decimal(taker_quote))
+        assert 0 < bar.taker_buy_quote_volume < bar.quote_volume
+
+
+def test_a_taker_buy_volume_above_the_quote_volume_rejects_the_answer():
+    from ta.sources.binance import parse_klines
+
+    row = [to_millis(START), "1", "2", "1", "2", "10", 0, "15", 3, "9", "16", "0"]
+    with pytest.raises(SourceDataError, match="above the quote volume"):
+        parse_klines([row], timeframe="5m", start=START, end=START, now=FAKE_BINANCE_NOW)
+    row[10] = "12"
+    [bar] = parse_klines([row], timeframe="5m", start=START, end=START, now=FAKE_BINANCE_NOW)
+    assert (bar.quote_volume, bar.taker_buy_quote_volume) == (Decimal(15), Decimal(12))
+    [short] = parse_klines([row[:6]], timeframe="5m", start=START, end=START, now=FAKE_BINANCE_NOW)
+    assert short.quote_volume is None, "a row without the fields: unknown, not zero"

@@ -91,3 +91,39 @@ def test_the_replay_clock_is_shared_and_restarts_when_its_settings_change(settin
     assert source_from_settings("replay").anchor_at == first.anchor_at  # another worker sees the same clock
     settings.MARKET_DATA_REPLAY_SPEED = 120.0
     assert source_from_settings("replay").anchor_at > first.anchor_at
+
+
+@pytest.mark.django_db
+def test_the_replay_serves_stored_derivatives_rows_as_they_were():
+    from ta.models import DerivativesPoint, Symbol
+    from ta.sources.derivatives import DerivativesKind
+    from ta.sources.replay import ReplayDerivativesSource
+
+    btc = Symbol.objects.get(symbol="BTCUSDT")
+    start = datetime(2024, 6, 1, tzinfo=UTC)
+    for hour in range(3):
+        DerivativesPoint.objects.create(symbol=btc, period="1h", time=start + timedelta(hours=hour), source="binance",
+                                        open_interest=Decimal(100 + hour), open_interest_value=Decimal(1000))
+    source = ReplayDerivativesSource(candles=None, using="default")
+    rows = source.points_fetch(kind=DerivativesKind.OPEN_INTEREST, symbol="BTCUSDT", period="1h", start=start,
+                               end=start + timedelta(hours=1))
+    assert [row.values["open_interest"] for row in rows] == [Decimal(100), Decimal(101)]
+    assert source.points_fetch(kind=DerivativesKind.GLOBAL_RATIO, symbol="BTCUSDT", period="1h", start=start,
+                               end=start + timedelta(hours=2)) == [], "a series never stored is absent, not zero"
+    assert ReplayDerivativesSource(candles=None, using=None).kinds == ()
+
+
+@pytest.mark.django_db
+def test_the_database_replay_passes_the_stored_taker_fields_through():
+    from ta.models import Symbol
+
+    btc = Symbol.objects.get(symbol="BTCUSDT")
+    start = datetime(2024, 6, 1, tzinfo=UTC)
+    Candle.objects.create(symbol=btc, timeframe="5m", open_time=start, open=1, high=2, low=1, close=2, volume=3,
+                          quote_volume=Decimal("4.5"), taker_buy_quote_volume=Decimal("3"))
+    Candle.objects.create(symbol=btc, timeframe="5m", open_time=start + timedelta(minutes=5), open=2, high=2, low=1,
+                          close=1, volume=3)
+    bars = DatabaseReplayLoader("default").bars_between(symbol="BTCUSDT", timeframe="5m", start=start,
+                                                        end=start + timedelta(minutes=5), limit=10)
+    assert [(bar.quote_volume, bar.taker_buy_quote_volume) for bar in bars] == [
+        (Decimal("4.5"), Decimal(3)), (None, None)]

@@ -37,3 +37,20 @@ def test_the_task_is_routed_to_the_market_queue():
     from config.celery import app
 
     assert app.amqp.router.route({}, "market.fetch_candles")["queue"].name == "market"
+
+
+@pytest.mark.django_db
+def test_the_derivatives_fetch_is_scheduled_every_5_minutes_and_fills_the_series(settings):
+    from ta.models import DerivativesPoint
+    from ta.tasks.market import fetch_derivatives
+
+    schedules_apply()
+    task = PeriodicTask.objects.get(name="market: fetch derivatives data")
+    assert (task.task, task.interval.every) == ("market.fetch_derivatives", 300)
+    settings.MARKET_DATA_SOURCE = "simulated"
+    settings.DERIVATIVES_BACKFILL_DAYS = 1
+    result = fetch_derivatives.run(symbols=["ETHUSDT"])
+    assert result["errors"] == [] and result["rows_changed"] > 0
+    assert DerivativesPoint.objects.filter(symbol__symbol="ETHUSDT", period="5m", open_interest__isnull=False).exists()
+    settings.DERIVATIVES_ENABLED = False
+    assert "disabled" in fetch_derivatives.run()["errors"][0]
