@@ -1,0 +1,160 @@
+"""Selectors (reads) of the stored derivatives series (``DerivativesPoint``): what the API, the
+dashboard, the structure and scanner factors and the backtester read.
+
+Point in time: every read that takes ``as_of`` returns only rows with ``time <= as_of``, so a
+backtest step or a past evaluation never sees a later row. Nothing here calls a source.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from django.db.models import DateTimeField, ExpressionWrapper, OuterRef, QuerySet, Subquery
+
+from ta.engine.derivatives import SERIES_COLUMNS, DerivativesSeries, derivatives_series_from_frame
+from ta.models import DerivativesPoint, Symbol
+from ta.models.derivatives import DerivativesPeriod
+from ta.selectors import decimal_plain
+
+PERIODS = tuple(DerivativesPeriod.values)
+DEFAULT_LATEST_PERIOD = "5m"
+SERIES_FIELDS = (
+    "open_interest", "open_interest_value", "taker_buy_volume", "taker_sell_volume", "cvd",
+    "global_long_short_ratio", "top_long_short_account_ratio", "top_long_short_position_ratio", "funding_rate",
+)
+# The values the scan items, the signal body and the scanner card carry (the newest non-empty of each).
+LATEST_FIELDS = ("open_interest", "open_interest_value", "cvd", "global_long_short_ratio",
+                 "top_long_short_account_ratio", "top_long_short_position_ratio", "funding_rate")
+CHANGE_WINDOW = timedelta(hours=24)
+FRAME_LIMIT = 5_000_000
+
+
+def _period_check(period: str) -> None:
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}; one of {', '.join(PERIODS)}")
+
+
+def derivatives_points(*, symbol: str, period: str, start: datetime | None = None,
+                       end: datetime | None = None) -> QuerySet[DerivativesPoint]:
+    """Rows of ``symbol`` and ``period`` with ``start <= time <= end`` (either open), oldest first
+    (the API pages this). ValueError for an unknown period."""
+    _period_check(period)
+    rows = DerivativesPoint.objects.filter(symbol__symbol=symbol, period=period)
+    if start is not None:
+        rows = rows.filter(time__gte=start)
+    if end is not None:
+        rows = rows.filter(time__lte=end)
+    return rows.order_by("time")
+
+
+def derivatives_frame(*, symbol: str, period: str, as_of: datetime | None = None,
+                      start: datetime | None = None, limit: int = FRAME_LIMIT) -> pd.DataFrame:
+    """The newest ``limit`` rows with ``start <= time <= as_of`` (either open) as floats, oldest first.
+
+    Columns ``ta.engine.derivatives.SERIES_COLUMNS`` (NaN where a row has no value), aware-UTC
+    index of row start times; an empty frame with those columns when there are none.
+    """
+    _period_check(period)
+    rows = DerivativesPoint.objects.filter(symbol__symbol=symbol, period=period)
+    if as_of is not None:
+        rows = rows.filter(time__lte=as_of)
+    if start is not None:
+        rows = rows.filter(time__gte=start)
+    values = list(rows.order_by("-time").values_list("time", *SERIES_COLUMNS)[:limit])
+    values.reverse()
+    index = pd.DatetimeIndex([row[0] for row in values], name="time")
+    index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+    data = [[float("nan") if value is None else float(value) for value in row[1:]] for row in values]
+    return pd.DataFrame(data, index=index, columns=list(SERIES_COLUMNS), dtype="float64")
+
+
+def derivatives_series(*, symbol: str, period: str, as_of: datetime | None = None,
+                       start: datetime | None = None) -> DerivativesSeries:
+    """``derivatives_frame`` as the engine's ``DerivativesSeries`` (the factors' input)."""
+    return derivatives_series_from_frame(derivatives_frame(symbol=symbol, period=period, as_of=as_of, start=start),
+                                         period=period)
+
+
+def _newest(period: str, as_of: datetime | None, field: str) -> Subquery:
+    """The newest non-empty ``field`` of the outer symbol's rows (at or before ``as_of``)."""
+    rows = _rows(period, as_of).filter(**{f"{field}__isnull": False}).order_by("-time")
+    return Subquery(rows.values(field)[:1])
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(decimal_plain(Decimal(value)))
+
+
+def derivatives_latest(*, symbols: list[str] | None = None, period: str = DEFAULT_LATEST_PERIOD,
+                       as_of: datetime | None = None) -> dict[str, dict[str, Any]]:
+    """Per symbol (default: every enabled one) that has rows: the newest non-empty value of each
+    ``LATEST_FIELDS`` series at or before ``as_of`` (default: no bound), as decimal strings, with
+
+    - ``time``: the newest row's start (ISO UTC), ``period``;
+    - ``open_interest_time`` and ``funding_time``: when those values were recorded;
+    - ``open_interest_change_24h_pct``: the open interest value (USDT) against its newest value at
+      least 24 h before ``open_interest_time``, in % (2 decimals); None without such a row.
+
+    One query for all symbols (a correlated subquery per value; the unique (symbol, period, time)
+    index serves each). Symbols without a row are left out. ValueError for an unknown period.
+    """
+    _period_check(period)
+    queryset = Symbol.objects.filter(symbol__in=symbols) if symbols is not None else Symbol.objects.filter(
+        enabled=True)
+    annotations: dict[str, Any] = {f"d_{field}": _newest(period, as_of, field) for field in LATEST_FIELDS}
+    annotations["d_time"] = _newest(period, as_of, "time")
+    annotations["d_oi_time"] = Subquery(_oi_rows(period, as_of).values("time")[:1])
+    annotations["d_funding_time"] = Subquery(
+        _rows(period, as_of).filter(funding_rate__isnull=False).order_by("-time").values("time")[:1])
+    queryset = queryset.annotate(**annotations)
+    reference_before = ExpressionWrapper(OuterRef("d_oi_time") - CHANGE_WINDOW, output_field=DateTimeField())
+    queryset = queryset.annotate(d_oi_before=Subquery(
+        _oi_rows(period, as_of).filter(time__lte=reference_before).values("open_interest_value")[:1]))
+    latest: dict[str, dict[str, Any]] = {}
+    for row in queryset.order_by("display_order", "symbol"):
+        if row.d_time is None:
+            continue
+        body: dict[str, Any] = {"period": period, "time": _iso(row.d_time)}
+        body.update({field: _text(getattr(row, f"d_{field}")) for field in LATEST_FIELDS})
+        body["open_interest_time"] = _iso(row.d_oi_time)
+        body["open_interest_change_24h_pct"] = _change_pct(row.d_open_interest_value, row.d_oi_before)
+        body["funding_time"] = _iso(row.d_funding_time)
+        latest[row.symbol] = body
+    return latest
+
+
+def _rows(period: str, as_of: datetime | None) -> QuerySet[DerivativesPoint]:
+    rows = DerivativesPoint.objects.filter(symbol=OuterRef("pk"), period=period)
+    return rows if as_of is None else rows.filter(time__lte=as_of)
+
+
+def _oi_rows(period: str, as_of: datetime | None) -> QuerySet[DerivativesPoint]:
+    return _rows(period, as_of).filter(open_interest_value__isnull=False).order_by("-time")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _change_pct(now: Decimal | None, before: Decimal | None) -> float | None:
+    if now is None or before is None or Decimal(before) <= 0:
+        return None
+    return round(float((Decimal(now) - Decimal(before)) / Decimal(before) * 100), 2)
+
+
+def derivatives_latest_one(*, symbol: str, period: str = DEFAULT_LATEST_PERIOD,
+                           as_of: datetime | None = None) -> dict[str, Any] | None:
+    """``derivatives_latest`` of one symbol (enabled or not); None when it has no row."""
+    return derivatives_latest(symbols=[symbol], period=period, as_of=as_of).get(symbol)
+
+
+def derivatives_point_payload(row: DerivativesPoint) -> dict[str, Any]:
+    """One row as the API's body: ``time`` ISO UTC, every series as a decimal string or null."""
+    body: dict[str, Any] = {"time": _iso(row.time)}
+    body.update({field: _text(getattr(row, field)) for field in SERIES_FIELDS})
+    body["source"] = row.source
+    return body
+
