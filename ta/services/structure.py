@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -32,6 +32,8 @@ from django.db import transaction
 from config.bus.push import push_event
 from config.bus.schema import Event, Group
 from config.logging import Category
+from ta.derivatives_selectors import derivatives_series
+from ta.engine.derivatives import DerivativesInput
 from ta.engine.structure.analysis import StructureAnalysis, structure_analyse
 from ta.engine.structure.fibonacci import FibConfig, FibSetup
 from ta.engine.structure.regime import RegimeResult, regime_classify
@@ -47,9 +49,12 @@ from ta.models import (
 )
 from ta.selectors import candles_frame, symbols_enabled
 from ta.structure_selectors import fib_config_current
-from ta.timeframes import PLATFORM_TIMEFRAMES
+from ta.timeframes import PLATFORM_TIMEFRAMES, timeframe_duration
 
 logger = logging.getLogger(__name__)
+
+# The factors compare with 12 periods back and accept a row up to 3 periods old: a day covers that.
+DERIVATIVES_WINDOW = timedelta(days=1)
 
 
 def ns_datetime(value: int) -> datetime:
@@ -61,13 +66,34 @@ def _finite_or_none(value: float) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
+def derivatives_period_for(timeframe: str) -> str:
+    """The derivatives period the confluence of a ``timeframe`` series reads: 5m for 5m, else 1h."""
+    return "5m" if timeframe == "5m" else "1h"
+
+
+def derivatives_input(*, symbol: str, period: str, as_of: datetime) -> DerivativesInput:
+    """The stored derivatives series of ``symbol`` known at ``as_of`` (rows up to it), for the factors."""
+    series = derivatives_series(symbol=symbol, period=period, as_of=as_of,
+                                start=as_of - DERIVATIVES_WINDOW)
+    return DerivativesInput(series=series, at_ns=int(as_of.timestamp() * 1_000_000_000))
+
+
 def structure_compute(
-    *, symbol: str, timeframe: str, fib_config: FibConfig, limit: int | None = None
+    *, symbol: str, timeframe: str, fib_config: FibConfig, limit: int | None = None,
+    as_of: datetime | None = None,
 ) -> tuple[StructureAnalysis, RegimeResult]:
     """Structure and regime of one series from the database (read-only), swings of
-    ``settings.STRUCTURE_SWING_STRENGTH``; bad candles give ``insufficient_data`` results, never an exception."""
+    ``settings.STRUCTURE_SWING_STRENGTH``; bad candles give ``insufficient_data`` results, never an exception.
+    The confluence's derivatives factors read the series known at ``as_of`` (default: the newest
+    candle's close, or now while it is forming)."""
     frame = candles_frame(symbol=symbol, timeframe=timeframe, limit=limit or settings.TA_CANDLES_LIMIT)
-    analysis = structure_analyse(frame, fib_config=fib_config, strength=settings.STRUCTURE_SWING_STRENGTH)
+    if as_of is None:
+        as_of = datetime.now(tz=UTC)
+        if not frame.empty:  # evaluated as of the newest candle's close (a forming one: now)
+            as_of = min(as_of, frame.index[-1].to_pydatetime() + timeframe_duration(timeframe))
+    derivatives = derivatives_input(symbol=symbol, period=derivatives_period_for(timeframe), as_of=as_of)
+    analysis = structure_analyse(frame, fib_config=fib_config, strength=settings.STRUCTURE_SWING_STRENGTH,
+                                 derivatives=derivatives)
     return analysis, regime_classify(frame)
 
 
