@@ -14,7 +14,12 @@ from typing import Any
 import pandas as pd
 from django.db.models import DateTimeField, ExpressionWrapper, OuterRef, QuerySet, Subquery
 
-from ta.engine.derivatives import SERIES_COLUMNS, DerivativesSeries, derivatives_series_from_frame
+from ta.engine.derivatives import (
+    SERIES_COLUMNS,
+    DerivativesInput,
+    DerivativesSeries,
+    derivatives_series_from_frame,
+)
 from ta.models import DerivativesPoint, Symbol
 from ta.models.derivatives import DerivativesPeriod
 from ta.selectors import decimal_plain
@@ -30,6 +35,7 @@ LATEST_FIELDS = ("open_interest", "open_interest_value", "cvd", "global_long_sho
                  "top_long_short_account_ratio", "top_long_short_position_ratio", "funding_rate")
 CHANGE_WINDOW = timedelta(hours=24)
 FRAME_LIMIT = 5_000_000
+FACTORS_WINDOW = timedelta(days=1)
 
 
 def _period_check(period: str) -> None:
@@ -76,6 +82,13 @@ def derivatives_series(*, symbol: str, period: str, as_of: datetime | None = Non
     """``derivatives_frame`` as the engine's ``DerivativesSeries`` (the factors' input)."""
     return derivatives_series_from_frame(derivatives_frame(symbol=symbol, period=period, as_of=as_of, start=start),
                                          period=period)
+
+
+def derivatives_input(*, symbol: str, period: str, as_of: datetime) -> DerivativesInput:
+    """What the factors read at ``as_of``: the rows of the day up to it (the 12-period lookback and
+    the staleness limit fit in it) and ``as_of`` in ns."""
+    series = derivatives_series(symbol=symbol, period=period, as_of=as_of, start=as_of - FACTORS_WINDOW)
+    return DerivativesInput(series=series, at_ns=int(as_of.timestamp()) * 1_000_000_000 + as_of.microsecond * 1000)
 
 
 def _newest(period: str, as_of: datetime | None, field: str) -> Subquery:

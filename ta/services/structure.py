@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -32,8 +32,7 @@ from django.db import transaction
 from config.bus.push import push_event
 from config.bus.schema import Event, Group
 from config.logging import Category
-from ta.derivatives_selectors import derivatives_series
-from ta.engine.derivatives import DerivativesInput
+from ta.derivatives_selectors import derivatives_input
 from ta.engine.structure.analysis import StructureAnalysis, structure_analyse
 from ta.engine.structure.fibonacci import FibConfig, FibSetup
 from ta.engine.structure.regime import RegimeResult, regime_classify
@@ -53,9 +52,6 @@ from ta.timeframes import PLATFORM_TIMEFRAMES, timeframe_duration
 
 logger = logging.getLogger(__name__)
 
-# The factors compare with 12 periods back and accept a row up to 3 periods old: a day covers that.
-DERIVATIVES_WINDOW = timedelta(days=1)
-
 
 def ns_datetime(value: int) -> datetime:
     """Nanoseconds since the epoch as an aware UTC datetime."""
@@ -69,13 +65,6 @@ def _finite_or_none(value: float) -> float | None:
 def derivatives_period_for(timeframe: str) -> str:
     """The derivatives period the confluence of a ``timeframe`` series reads: 5m for 5m, else 1h."""
     return "5m" if timeframe == "5m" else "1h"
-
-
-def derivatives_input(*, symbol: str, period: str, as_of: datetime) -> DerivativesInput:
-    """The stored derivatives series of ``symbol`` known at ``as_of`` (rows up to it), for the factors."""
-    series = derivatives_series(symbol=symbol, period=period, as_of=as_of,
-                                start=as_of - DERIVATIVES_WINDOW)
-    return DerivativesInput(series=series, at_ns=int(as_of.timestamp() * 1_000_000_000))
 
 
 def structure_compute(

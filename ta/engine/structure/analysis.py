@@ -15,8 +15,8 @@ import pandas as pd
 
 from ta.engine.atr import atr as atr_series
 from ta.engine.candles import candles_from_frame, candles_problem
-from ta.engine.rsi import rsi as rsi_series
 from ta.engine.derivatives import DerivativesInput, derivatives_factors, derivatives_measures
+from ta.engine.rsi import rsi as rsi_series
 from ta.engine.structure.confluence import WEIGHT_DERIVATIVES, confluence_score
 from ta.engine.structure.fibonacci import DEFAULT_FIB_CONFIG, FibConfig, FibSetup, fib_setup
 from ta.engine.structure.levels import (

@@ -97,7 +97,8 @@ def test_absent_data_is_no_data_and_never_points():
     assert [(f.code, f.points) for f in factors] == [("OI", 0), ("CVD", 0), ("LS", 0), ("FUND", 0)]
     assert all(f.detail.startswith("no data") for f in factors)
     # Evaluated a day after the newest row: stale, nothing scores.
-    stale = evaluate(everything, direction="long", price=(100.0, 110.0), at_ns=int(everything.time_ns[-1]) + 24 * HOUR_NS)
+    a_day_later = int(everything.time_ns[-1]) + 24 * HOUR_NS
+    stale = evaluate(everything, direction="long", price=(100.0, 110.0), at_ns=a_day_later)
     assert all(f.points == 0 and f.detail.startswith("no data") for f in stale.values())
     # Before the first row completed: nothing known.
     early = evaluate(everything, direction="long", at_ns=int(everything.time_ns[0]) + HOUR_NS // 2)
