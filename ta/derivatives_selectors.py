@@ -84,6 +84,11 @@ def derivatives_series(*, symbol: str, period: str, as_of: datetime | None = Non
                                          period=period)
 
 
+def derivatives_period_for(timeframe: str) -> str:
+    """The derivatives period the confluence of a ``timeframe`` series reads: 5m for 5m, else 1h."""
+    return "5m" if timeframe == "5m" else "1h"
+
+
 def derivatives_input(*, symbol: str, period: str, as_of: datetime) -> DerivativesInput:
     """What the factors read at ``as_of``: the rows of the day up to it (the 12-period lookback and
     the staleness limit fit in it) and ``as_of`` in ns."""

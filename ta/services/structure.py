@@ -32,7 +32,7 @@ from django.db import transaction
 from config.bus.push import push_event
 from config.bus.schema import Event, Group
 from config.logging import Category
-from ta.derivatives_selectors import derivatives_input
+from ta.derivatives_selectors import derivatives_input, derivatives_period_for
 from ta.engine.structure.analysis import StructureAnalysis, structure_analyse
 from ta.engine.structure.fibonacci import FibConfig, FibSetup
 from ta.engine.structure.regime import RegimeResult, regime_classify
@@ -60,11 +60,6 @@ def ns_datetime(value: int) -> datetime:
 
 def _finite_or_none(value: float) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
-
-
-def derivatives_period_for(timeframe: str) -> str:
-    """The derivatives period the confluence of a ``timeframe`` series reads: 5m for 5m, else 1h."""
-    return "5m" if timeframe == "5m" else "1h"
 
 
 def structure_compute(
