@@ -17,6 +17,12 @@ STOCH_RSI_DIV = ("Stochastic RSI Divergence. Bullish divergence = price falling 
                  "(reversal signal).")
 
 PRICE = "Last price: close of the newest 5-minute candle"
+# The card's derivatives line (ours: the seed trading-support lists the data, not its wording).
+OPEN_INTEREST = ("Open interest: USDT value of all open futures positions (newest 5m value) and its change over "
+                 "24 h. Rising with price = new positions behind the move")
+FUNDING = ("Funding rate of the last settlement (per 8 h). Positive = longs pay shorts. "
+           "Beyond +/-0.05 % one side is crowded (a contrarian factor)")
+DERIVATIVES_NONE = "No open interest or funding stored for this coin yet"
 PRICE_MARK = "Mark price, live from the exchange stream (the candle close when the stream is not running)"
 # The positions table's mark cell, by where the price came from (dashboard.selectors._position_row).
 MARKED_BY = {
