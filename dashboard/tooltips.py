@@ -23,6 +23,12 @@ OPEN_INTEREST = ("Open interest: USDT value of all open futures positions (newes
 FUNDING = ("Funding rate of the last settlement (per 8 h). Positive = longs pay shorts. "
            "Beyond +/-0.05 % one side is crowded (a contrarian factor)")
 DERIVATIVES_NONE = "No open interest or funding stored for this coin yet"
+# The symbol page's panels under the chart.
+PANEL_OI = "Open interest in USDT per period: rising with price = new positions behind the move (factor OI)"
+PANEL_CVD = ("Cumulative volume delta: running sum of taker buys minus taker sells (USDT). Price falling while "
+             "CVD rises = absorption (factor CVD)")
+PANEL_RATIOS = ("Long/short ratios: global accounts, top traders' accounts and positions. Global >= 2 = crowded "
+                "longs, <= 0.8 = crowded shorts (factor LS, contrarian)")
 PRICE_MARK = "Mark price, live from the exchange stream (the candle close when the stream is not running)"
 # The positions table's mark cell, by where the price came from (dashboard.selectors._position_row).
 MARKED_BY = {

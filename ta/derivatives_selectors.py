@@ -57,24 +57,29 @@ def derivatives_points(*, symbol: str, period: str, start: datetime | None = Non
 
 
 def derivatives_frame(*, symbol: str, period: str, as_of: datetime | None = None,
-                      start: datetime | None = None, limit: int = FRAME_LIMIT) -> pd.DataFrame:
+                      start: datetime | None = None, limit: int = FRAME_LIMIT,
+                      columns: tuple[str, ...] = SERIES_COLUMNS) -> pd.DataFrame:
     """The newest ``limit`` rows with ``start <= time <= as_of`` (either open) as floats, oldest first.
 
-    Columns ``ta.engine.derivatives.SERIES_COLUMNS`` (NaN where a row has no value), aware-UTC
-    index of row start times; an empty frame with those columns when there are none.
+    ``columns`` (default ``ta.engine.derivatives.SERIES_COLUMNS``, the factors' inputs; any of
+    ``SERIES_FIELDS``) with NaN where a row has no value, aware-UTC index of row start times; an
+    empty frame with those columns when there are none.
     """
     _period_check(period)
+    unknown = set(columns) - set(SERIES_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown series {sorted(unknown)}")
     rows = DerivativesPoint.objects.filter(symbol__symbol=symbol, period=period)
     if as_of is not None:
         rows = rows.filter(time__lte=as_of)
     if start is not None:
         rows = rows.filter(time__gte=start)
-    values = list(rows.order_by("-time").values_list("time", *SERIES_COLUMNS)[:limit])
+    values = list(rows.order_by("-time").values_list("time", *columns)[:limit])
     values.reverse()
     index = pd.DatetimeIndex([row[0] for row in values], name="time")
     index = index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
     data = [[float("nan") if value is None else float(value) for value in row[1:]] for row in values]
-    return pd.DataFrame(data, index=index, columns=list(SERIES_COLUMNS), dtype="float64")
+    return pd.DataFrame(data, index=index, columns=list(columns), dtype="float64")
 
 
 def derivatives_series(*, symbol: str, period: str, as_of: datetime | None = None,
