@@ -53,7 +53,16 @@
   const markers = data.markers.filter(function (marker) { return marker.time >= first; });
   if (markers.length) { LC.createSeriesMarkers(candles, markers); }
   chart.timeScale().fitContent();
-  derivativesPanels(LC, chart);
+
+  const SCALE_WIDTH = 90;
+
+  function compact(value) {  // 5.08B, -70.0K: short labels keep the price scales as wide as the chart's
+    const size = Math.abs(value);
+    if (size >= 1e9) { return (value / 1e9).toFixed(2) + "B"; }
+    if (size >= 1e6) { return (value / 1e6).toFixed(2) + "M"; }
+    if (size >= 1e3) { return (value / 1e3).toFixed(1) + "K"; }
+    return value.toFixed(0);
+  }
 
   function derivativesPanels(LC, main) {
     const source = document.getElementById("derivatives-data");
@@ -71,7 +80,8 @@
         layout: {background: {color: "#0d1117"}, textColor: "#c9d1d9", fontFamily: "ui-monospace, monospace"},
         grid: {vertLines: {color: "#161b22"}, horzLines: {color: "#161b22"}},
         timeScale: {timeVisible: true, secondsVisible: false},
-        rightPriceScale: {minimumWidth: 80}, handleScroll: false, handleScale: false,
+        rightPriceScale: {minimumWidth: SCALE_WIDTH}, handleScroll: false, handleScale: false,
+        localization: {priceFormatter: name === "ratios" ? function (v) { return v.toFixed(2); } : compact},
       });
       let points = 0;
       items.forEach(function (item) {
@@ -82,7 +92,7 @@
       element.dataset.points = String(points);
       panels.push(panel);
     });
-    main.applyOptions({rightPriceScale: {minimumWidth: 80}});
+    main.applyOptions({rightPriceScale: {minimumWidth: SCALE_WIDTH}});  // same plot width: the bars line up
     // Every panel has a point (or a gap) per chart candle, so the same logical range is the same
     // time span: the panels follow the main chart's scroll and zoom bar for bar.
     function follow() {
@@ -94,4 +104,6 @@
     follow();
     window.symbolCharts = {main: main, panels: panels};  // the browser tests and the console read it
   }
+
+  derivativesPanels(LC, chart);
 })();
