@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from django.db.models import DateTimeField, ExpressionWrapper, OuterRef, QuerySet, Subquery
+from django.db.models import Case, DateTimeField, ExpressionWrapper, OuterRef, QuerySet, Subquery, Value, When
 
 from ta.engine.derivatives import (
     SERIES_COLUMNS,
@@ -34,6 +34,9 @@ SERIES_FIELDS = (
 LATEST_FIELDS = ("open_interest", "open_interest_value", "cvd", "global_long_short_ratio",
                  "top_long_short_account_ratio", "top_long_short_position_ratio", "funding_rate")
 CHANGE_WINDOW = timedelta(hours=24)
+# The latest values are searched for among a symbol's newest rows (3 h of 5m rows, 36 h of 1h rows):
+# older is not "latest" (None).
+LATEST_ROWS = 36
 FRAME_LIMIT = 5_000_000
 FACTORS_WINDOW = timedelta(days=1)
 
@@ -102,9 +105,8 @@ def derivatives_input(*, symbol: str, period: str, as_of: datetime) -> Derivativ
 
 
 def _newest(period: str, as_of: datetime | None, field: str) -> Subquery:
-    """The newest non-empty ``field`` of the outer symbol's rows (at or before ``as_of``)."""
-    rows = _rows(period, as_of).filter(**{f"{field}__isnull": False}).order_by("-time")
-    return Subquery(rows.values(field)[:1])
+    """The newest non-empty ``field`` of the outer symbol's recent rows (at or before ``as_of``)."""
+    return Subquery(_newest_non_empty(_recent(period, as_of), field).values(field)[:1])
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -117,34 +119,31 @@ def derivatives_latest(*, symbols: list[str] | None = None, period: str = DEFAUL
     ``LATEST_FIELDS`` series at or before ``as_of`` (default: no bound), as decimal strings, with
 
     - ``time``: the newest row's start (ISO UTC), ``period``;
-    - ``open_interest_time`` and ``funding_time``: when those values were recorded;
-    - ``open_interest_change_24h_pct``: the open interest value (USDT) against its newest value at
-      least 24 h before ``open_interest_time``, in % (2 decimals); None without such a row.
+    - ``open_interest_change_24h_pct``: the open interest value (USDT) against that of the newest row
+      at least 24 h before ``time``, in % (2 decimals); None without one (or without its value).
 
-    One query for all symbols (a correlated subquery per value; the unique (symbol, period, time)
-    index serves each). Symbols without a row are left out. ValueError for an unknown period.
+    Values are looked for among the symbol's newest ``LATEST_ROWS`` (36) rows only.
+    One query for all symbols (a correlated subquery per value, each a short range of the unique
+    (symbol, period, time) index). Symbols without a row are left out. ValueError for an unknown period.
     """
     _period_check(period)
     queryset = Symbol.objects.filter(symbol__in=symbols) if symbols is not None else Symbol.objects.filter(
         enabled=True)
+    newest_time = _rows(period, as_of).order_by("-time").values("time")[:1]
+    queryset = queryset.annotate(d_time=Subquery(newest_time))
     annotations: dict[str, Any] = {f"d_{field}": _newest(period, as_of, field) for field in LATEST_FIELDS}
-    annotations["d_time"] = _newest(period, as_of, "time")
-    annotations["d_oi_time"] = Subquery(_oi_rows(period, as_of).values("time")[:1])
-    annotations["d_funding_time"] = Subquery(
-        _rows(period, as_of).filter(funding_rate__isnull=False).order_by("-time").values("time")[:1])
     queryset = queryset.annotate(**annotations)
-    reference_before = ExpressionWrapper(OuterRef("d_oi_time") - CHANGE_WINDOW, output_field=DateTimeField())
+    # The open interest a day before: that of the newest row at or before the newest row's time - 24 h.
+    day_before = _rows(period, as_of).filter(time__lte=_window_start("d_time", CHANGE_WINDOW))
     queryset = queryset.annotate(d_oi_before=Subquery(
-        _oi_rows(period, as_of).filter(time__lte=reference_before).values("open_interest_value")[:1]))
+        day_before.order_by("-time").values("open_interest_value")[:1]))
     latest: dict[str, dict[str, Any]] = {}
     for row in queryset.order_by("display_order", "symbol"):
         if row.d_time is None:
             continue
         body: dict[str, Any] = {"period": period, "time": _iso(row.d_time)}
         body.update({field: _text(getattr(row, f"d_{field}")) for field in LATEST_FIELDS})
-        body["open_interest_time"] = _iso(row.d_oi_time)
         body["open_interest_change_24h_pct"] = _change_pct(row.d_open_interest_value, row.d_oi_before)
-        body["funding_time"] = _iso(row.d_funding_time)
         latest[row.symbol] = body
     return latest
 
@@ -154,8 +153,27 @@ def _rows(period: str, as_of: datetime | None) -> QuerySet[DerivativesPoint]:
     return rows if as_of is None else rows.filter(time__lte=as_of)
 
 
-def _oi_rows(period: str, as_of: datetime | None) -> QuerySet[DerivativesPoint]:
-    return _rows(period, as_of).filter(open_interest_value__isnull=False).order_by("-time")
+def _window_start(reference: str, window: timedelta) -> ExpressionWrapper:
+    return ExpressionWrapper(OuterRef(reference) - window, output_field=DateTimeField())
+
+
+def _recent(period: str, as_of: datetime | None) -> QuerySet[DerivativesPoint]:
+    """The outer symbol's newest ``LATEST_ROWS`` rows (at or before ``as_of``). A value is looked for
+    among these only: a series that stopped, or never existed (open interest where only the klines'
+    CVD goes back years), is not searched for through the history. The newest-first LIMIT reads the
+    (symbol, period, time) index backwards whatever the statistics say of the empty values."""
+    newest = DerivativesPoint.objects.filter(symbol=OuterRef(OuterRef("pk")), period=period)
+    if as_of is not None:
+        newest = newest.filter(time__lte=as_of)
+    return DerivativesPoint.objects.filter(pk__in=newest.order_by("-time").values("pk")[:LATEST_ROWS])
+
+
+def _newest_non_empty(rows: QuerySet[DerivativesPoint], field: str) -> QuerySet[DerivativesPoint]:
+    """``rows`` newest first with those holding ``field`` ahead. Ordering (not filtering) on the empty
+    values keeps the planner's estimate on the time range, so it reads the (symbol, period, time)
+    index even when a series is empty throughout (a filter's estimate of ~0 rows sent it to the
+    symbol index and through every row of the symbol)."""
+    return rows.order_by(Case(When(**{f"{field}__isnull": True}, then=Value(1)), default=Value(0)), "-time")
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -30,8 +30,8 @@ def test_latest_gives_each_symbols_newest_value_of_every_series_in_one_query(dja
     btc = latest["BTCUSDT"]
     assert btc["time"] == "2024-06-02T01:00:00Z"
     assert (btc["open_interest_value"], btc["cvd"], btc["global_long_short_ratio"]) == ("1100", "-42", "1.5")
-    assert btc["funding_rate"] == "0.0001" and btc["funding_time"] == "2024-06-01T00:00:00Z"
-    assert btc["open_interest_change_24h_pct"] == 10.0  # 1100 against 1000 a day before
+    assert btc["funding_rate"] == "0.0001"  # the newest funding, from an older row
+    assert btc["open_interest_change_24h_pct"] == 10.0  # 1100 against 1000 of the row a day before the newest
     assert latest["ETHUSDT"]["open_interest_change_24h_pct"] is None  # no row a day before
     assert "SOLUSDT" not in latest  # no rows: no entry, never zeros
     assert derivatives_latest(period="5m") == {}
@@ -70,3 +70,17 @@ def test_points_window_is_inclusive_oldest_first_and_refuses_a_bad_period():
     assert [row.cvd for row in rows] == [1, 2, 3]
     with pytest.raises(ValueError, match="unknown period"):
         derivatives_points(symbol="BTCUSDT", period="4h")
+
+
+def test_latest_values_are_looked_for_among_the_newest_36_rows():
+    point("BTCUSDT", 0, open_interest_value=Decimal("1000"), funding_rate=Decimal("0.0001"))
+    point("BTCUSDT", 1, open_interest_value=Decimal("1200"), global_long_short_ratio=Decimal("2"))
+    for hours in range(2, 37):  # then only the CVD goes on: 35 rows
+        point("BTCUSDT", hours, cvd=Decimal("7"))
+    btc = derivatives_latest(period="1h")["BTCUSDT"]
+    assert (btc["open_interest_value"], btc["global_long_short_ratio"]) == ("1200", "2")  # the 36th newest row
+    assert btc["funding_rate"] is None  # the 37th newest row: not the latest any more
+    point("BTCUSDT", 37, cvd=Decimal("7"))
+    btc = derivatives_latest(period="1h")["BTCUSDT"]
+    assert btc["cvd"] == "7"
+    assert (btc["open_interest_value"], btc["funding_rate"]) == (None, None)

@@ -51,8 +51,8 @@ TA_EXAMPLE = OpenApiExample("Seed TA result", response_only=True, value={
 DERIVATIVES_LATEST_EXAMPLE = {
     "period": "5m", "time": "2026-03-01T11:55:00Z", "open_interest": "81234.512", "open_interest_value": "5498765432.1",
     "cvd": "-12345678.9", "global_long_short_ratio": "1.8421", "top_long_short_account_ratio": "1.5312",
-    "top_long_short_position_ratio": "1.1034", "funding_rate": "0.0001", "open_interest_time": "2026-03-01T11:55:00Z",
-    "open_interest_change_24h_pct": 3.42, "funding_time": "2026-03-01T11:55:00Z",
+    "top_long_short_position_ratio": "1.1034", "funding_rate": "0.0001",
+    "open_interest_change_24h_pct": 3.42,
 }
 SCAN_EXAMPLE = OpenApiExample("Scan entries", response_only=True, value=[
     {"symbol": "BTCUSDT", "status": "ok", "timestamp": "2026-03-01T12:00:00Z", "long_score": 52, "short_score": 8,
@@ -65,18 +65,17 @@ SCAN_EXAMPLE = OpenApiExample("Scan entries", response_only=True, value=[
 
 DERIVATIVES_LATEST_SCHEMA = {
     "type": "object", "nullable": True,
-    "description": "The newest stored derivatives values (each series' newest non-empty one, decimal strings), "
-                   "null when the symbol has none.",
+    "description": "The newest stored derivatives values (each series' newest non-empty one among the newest 36 "
+                   "rows, decimal strings), null when the symbol has none.",
     "properties": {
         "period": {"type": "string", "enum": ["5m", "1h"]},
         "time": {"type": "string", "format": "date-time", "description": "Start of the newest stored row."},
         **{name: {"type": "string", "format": "decimal", "nullable": True} for name in (
             "open_interest", "open_interest_value", "cvd", "global_long_short_ratio",
             "top_long_short_account_ratio", "top_long_short_position_ratio", "funding_rate")},
-        "open_interest_time": {"type": "string", "format": "date-time", "nullable": True},
-        "open_interest_change_24h_pct": {"type": "number", "nullable": True,
-                                         "description": "Open interest (USDT) against 24 h before, in %."},
-        "funding_time": {"type": "string", "format": "date-time", "nullable": True},
+        "open_interest_change_24h_pct": {
+            "type": "number", "nullable": True,
+            "description": "Open interest (USDT) against the row 24 h before the newest, in %."},
     },
 }
 

@@ -81,8 +81,7 @@ class SignalLatestView(APIView):
                    responses=responses(OpenApiTypes.OBJECT, errors=(401, 404, 429)),
                    examples=[OpenApiExample("Latest", response_only=True, value={
                        **SIGNAL_EXAMPLE, "derivatives": {**DERIVATIVES_LATEST_EXAMPLE, "period": "1h",
-                                                         "time": "2026-03-01T11:00:00Z",
-                                                         "open_interest_time": "2026-03-01T11:00:00Z"}})])
+                                                         "time": "2026-03-01T11:00:00Z"}})])
     def get(self, request: Request, symbol: str) -> Response:
         signal = _found(signal_latest(symbol=symbol), f"no signal for {symbol}")
         period = derivatives_period_for(signal["timeframe"])
