@@ -431,6 +431,9 @@ TA_CANDLES_LIMIT = env_int("TA_CANDLES_LIMIT", default=500, minimum=100, maximum
 # periods)"): bars each side that must stay below a swing high (above a swing low) to confirm it.
 # 1-20; the structure scan needs 2 x strength + 2 candles (docs/STRUCTURE.md "Swings").
 STRUCTURE_SWING_STRENGTH = env_int("STRUCTURE_SWING_STRENGTH", default=5, minimum=1, maximum=20)
+# The derivatives factors (open interest, CVD, long/short crowding, funding; docs/STRUCTURE.md) in the
+# scanner's base score too: off by default, so the seed's score stays as it is (the confluence uses them).
+SCANNER_DERIVATIVES_FACTORS = env_bool("SCANNER_DERIVATIVES_FACTORS", default=False)
 # Analyse a symbol as soon as its candles change (ta.signals.candles_updated).
 TA_CHAIN_AFTER_FETCH = env_bool("TA_CHAIN_AFTER_FETCH", default=True)
 # numba (pandas-ta's JIT, used by the engine's kernels) caches compiled code here; it reads

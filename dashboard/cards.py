@@ -38,6 +38,33 @@ def signal_age_text(seconds: int) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
+def money_short_text(value: float) -> str:
+    """USDT amounts for a card: $5.50B, $812.3M, $45.2K, $950."""
+    for size, suffix, decimals in ((1e9, "B", 2), (1e6, "M", 1), (1e3, "K", 1)):
+        if abs(value) >= size:
+            return f"${value / size:.{decimals}f}{suffix}"
+    return f"${value:.0f}"
+
+
+def derivatives_line(derivatives: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The card's OI/funding line from a coin's latest derivatives values (``derivatives_latest``);
+    None when it has neither open interest nor funding (the card says "no data")."""
+    if not derivatives:
+        return None
+    oi, funding = derivatives.get("open_interest_value"), derivatives.get("funding_rate")
+    change = derivatives.get("open_interest_change_24h_pct")
+    if oi is None and funding is None:
+        return None
+    return {
+        "oi_text": "-" if oi is None else money_short_text(float(oi)),
+        "oi_change_text": "" if change is None else f"{change:+.1f}%",
+        "oi_change_class": "" if change is None else "up" if change >= 0 else "down",
+        "funding_text": "-" if funding is None else f"{float(funding) * 100:+.4f}%",
+        "funding_class": "" if funding is None else "down" if float(funding) >= 0.0005 else (
+            "up" if float(funding) <= -0.0005 else ""),
+    }
+
+
 REGIME_CLASS = {"trending_up": "green", "trending_down": "red", "ranging": "grey", "high_volatility": "yellow",
                 "uncertain": "grey"}
 
@@ -77,6 +104,7 @@ def coin_card(coin: dict[str, Any], *, ta: dict[str, Any] | None, signals: list[
         "tip_regime": tooltips.regime_tip(regime) if regime else "",
         "tip_long": tooltips.SCORE.format(threshold=long_threshold),
         "tip_short": tooltips.SCORE.format(threshold=short_threshold),
+        "derivs": derivatives_line(coin.get("derivatives")),
     }
 
 

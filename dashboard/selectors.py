@@ -20,6 +20,7 @@ from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS, key_mark_p
 from dashboard import tooltips
 from dashboard.error_log import error_category, error_ring_read
 from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
+from ta.derivatives_selectors import derivatives_latest
 from ta.models import MarketFeedState, ScanResult, ScanStatus, Symbol
 from ta.selectors import decimal_plain, derivatives_freshness, market_data_last_fetch_at, price_latest
 from ta.structure_selectors import regimes_latest
@@ -68,7 +69,8 @@ def coin_data() -> list[dict[str, Any]]:
     """One entry per enabled coin in display order: the scan entry (``status`` ok, insufficient_data
     or error; ``pending`` before its first scan) plus ``computed_at``. ``price`` is the stream's
     fresh mark price when there is one (``price_source`` ``mark``), else the scan's candle close
-    (``candle``)."""
+    (``candle``). ``derivatives``: the coin's latest stored open interest, CVD, ratios and funding
+    (``ta.derivatives_selectors.derivatives_latest``), None when it has none."""
     results = {
         row.symbol_id: row
         for row in ScanResult.objects.filter(symbol__enabled=True).only("symbol_id", "payload", "computed_at",
@@ -83,6 +85,9 @@ def coin_data() -> list[dict[str, Any]]:
             continue
         coins.append({**row.payload, "symbol": symbol.symbol, "status": row.status, "reason": row.reason,
                       "computed_at": _iso(row.computed_at), "price_source": "candle"})
+    derivatives = derivatives_latest()  # one query for every coin
+    for coin in coins:
+        coin["derivatives"] = derivatives.get(coin["symbol"])
     marks = mark_prices_fresh(symbols=[coin["symbol"] for coin in coins if coin["status"] == ScanStatus.OK])
     for coin in coins:
         if coin["symbol"] in marks:

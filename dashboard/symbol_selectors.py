@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from bisect import bisect_right
+from datetime import UTC, datetime
 from typing import Any
 
 from ta.analysis_selectors import ta_result_latest
@@ -44,6 +45,48 @@ def _markers(symbol: str) -> list[dict[str, Any]]:
                             "text": f"exit {trade.close_reason} @ {trade.exit_price.normalize():f}"})
     markers.sort(key=lambda marker: marker["time"])
     return markers
+
+
+# The panels under the chart: {panel: [(series, label), ...]} (docs/DASHBOARD.md "Symbol page").
+DERIVATIVES_PANELS = {
+    "oi": [("open_interest_value", "Open interest (USDT)")],
+    "cvd": [("cvd", "CVD (USDT)")],
+    "ratios": [("global_long_short_ratio", "Global long/short accounts"),
+               ("top_long_short_account_ratio", "Top traders: accounts"),
+               ("top_long_short_position_ratio", "Top traders: positions")],
+}
+
+
+def _derivatives(symbol: str, timeframe: str, candles: list[dict[str, Any]]) -> dict[str, Any]:
+    """The derivatives panels over the chart's candles: ``{period, panels: {oi|cvd|ratios: [{key, label,
+    points}]}, has: {panel: bool}}``. ``points`` has one entry per chart candle (so the panels share the
+    chart's time axis bar for bar): ``{time, value}`` with the newest row value within that candle, or
+    ``{time}`` alone (a gap, never a zero) where none is stored."""
+    from ta.derivatives_selectors import derivatives_frame, derivatives_period_for
+
+    period = derivatives_period_for(timeframe)
+    candle_times = [candle["time"] for candle in candles]
+    frame = None
+    if candles:
+        columns = tuple(key for series in DERIVATIVES_PANELS.values() for key, _label in series)
+        frame = derivatives_frame(symbol=symbol, period=period, columns=columns,
+                                  start=datetime.fromtimestamp(candle_times[0], tz=UTC))
+    row_times = [] if frame is None else [int(moment.timestamp()) for moment in frame.index]
+    buckets = [bisect_right(candle_times, time) - 1 for time in row_times]
+    panels: dict[str, list[dict[str, Any]]] = {}
+    for name, series in DERIVATIVES_PANELS.items():
+        panels[name] = []
+        for key, label in series:
+            by_candle: dict[int, float] = {}
+            values = [] if frame is None else frame[key].tolist()
+            for bucket, value in zip(buckets, values, strict=True):
+                if bucket >= 0 and value == value:  # NaN: nothing stored for this series in that row
+                    by_candle[candle_times[bucket]] = value
+            points = [{"time": time, "value": by_candle[time]} if time in by_candle else {"time": time}
+                      for time in candle_times]
+            panels[name].append({"key": key, "label": label, "points": points, "values": len(by_candle)})
+    return {"period": period, "panels": panels,
+            "has": {name: any(item["values"] for item in items) for name, items in panels.items()}}
 
 
 def _structure(symbol: str, timeframe: str) -> dict[str, Any]:
@@ -105,14 +148,16 @@ def symbol_detail(*, symbol: str, timeframe: str) -> dict[str, Any] | None:
     structure = _structure(symbol, timeframe)
     markers = sorted(_markers(symbol) + _swing_markers(structure["swings"]), key=lambda marker: marker["time"])
     scan = ScanResult.objects.filter(symbol__symbol=symbol).values_list("payload", flat=True).first()
+    candles = _candles(symbol, timeframe)
     return {
         "symbol": symbol,
         "timeframe": timeframe,
         "timeframes": TIMEFRAMES,
-        "chart": {"candles": _candles(symbol, timeframe), "overlays": _overlays(symbol, timeframe),
+        "chart": {"candles": candles, "overlays": _overlays(symbol, timeframe),
                   "markers": markers, "levels": structure["levels"], "fib": structure["fib"]},
         "structure": structure,
         "ta": ta,
         "scan": scan,
         "explained": ta_explained(ta),
+        "derivatives": _derivatives(symbol, timeframe, candles),
     }

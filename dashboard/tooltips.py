@@ -17,6 +17,18 @@ STOCH_RSI_DIV = ("Stochastic RSI Divergence. Bullish divergence = price falling 
                  "(reversal signal).")
 
 PRICE = "Last price: close of the newest 5-minute candle"
+# The card's derivatives line (ours: the seed trading-support lists the data, not its wording).
+OPEN_INTEREST = ("Open interest: USDT value of all open futures positions (newest 5m value) and its change over "
+                 "24 h. Rising with price = new positions behind the move")
+FUNDING = ("Funding rate of the last settlement (per 8 h). Positive = longs pay shorts. "
+           "Beyond +/-0.05 % one side is crowded (a contrarian factor)")
+DERIVATIVES_NONE = "No open interest or funding stored for this coin yet"
+# The symbol page's panels under the chart.
+PANEL_OI = "Open interest in USDT per period: rising with price = new positions behind the move (factor OI)"
+PANEL_CVD = ("Cumulative volume delta: running sum of taker buys minus taker sells (USDT). Price falling while "
+             "CVD rises = absorption (factor CVD)")
+PANEL_RATIOS = ("Long/short ratios: global accounts, top traders' accounts and positions. Global >= 2 = crowded "
+                "longs, <= 0.8 = crowded shorts (factor LS, contrarian)")
 PRICE_MARK = "Mark price, live from the exchange stream (the candle close when the stream is not running)"
 # The positions table's mark cell, by where the price came from (dashboard.selectors._position_row).
 MARKED_BY = {
@@ -51,7 +63,8 @@ def regime_tip(regime: dict) -> str:
 # seed gives no tooltips; these say what docs/STRUCTURE.md defines.
 SIGNAL_COLUMNS = (
     ("symbol", "Symbol", "Futures symbol; below it the timeframe and the setup's pullback state"),
-    ("score", "Market Score", "Confluence score 0-100: OB 25 + SR 25 + RSI 15 + FIB 20 + SWING 15"),
+    ("score", "Market Score", "Confluence score 0-100: OB 25 + SR 25 + RSI 15 + FIB 20 + SWING 15, "
+                              "+ OI, CVD, LS, FUND 10 each (derivatives), capped at 100"),
     ("direction", "Direction", "long: buy the pullback after an up-leg; short: sell the bounce after a down-leg"),
     ("price", "Price", "Latest close when the signal was last evaluated"),
     ("entry1", "Entry1", "First entry: Fibonacci retracement of the swing leg (long 0.70, short 0.618)"),
@@ -63,7 +76,8 @@ SIGNAL_COLUMNS = (
     ("swing_high", "SwingHigh", "The swing high of the leg the setup is drawn on"),
     ("swing_low", "SwingLow", "The swing low of the leg the setup is drawn on"),
     ("sr", "S/R", "Nearest support at or below the price / nearest resistance above it (- when none)"),
-    ("confluence", "Confluence", "The factors that scored: OB order block, SR support/resistance, RSI, FIB, SWING"),
+    ("confluence", "Confluence", "The factors that scored: OB order block, SR support/resistance, RSI, FIB, SWING; "
+                                 "OI open interest, CVD divergence, LS crowding, FUND funding"),
     ("rr", "R:R", "Risk-reward: |TP3 - Entry1| / |Entry1 - SL|"),
     ("confidence", "Confidence", "0.7 x market score + 0.3 x min(R:R, 3)/3 x 100 (0-100)"),
 )

@@ -62,3 +62,17 @@ def test_the_regime_badge_says_what_the_structure_engine_saw():
     assert (card["regime_text"], card["regime_class"]) == ("trending up", "green")
     assert card["tip_regime"].startswith("Market regime (1h): trending up. ADX 31.2")
     assert coin_card(COIN, ta=TA, signals=[], long_threshold=45, short_threshold=50)["regime"] is None
+
+
+def test_the_derivatives_line_formats_open_interest_and_funding_or_says_no_data():
+    from dashboard.cards import derivatives_line, money_short_text
+
+    line = derivatives_line({"open_interest_value": "5498765432.1", "open_interest_change_24h_pct": -3.42,
+                             "funding_rate": "0.0006"})
+    assert (line["oi_text"], line["oi_change_text"], line["oi_change_class"]) == ("$5.50B", "-3.4%", "down")
+    assert (line["funding_text"], line["funding_class"]) == ("+0.0600%", "down")  # longs pay a lot: red
+    assert derivatives_line({"funding_rate": "-0.0005"})["funding_class"] == "up"
+    assert derivatives_line({"open_interest_value": "812345678"})["funding_text"] == "-"
+    assert derivatives_line(None) is None
+    assert derivatives_line({"cvd": "5", "open_interest_value": None, "funding_rate": None}) is None
+    assert [money_short_text(v) for v in (812_345_678, 45_200, 950)] == ["$812.3M", "$45.2K", "$950"]

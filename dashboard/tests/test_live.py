@@ -142,3 +142,46 @@ def test_a_stream_mark_price_reaches_the_scanner_card_as_a_price_value(scanned_b
     assert first["cause"] == "mark.prices" and list(first["cards"]) == ["BTCUSDT"]  # its price tooltip changed
     assert tick["cards"] == {} and list(tick["values"]) == ["BTCUSDT"], "the next tick is the price alone"
     assert tick["values"]["BTCUSDT"]["v"]["price"] == "61001.5"
+
+
+def test_the_cards_oi_funding_line_is_part_of_the_card_and_its_change_detection(scanned_board):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from ta.models import DerivativesPoint, Symbol
+
+    scanner = PageListener("scanner")
+    btc = Symbol.objects.get(symbol="BTCUSDT")
+    now = timezone.now().replace(second=0, microsecond=0)
+    DerivativesPoint.objects.create(symbol=btc, period="5m", time=now - timedelta(minutes=10), source="test",
+                                    open_interest_value=Decimal("5500000000"), funding_rate=Decimal("0.0001"))
+    push_event(group=Group.DASHBOARD, event=Event.SCAN, payload={})
+    [delta] = scanner.messages()
+    assert list(delta["cards"]) == ["BTCUSDT"], "first data: the line replaces 'no data', the whole card is sent"
+    card = delta["cards"]["BTCUSDT"]
+    assert "$5.50B" in card and "+0.0100%" in card and "no data" not in card
+
+
+
+def test_a_moved_open_interest_is_sent_as_a_card_value(scanned_board):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from ta.models import DerivativesPoint, Symbol
+
+    btc = Symbol.objects.get(symbol="BTCUSDT")
+    now = timezone.now().replace(second=0, microsecond=0)
+    DerivativesPoint.objects.create(symbol=btc, period="5m", time=now - timedelta(minutes=10), source="test",
+                                    open_interest_value=Decimal("5500000000"), funding_rate=Decimal("0.0001"))
+    push_event(group=Group.DASHBOARD, event=Event.SCAN, payload={})  # the line is shown
+    scanner = PageListener("scanner")
+    DerivativesPoint.objects.create(symbol=btc, period="5m", time=now - timedelta(minutes=5), source="test",
+                                    open_interest_value=Decimal("5600000000"))
+    push_event(group=Group.DASHBOARD, event=Event.SCAN, payload={})
+    [delta] = scanner.messages()
+    assert delta["cards"] == {}, "only a value moved"
+    assert delta["values"]["BTCUSDT"]["v"]["oi"] == "$5.60B"

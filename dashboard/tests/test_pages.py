@@ -219,3 +219,38 @@ def test_the_settings_page_names_the_currency_rate_source_and_its_rates(operator
     page = operator_client.get("/settings").content.decode()
     assert "<dt>Source</dt><dd>fixed</dd>" in page
     assert '<dd>0.8 CHF <span class="muted">(rate of 2026-03-01)</span></dd>' in page
+
+
+def store_derivatives(symbol: str, candle_times, *, period: str = "5m") -> None:
+    """A derivatives row at each of ``candle_times`` (aware datetimes) with every panel's series."""
+    from ta.models import DerivativesPoint, Symbol
+
+    coin = Symbol.objects.get(symbol=symbol)
+    DerivativesPoint.objects.bulk_create(
+        DerivativesPoint(symbol=coin, period=period, time=time, source="test",
+                         open_interest_value=Decimal(5_000_000_000 + 1_000_000 * index), cvd=Decimal(-index * 1000),
+                         global_long_short_ratio=Decimal("1.8"), top_long_short_account_ratio=Decimal("1.5"),
+                         top_long_short_position_ratio=Decimal("1.1"))
+        for index, time in enumerate(candle_times))
+
+
+def test_symbol_panels_share_the_charts_candles_and_say_no_data_honestly(scanned, operator_client):
+    from dashboard.symbol_selectors import symbol_detail
+
+    empty = operator_client.get("/symbol/BTCUSDT").content.decode()
+    assert "No open interest stored for this span yet." in empty and "No CVD stored" in empty
+    detail = symbol_detail(symbol="BTCUSDT", timeframe="5m")
+    candle_times = [candle["time"] for candle in detail["chart"]["candles"]]
+    from datetime import UTC, datetime
+
+    store_derivatives("BTCUSDT", [datetime.fromtimestamp(t, tz=UTC) for t in candle_times[-50:]])
+    detail = symbol_detail(symbol="BTCUSDT", timeframe="5m")
+    oi = detail["derivatives"]["panels"]["oi"][0]
+    assert [point["time"] for point in oi["points"]] == candle_times, "one point or gap per chart candle"
+    assert oi["values"] == 50 and "value" not in oi["points"][0], "a gap before the rows, not a zero"
+    assert oi["points"][-1]["value"] == 5_049_000_000
+    assert detail["derivatives"]["has"] == {"oi": True, "cvd": True, "ratios": True}
+    page = operator_client.get("/symbol/BTCUSDT").content.decode()
+    assert "No open interest stored" not in page and 'id="derivatives-data"' in page
+    hourly = symbol_detail(symbol="BTCUSDT", timeframe="1h")["derivatives"]  # 1h chart: 1h rows, none stored
+    assert hourly["period"] == "1h" and hourly["has"]["oi"] is False

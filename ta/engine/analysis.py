@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from ta.engine.candles import Candles, candles_from_frame, candles_problem
+from ta.engine.derivatives import DerivativesInput, derivatives_factors, derivatives_measures
 from ta.engine.divergence import divergence_latest
 from ta.engine.ema import ribbon_latest
 from ta.engine.indicators import MIN_CANDLES, IndicatorSeries, indicators_compute
 from ta.engine.output import json_finite, ta_result_build, timestamp_iso
-from ta.engine.scoring import ScanInputs, leverage_suggest, scanner_score
+from ta.engine.scoring import DERIVATIVES_POINTS, LONG, SHORT, ScanInputs, leverage_suggest, scanner_score
 from ta.engine.squeeze import squeeze_latest
 from ta.engine.ta_bonus import ta_bonus
 from ta.engine.vwap import vwap_deviation_pct
@@ -91,6 +92,7 @@ def _scan_entry(
     squeeze_fired: bool,
     leverage_rules: Mapping[str, int],
     max_leverage: int,
+    derivatives: DerivativesInput | None = None,
 ) -> dict[str, Any]:
     candles = five.candles
     close = _last(candles.close)
@@ -103,7 +105,12 @@ def _scan_entry(
         change_24h_pct=_change_24h_pct(close, latest_ns, [candles, one_hour]),
         volume_ratio=_volume_ratio(candles.volume),
     )
-    score = scanner_score(inputs=inputs)
+    factors = None
+    if derivatives is not None:
+        measures = derivatives_measures(derivatives.series, candle_open_ns=candles.open_time_ns, close=candles.close)
+        factors = {side: derivatives_factors(measures, at_ns=derivatives.at_ns, direction=side,
+                                             weight=DERIVATIVES_POINTS) for side in (LONG, SHORT)}
+    score = scanner_score(inputs=inputs, derivatives=factors)
     side_score = {"long": score.long_score, "short": score.short_score}.get(score.direction, 0)
     return {
         "symbol": symbol,
@@ -143,12 +150,14 @@ def symbol_analyse(
     frames: Mapping[str, pd.DataFrame],
     leverage_rules: Mapping[str, int],
     max_leverage: int,
+    derivatives: DerivativesInput | None = None,
 ) -> SymbolAnalysis:
     """Analyse ``symbol`` from its candle frames keyed by timeframe (``5m`` and ``1h`` required,
     ``4h`` optional; at least ``MIN_CANDLES`` (100) each; ~500 recommended).
 
     ``leverage_rules``/``max_leverage`` are the trader config's (``{"60+": 7, "default": 5}``, 10).
     Returns ``insufficient_data`` (with the reason) instead of raising on bad candles.
+    ``derivatives`` (None by default: the seed's score) adds the derivatives factors to the base score.
     """
     candles: dict[str, Candles] = {}
     for timeframe in REQUIRED_TIMEFRAMES + OPTIONAL_TIMEFRAMES:
@@ -203,6 +212,7 @@ def symbol_analyse(
         squeeze_fired=squeeze.fired,
         leverage_rules=leverage_rules,
         max_leverage=max_leverage,
+        derivatives=derivatives,
     )
     if not (json_finite(ta_result) and json_finite(scan)):
         return insufficient(symbol, "indicators not finite on these candles")

@@ -29,6 +29,9 @@ BB_SHORT_TIERS = ((1.0, 15), (0.85, 10), (0.7, 5))
 CHANGE_LONG_TIERS = ((-8.0, 15), (-4.0, 10), (-2.0, 5))
 CHANGE_SHORT_TIERS = ((8.0, 15), (4.0, 10), (2.0, 5))
 VOLUME_TIERS = ((3.0, 15), (2.0, 10), (1.5, 5))
+# Optional (``SCANNER_DERIVATIVES_FACTORS``, off by default): points per derivatives factor that holds
+# (ta.engine.derivatives: OI, CVD, LS, FUND); a side's score stays capped at MAX_SCORE.
+DERIVATIVES_POINTS = 5
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,14 @@ def _tier_high(value: float, tiers: tuple) -> tuple | None:
     return next((tier for tier in tiers if value >= tier[0]), None)
 
 
-def scanner_score(*, inputs: ScanInputs) -> ScannerScore:
-    """Score both sides from ``inputs`` per docs/SCORING.md (each side 0-80)."""
+def scanner_score(*, inputs: ScanInputs, derivatives: Mapping[str, list] | None = None) -> ScannerScore:
+    """Score both sides from ``inputs`` per docs/SCORING.md (each side 0-80).
+
+    ``derivatives`` (only when ``SCANNER_DERIVATIVES_FACTORS`` is on): ``{"long": [factor, ...],
+    "short": [...]}`` of ``ta.engine.derivatives.derivatives_factors`` with weight
+    ``DERIVATIVES_POINTS``; each adds its points and its reason ("no data" ones add a "(+0)" reason).
+    None (the default): the seed's score, unchanged.
+    """
     long_side, short_side = SideScore(), SideScore()
     if tier := _tier_low(inputs.rsi, RSI_LONG_TIERS):
         long_side.award(tier[1], f"RSI {inputs.rsi:.1f} {tier[2]} (<={tier[0]:g})")
@@ -112,9 +121,13 @@ def scanner_score(*, inputs: ScanInputs) -> ScannerScore:
         for side in (long_side, short_side):
             if side.score > 0:
                 side.award(tier[1], f"Volume {ratio:.1f}x the 8h average confirms (>={tier[0]:g}x)")
+    if derivatives is not None:
+        for side, name in ((long_side, LONG), (short_side, SHORT)):
+            for factor in derivatives.get(name, []):
+                side.award(factor.points, f"{factor.code}: {factor.detail}")
     return ScannerScore(
-        long_score=long_side.score,
-        short_score=short_side.score,
+        long_score=min(long_side.score, MAX_SCORE),
+        short_score=min(short_side.score, MAX_SCORE),
         long_reasons=long_side.reasons,
         short_reasons=short_side.reasons,
     )

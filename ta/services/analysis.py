@@ -31,10 +31,11 @@ from config.bus.push import push_event
 from config.bus.schema import CHANNEL_SIGNALS_SCAN, TA_LATEST_TTL_S, Event, Group, channel_signals_ta, key_ta_latest
 from config.logging import Category
 from ta.analysis_selectors import scan_results_latest
+from ta.derivatives_selectors import derivatives_input
 from ta.engine.analysis import SymbolAnalysis, symbol_analyse
 from ta.models import ScanResult, ScanStatus, Symbol, TAResult
 from ta.selectors import candles_frame, symbols_enabled
-from ta.timeframes import PLATFORM_TIMEFRAMES
+from ta.timeframes import PLATFORM_TIMEFRAMES, timeframe_duration
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +79,21 @@ def symbol_analysis_compute(
 ) -> SymbolAnalysis:
     """Analyse ``symbol`` from the database without storing or publishing (read-only).
 
-    Leverage rules default to ``leverage_config_current()``; ``limit`` to ``TA_CANDLES_LIMIT``.
+    Leverage rules default to ``leverage_config_current()``; ``limit`` to ``TA_CANDLES_LIMIT``. With
+    ``SCANNER_DERIVATIVES_FACTORS`` on, the base score adds the derivatives factors (5m rows known
+    at the newest 5m candle's close).
     """
     if leverage_rules is None or max_leverage is None:
         leverage_rules, max_leverage = leverage_config_current()
     frames = symbol_frames(symbol=symbol, limit=limit or settings.TA_CANDLES_LIMIT)
-    return symbol_analyse(symbol=symbol, frames=frames, leverage_rules=leverage_rules, max_leverage=max_leverage)
+    derivatives = None
+    if settings.SCANNER_DERIVATIVES_FACTORS:
+        as_of = datetime.now(tz=UTC)
+        if not frames["5m"].empty:  # as of the newest 5m candle's close (a forming one: now)
+            as_of = min(as_of, frames["5m"].index[-1].to_pydatetime() + timeframe_duration("5m"))
+        derivatives = derivatives_input(symbol=symbol, period="5m", as_of=as_of)
+    return symbol_analyse(symbol=symbol, frames=frames, leverage_rules=leverage_rules, max_leverage=max_leverage,
+                          derivatives=derivatives)
 
 
 def _failed(symbol: str, error: Exception) -> SymbolAnalysis:

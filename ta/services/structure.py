@@ -32,6 +32,7 @@ from django.db import transaction
 from config.bus.push import push_event
 from config.bus.schema import Event, Group
 from config.logging import Category
+from ta.derivatives_selectors import derivatives_input, derivatives_period_for
 from ta.engine.structure.analysis import StructureAnalysis, structure_analyse
 from ta.engine.structure.fibonacci import FibConfig, FibSetup
 from ta.engine.structure.regime import RegimeResult, regime_classify
@@ -47,7 +48,7 @@ from ta.models import (
 )
 from ta.selectors import candles_frame, symbols_enabled
 from ta.structure_selectors import fib_config_current
-from ta.timeframes import PLATFORM_TIMEFRAMES
+from ta.timeframes import PLATFORM_TIMEFRAMES, timeframe_duration
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +63,21 @@ def _finite_or_none(value: float) -> float | None:
 
 
 def structure_compute(
-    *, symbol: str, timeframe: str, fib_config: FibConfig, limit: int | None = None
+    *, symbol: str, timeframe: str, fib_config: FibConfig, limit: int | None = None,
+    as_of: datetime | None = None,
 ) -> tuple[StructureAnalysis, RegimeResult]:
     """Structure and regime of one series from the database (read-only), swings of
-    ``settings.STRUCTURE_SWING_STRENGTH``; bad candles give ``insufficient_data`` results, never an exception."""
+    ``settings.STRUCTURE_SWING_STRENGTH``; bad candles give ``insufficient_data`` results, never an exception.
+    The confluence's derivatives factors read the series known at ``as_of`` (default: the newest
+    candle's close, or now while it is forming)."""
     frame = candles_frame(symbol=symbol, timeframe=timeframe, limit=limit or settings.TA_CANDLES_LIMIT)
-    analysis = structure_analyse(frame, fib_config=fib_config, strength=settings.STRUCTURE_SWING_STRENGTH)
+    if as_of is None:
+        as_of = datetime.now(tz=UTC)
+        if not frame.empty:  # evaluated as of the newest candle's close (a forming one: now)
+            as_of = min(as_of, frame.index[-1].to_pydatetime() + timeframe_duration(timeframe))
+    derivatives = derivatives_input(symbol=symbol, period=derivatives_period_for(timeframe), as_of=as_of)
+    analysis = structure_analyse(frame, fib_config=fib_config, strength=settings.STRUCTURE_SWING_STRENGTH,
+                                 derivatives=derivatives)
     return analysis, regime_classify(frame)
 
 

@@ -157,3 +157,46 @@ def test_the_admin_shows_the_latest_results_read_only(stored, admin_client):
     row = ScanResult.objects.get(symbol__symbol="BTCUSDT")
     assert admin_client.get(f"/admin/ta/taresult/{TAResult.objects.get().pk}/change/").status_code == 200
     assert admin_client.post(f"/admin/ta/scanresult/{row.pk}/change/", {"status": "ok"}).status_code == 403
+
+
+def _crowded_shorts(frame, symbol="BTCUSDT"):
+    """5m rows up to the newest 5m candle's close with a long/short ratio of 0.5 (crowded shorts)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from ta.models import DerivativesPoint, Symbol
+
+    last_close = frame.index[-1].to_pydatetime() + timedelta(minutes=5)
+    for minutes in (10, 5):
+        DerivativesPoint.objects.create(symbol=Symbol.objects.get(symbol=symbol), period="5m",
+                                        time=last_close - timedelta(minutes=minutes),
+                                        global_long_short_ratio=Decimal("0.5"), source="test")
+
+
+def test_derivatives_factors_stay_out_of_the_scanner_score_by_default(stored, settings):
+    assert settings.SCANNER_DERIVATIVES_FACTORS is False
+    _crowded_shorts(stored["BTCUSDT"]["5m"])
+    analysis_scan(symbols=["BTCUSDT"])
+    expected = symbol_analyse(symbol="BTCUSDT", frames=stored["BTCUSDT"], leverage_rules=DEFAULT_LEVERAGE_RULES,
+                              max_leverage=10)
+    assert ScanResult.objects.get(symbol__symbol="BTCUSDT").payload == expected.scan  # the seed's score
+    assert not any("LS" in reason for reason in expected.scan["long_reasons"])
+
+
+def test_the_setting_adds_the_derivatives_factors_to_the_scanner_score_with_reasons(stored, settings):
+    settings.SCANNER_DERIVATIVES_FACTORS = True
+    _crowded_shorts(stored["BTCUSDT"]["5m"])
+    analysis_scan(symbols=["BTCUSDT", "ETHUSDT"])
+    seed = symbol_analyse(symbol="BTCUSDT", frames=stored["BTCUSDT"], leverage_rules=DEFAULT_LEVERAGE_RULES,
+                          max_leverage=10).scan
+    scan = ScanResult.objects.get(symbol__symbol="BTCUSDT").payload
+    assert scan["long_score"] == min(80, seed["long_score"] + 5), "crowded shorts: a contrarian long's points"
+    assert scan["short_score"] == seed["short_score"]
+    assert any(reason.startswith("LS: long/short ratio 0.50 (crowded shorts)") and reason.endswith("(+5)")
+               for reason in scan["long_reasons"])
+    assert any(reason.startswith("FUND: no data") and reason.endswith("(+0)") for reason in scan["long_reasons"])
+    eth = ScanResult.objects.get(symbol__symbol="ETHUSDT").payload  # no rows: every factor absent, no points
+    eth_seed = symbol_analyse(symbol="ETHUSDT", frames=stored["ETHUSDT"], leverage_rules=DEFAULT_LEVERAGE_RULES,
+                              max_leverage=10).scan
+    assert (eth["long_score"], eth["short_score"]) == (eth_seed["long_score"], eth_seed["short_score"])
+    assert sum("no data" in reason for reason in eth["long_reasons"]) == 4

@@ -81,8 +81,36 @@ def test_a_live_pullback_is_stored_as_one_signal_per_setup_with_its_factors(btc)
     assert (row.direction, row.market_score, row.entry1, row.sl) == (
         expected.direction, expected.market_score, expected.entry1, expected.stop)
     assert row.confluence == ",".join(expected.confluence.codes)
-    assert ConfluenceFactor.objects.filter(signal=row).count() == 5
+    # The five structure factors and the four derivatives ones (no derivatives rows here: "no data").
+    factors = dict(ConfluenceFactor.objects.filter(signal=row).values_list("code", "detail"))
+    assert list(factors) == ["OB", "SR", "RSI", "FIB", "SWING", "OI", "CVD", "LS", "FUND"]
+    assert all(factors[code].startswith("no data") for code in ("OI", "CVD", "LS", "FUND"))
     assert sum(ConfluenceFactor.objects.filter(signal=row).values_list("score", flat=True)) == row.market_score
+
+
+def test_stored_derivatives_known_at_the_candles_time_score_in_the_confluence(btc):
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from ta.models import DerivativesPoint, Symbol
+
+    expected = structure_analyse(btc["5m"]).signal
+    crowd_against = Decimal("2.5") if expected.direction == "short" else Decimal("0.5")
+    last_close = btc["5m"].index[-1].to_pydatetime() + timedelta(minutes=5)
+    symbol = Symbol.objects.get(symbol="BTCUSDT")
+    for minutes in (10, 5):  # two complete 5m rows, the newest ending at the last candle's close
+        DerivativesPoint.objects.create(symbol=symbol, period="5m", time=last_close - timedelta(minutes=minutes),
+                                        global_long_short_ratio=crowd_against, source="test")
+    DerivativesPoint.objects.create(symbol=symbol, period="5m", time=last_close + timedelta(hours=1),
+                                    global_long_short_ratio=Decimal("1.0"), source="test")  # later: never read
+    structure_scan(symbols=["BTCUSDT"], timeframes=["5m"])
+    row = TradingSignal.objects.get(symbol__symbol="BTCUSDT", timeframe="5m")
+    crowd = row.factors.get(code="LS")
+    assert (crowd.score, crowd.weight) == (10, 10)
+    assert "crowded" in crowd.detail
+    assert row.market_score == min(100, expected.market_score + 10)
+    assert "LS" in row.confluence.split(",")
+    assert row.factors.get(code="FUND").detail.startswith("no data")  # no funding stored
 
 
 def test_no_signal_is_stored_before_a_pullback_starts(btc):

@@ -46,6 +46,7 @@ v1_urlpatterns = [
     path("candles/<str:symbol>", market.CandlesView.as_view(), name="api-candles"),
     path("ta/<str:symbol>", market.TaResultView.as_view(), name="api-ta"),
     path("scan", market.ScanView.as_view(), name="api-scan"),
+    path("market-data/<str:symbol>", market.MarketDataView.as_view(), name="api-market-data"),
     path("health", market.HealthView.as_view(), name="api-health"),
     path("signals", structure.SignalsView.as_view(), name="api-signals"),
     path("signals/summary", structure.SignalsSummaryView.as_view(), name="api-signals-summary"),

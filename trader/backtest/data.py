@@ -7,6 +7,7 @@ indicators warm up before ``start``; the run itself trades only from ``start`` t
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,10 +26,12 @@ class HistoryMissing(Exception):
 
 @dataclass(frozen=True)
 class SymbolHistory:
-    """One symbol's candles keyed by timeframe (engine frames)."""
+    """One symbol's candles keyed by timeframe (engine frames); ``derivatives`` its stored 5m
+    derivatives series (``ta.derivatives_selectors.derivatives_frame``) when the strategy reads it."""
 
     symbol: str
     frames: dict[str, pd.DataFrame]
+    derivatives: pd.DataFrame | None = None
 
 
 def history_from_folder(*, directory: Path, symbols: list[str], timeframes: tuple[str, ...]) -> list[SymbolHistory]:
@@ -82,6 +85,16 @@ def history_missing(*, symbols: list[str], timeframes: tuple[str, ...], candles_
                 period = " for that period" if start is not None and end is not None else ""
                 missing.append(f"no {timeframe} candles of {symbol} in the database{period}")
     return missing
+
+
+def histories_with_derivatives(histories: list[SymbolHistory], *, period: str = "5m") -> list[SymbolHistory]:
+    """``histories`` with each symbol's whole stored derivatives series of ``period`` attached (from the
+    database, whatever the candles' source). Every step reads only the rows known at its time
+    (``ta.engine.derivatives.known_row_index``); steps before the first row have none: absent."""
+    from ta.derivatives_selectors import derivatives_frame
+
+    return [dataclasses.replace(history, derivatives=derivatives_frame(symbol=history.symbol, period=period))
+            for history in histories]
 
 
 def folder_symbols(directory: Path, *, timeframe: str) -> list[str]:

@@ -15,11 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
 from config.logging import Category
-from trader.backtest.data import SymbolHistory, history_from_database, history_from_folder, history_missing
+from trader.backtest.data import (
+    SymbolHistory,
+    histories_with_derivatives,
+    history_from_database,
+    history_from_folder,
+    history_missing,
+)
 from trader.backtest.ema_cross import EmaCrossStrategy, ema_cross_settings
 from trader.backtest.metrics import metrics_compute, trade_row
 from trader.backtest.portfolio import Progress, RunResult, backtest_run
@@ -115,7 +122,7 @@ def strategy_build(request: BacktestRequest) -> BacktestStrategy:
     if request.strategy == "scanner":
         if request.timeframe != "5m":
             raise ValueError("the scanner strategy steps on 5m candles (its scores are defined on 5m)")
-        return ScannerStrategy()
+        return ScannerStrategy(derivatives_factors=django_settings.SCANNER_DERIVATIVES_FACTORS)
     if request.strategy == "ema_cross":
         return EmaCrossStrategy(timeframe=request.timeframe)
     return strategy_named(request.strategy, request=request)
@@ -126,7 +133,7 @@ def strategy_named(name: str, *, request: BacktestRequest) -> BacktestStrategy:
     from ta.engine.strategies.registry import strategy_names
 
     if name == "scanner":
-        return ScannerStrategy()
+        return ScannerStrategy(derivatives_factors=django_settings.SCANNER_DERIVATIVES_FACTORS)
     if name == "ema_cross":
         raise ValueError(EMA_CROSS_NOT_COMPARABLE)
     if name not in strategy_names():
@@ -159,11 +166,16 @@ def settings_build(request: BacktestRequest) -> BacktestSettings:
 
 
 def histories_load(request: BacktestRequest, strategy: BacktestStrategy) -> list[SymbolHistory]:
-    """The candles the strategy needs, from the folder or the database."""
+    """The candles the strategy needs, from the folder or the database (and the stored derivatives
+    series when it reads them)."""
     if request.candles_dir is not None:
-        return history_from_folder(directory=request.candles_dir, symbols=list(request.symbols),
-                                   timeframes=strategy.timeframes)
-    return history_from_database(symbols=list(request.symbols), timeframes=strategy.timeframes)
+        histories = history_from_folder(directory=request.candles_dir, symbols=list(request.symbols),
+                                        timeframes=strategy.timeframes)
+    else:
+        histories = history_from_database(symbols=list(request.symbols), timeframes=strategy.timeframes)
+    if getattr(strategy, "needs_derivatives", False):
+        histories = histories_with_derivatives(histories)
+    return histories
 
 
 def _summary(metrics: dict[str, Any]) -> dict[str, Any]:

@@ -60,3 +60,20 @@ def test_the_signals_table_updates_live_and_keeps_the_users_sort_and_filter(tran
     assert page.locator("#signal-count").inner_text() == "2 of 4 shown"
     logged_in_page.screenshot("signals")
     assert logged_in_page.console_errors == []
+
+
+def _new_signal_arrives() -> None:
+    trading_signal_create("XRPUSDT", direction="short", score=71, confidence_score=66.0, price=0.5123)
+    structure_scan(symbols=["DOGEUSDT"], timeframes=["1h"])  # the scan's push carries the table
+
+
+def test_a_new_signal_appears_live_on_the_signals_page(transactional_db, klines_dir, logged_in_page):
+    off_loop(_signals_stored, klines_dir)
+    page = logged_in_page.open("/signals")
+    assert page.locator("tr[data-symbol=XRPUSDT]").count() == 0
+    off_loop(_new_signal_arrives)
+    row = page.locator("tr.signal-row[data-symbol=XRPUSDT]")
+    expect(row.locator("td[data-k=score]")).to_have_text("71")
+    expect(row.locator("td[data-k=direction]")).to_contain_text("short")
+    assert page.locator("#signal-rows tr.signal-row").count() == 5, "added beside the four, none lost"
+    assert logged_in_page.console_errors == []

@@ -15,8 +15,9 @@ import pandas as pd
 
 from ta.engine.atr import atr as atr_series
 from ta.engine.candles import candles_from_frame, candles_problem
+from ta.engine.derivatives import DerivativesInput, derivatives_factors, derivatives_measures
 from ta.engine.rsi import rsi as rsi_series
-from ta.engine.structure.confluence import confluence_score
+from ta.engine.structure.confluence import WEIGHT_DERIVATIVES, confluence_score
 from ta.engine.structure.fibonacci import DEFAULT_FIB_CONFIG, FibConfig, FibSetup, fib_setup
 from ta.engine.structure.levels import (
     DEFAULT_MIN_TOUCHES,
@@ -66,8 +67,12 @@ def structure_analyse(
     tolerance_atr: float = DEFAULT_TOLERANCE_ATR,
     tolerance_pct: float | None = None,
     min_touches: int = DEFAULT_MIN_TOUCHES,
+    derivatives: DerivativesInput | None = None,
 ) -> StructureAnalysis:
     """Run every structure engine on ``frame`` (open, high, low, close, volume; aware-UTC index).
+
+    ``derivatives``: the symbol's derivatives series and the evaluated time for the confluence's
+    OI/CVD/LS/FUND factors (None: those factors are absent, "no data").
 
     Needs ``MIN_STRUCTURE_CANDLES`` (50) clean candles; ~500 recommended so levels have
     history. Returns ``insufficient_data`` with a reason instead of raising.
@@ -92,8 +97,14 @@ def structure_analyse(
     setup = fib_setup(swings=swings, close=latest_close, config=fib_config)
     signal = None
     if setup is not None:
+        derivative_factors = None
+        if derivatives is not None:
+            measures = derivatives_measures(derivatives.series, candle_open_ns=candles.open_time_ns, close=close)
+            derivative_factors = derivatives_factors(measures, at_ns=derivatives.at_ns, direction=setup.direction,
+                                                     weight=WEIGHT_DERIVATIVES)
         confluence = confluence_score(setup=setup, levels=levels, blocks=blocks, swings=swings,
-                                      rsi=float(rsi_series(close)[-1]), tolerance=tolerance)
+                                      rsi=float(rsi_series(close)[-1]), tolerance=tolerance,
+                                      derivatives=derivative_factors)
         signal = signal_build(
             setup=setup,
             price=latest_close,

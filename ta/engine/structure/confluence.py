@@ -13,8 +13,13 @@ Fibonacci setup), and awards up to its weight (docs/STRUCTURE.md, "Confluence"):
 - SWING 15: structure agrees: long, the newest swing low is above the one before
   (higher low); short, the newest swing high is below the one before (lower high).
 
-The score is the sum (0-100); the confluence list names every factor that scored, in
-the order OB, SR, RSI, FIB, SWING (the seed's ``"OB,SR,RSI"``).
+- OI, CVD, LS, FUND 10 each: the derivatives factors (``ta.engine.derivatives``: open
+  interest rising with price, CVD divergence from price, crowded longs/shorts, extreme
+  funding), judged on the derivatives series when the analysis is given one; "no data"
+  (0 points) otherwise.
+
+The score is the sum capped at 100; the confluence list names every factor that scored, in
+the order OB, SR, RSI, FIB, SWING, OI, CVD, LS, FUND (the seed's ``"OB,SR,RSI"``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ta.engine.derivatives import FACTOR_CODES as DERIVATIVES_CODES
+from ta.engine.derivatives import DerivativesFactor, derivatives_factors
 from ta.engine.structure.fibonacci import (
     LONG,
     STATE_APPROACHING,
@@ -45,7 +52,8 @@ RSI_OVERSOLD = 30.0
 RSI_WEAK = 40.0
 RSI_OVERBOUGHT = 70.0
 RSI_STRONG = 60.0
-FACTOR_ORDER = ("OB", "SR", "RSI", "FIB", "SWING")
+WEIGHT_DERIVATIVES = 10  # each of OI, CVD, LS, FUND
+FACTOR_ORDER = ("OB", "SR", "RSI", "FIB", "SWING", *DERIVATIVES_CODES)
 
 
 @dataclass(frozen=True)
@@ -132,9 +140,12 @@ def confluence_score(
     swings: list[SwingPoint],
     rsi: float,
     tolerance: float,
+    derivatives: list[DerivativesFactor] | None = None,
 ) -> Confluence:
     """Score ``setup`` (see the module docstring). ``rsi`` is the latest RSI 14 (NaN scores 0),
-    ``tolerance`` the S/R clustering tolerance in price units (widens the entry zone)."""
+    ``tolerance`` the S/R clustering tolerance in price units (widens the entry zone),
+    ``derivatives`` the setup's derivatives factors (``ta.engine.derivatives.derivatives_factors``
+    for its direction; None: all four absent, "no data")."""
     zone = (min(setup.entry1, setup.entry2) - tolerance, max(setup.entry1, setup.entry2) + tolerance)
     factors = [
         _factor_ob(setup, blocks, zone),
@@ -143,4 +154,7 @@ def confluence_score(
         _factor_fib(setup),
         _factor_swing(setup, swings),
     ]
+    if derivatives is None:
+        derivatives = derivatives_factors(None, at_ns=0, direction=setup.direction, weight=WEIGHT_DERIVATIVES)
+    factors += [ConfluenceFactor(factor.code, factor.points, factor.weight, factor.detail) for factor in derivatives]
     return Confluence(market_score=min(100, sum(factor.score for factor in factors)), factors=factors)

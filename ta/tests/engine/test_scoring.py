@@ -81,3 +81,19 @@ def test_leverage_is_capped_by_max_leverage_and_picks_the_highest_bracket_reache
 def test_malformed_rules_are_refused(rules):
     with pytest.raises(ValueError):
         leverage_rules_parse(rules)
+
+
+def test_derivatives_factors_add_their_points_and_reasons_and_keep_the_cap():
+    from ta.engine.derivatives import DerivativesFactor
+
+    held = [DerivativesFactor("LS", 5, 5, "long/short ratio 0.50 (crowded shorts)"),
+            DerivativesFactor("FUND", 0, 5, "no data: funding rate unknown")]
+    inputs = ScanInputs(rsi=27.4, vwap_deviation_pct=-1.35, bb_position=0.08, change_24h_pct=-5.2, volume_ratio=2.3)
+    seed = scanner_score(inputs=inputs)
+    score = scanner_score(inputs=inputs, derivatives={"long": held, "short": []})
+    assert score.long_score == seed.long_score + 5 and score.short_score == seed.short_score
+    assert score.long_reasons[-2:] == ["LS: long/short ratio 0.50 (crowded shorts) (+5)",
+                                       "FUND: no data: funding rate unknown (+0)"]
+    extreme = ScanInputs(rsi=10.0, vwap_deviation_pct=-5.0, bb_position=-0.5, change_24h_pct=-12.0, volume_ratio=4.0)
+    assert scanner_score(inputs=extreme).long_score == MAX_SCORE
+    assert scanner_score(inputs=extreme, derivatives={"long": held}).long_score == MAX_SCORE, "capped at 80"

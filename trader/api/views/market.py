@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,16 +13,21 @@ from rest_framework.views import APIView
 
 from config.health import health_report
 from ta.analysis_selectors import scan_results_latest, ta_result_latest
+from ta.derivatives_selectors import derivatives_latest, derivatives_points
 from ta.selectors import candles_payload, symbols_enabled
 from trader.api.serializers.common import responses
 from trader.api.serializers.market import (
     CANDLES_EXAMPLE,
+    DERIVATIVES_LATEST_SCHEMA,
+    MARKET_DATA_EXAMPLE,
     SCAN_EXAMPLE,
     TA_EXAMPLE,
     CandleQuerySerializer,
     CandleSerializer,
+    DerivativesPointSerializer,
+    MarketDataQuerySerializer,
 )
-from trader.api.views.base import query_params
+from trader.api.views.base import Pages, query_params
 from trader.models.config import SYMBOL_PATTERN
 
 SYMBOL_PARAMETER = OpenApiParameter("symbol", str, OpenApiParameter.PATH, pattern=SYMBOL_PATTERN.pattern,
@@ -67,13 +73,38 @@ class TaResultView(APIView):
 
 class ScanView(APIView):
     @extend_schema(tags=["market"], summary="Every coin's latest scan: base scores, TA bonus, leverage, or why none",
+                   description="Each item also carries `derivatives`: the coin's newest stored open interest, CVD, "
+                               "long/short ratios and funding rate (5m rows), null when none are stored.",
                    responses=responses(OpenApiResponse({"type": "array", "items": {
-                       "type": "object", "required": ["symbol", "status"],
-                       "properties": {"symbol": {"type": "string"}, "status": {"type": "string"}},
+                       "type": "object", "required": ["symbol", "status", "derivatives"],
+                       "properties": {"symbol": {"type": "string"}, "status": {"type": "string"},
+                                      "derivatives": DERIVATIVES_LATEST_SCHEMA},
                        "additionalProperties": True}})),
                    examples=[SCAN_EXAMPLE])
     def get(self, request: Request) -> Response:
-        return Response(scan_results_latest())
+        latest = derivatives_latest()  # one query for every coin
+        return Response([{**item, "derivatives": latest.get(item["symbol"])} for item in scan_results_latest()])
+
+
+class MarketDataView(ListAPIView):
+    serializer_class = DerivativesPointSerializer
+    pagination_class = Pages
+
+    @extend_schema(tags=["market"], summary="Stored derivatives data of a symbol: open interest, taker volumes, CVD, "
+                                            "long/short ratios, funding (paged, oldest first)",
+                   description="Rows of one period (`5m` or `1h`) whose start is within [`from`, `to`] (ISO 8601, "
+                               "either may be left out). A series a row lacks is null, never 0. 400 for a bad "
+                               "period, a malformed date or `from` after `to`; 404 for an unknown symbol.",
+                   parameters=[SYMBOL_PARAMETER, MarketDataQuerySerializer],
+                   responses=responses(DerivativesPointSerializer(many=True), errors=(400, 401, 404, 429)),
+                   examples=[MARKET_DATA_EXAMPLE])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        query = query_params(MarketDataQuerySerializer, self.request)
+        return derivatives_points(symbol=_known_symbol(self.kwargs["symbol"]), period=query["period"],
+                                  start=query.get("from"), end=query.get("to"))
 
 
 HEALTH_SCHEMA = {

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ta.derivatives_selectors import derivatives_latest_one, derivatives_period_for
 from ta.structure_selectors import (
     regime_latest,
     regimes_latest,
@@ -26,6 +27,7 @@ from ta.structure_selectors import (
 )
 from ta.timeframes import PLATFORM_TIMEFRAMES
 from trader.api.serializers.common import responses
+from trader.api.serializers.market import DERIVATIVES_LATEST_EXAMPLE
 from trader.api.views.base import query_params
 from trader.models.config import SYMBOL_PATTERN
 
@@ -73,10 +75,17 @@ class SignalsView(APIView):
 
 class SignalLatestView(APIView):
     @extend_schema(tags=["signals"], summary="The latest signal of a symbol", parameters=[SYMBOL_PARAMETER],
+                   description="The signal body, plus `derivatives`: the symbol's newest stored open interest, "
+                               "CVD, long/short ratios and funding of the period its confluence reads (5m for a "
+                               "5m signal, else 1h); null when none are stored.",
                    responses=responses(OpenApiTypes.OBJECT, errors=(401, 404, 429)),
-                   examples=[OpenApiExample("Latest", value=SIGNAL_EXAMPLE, response_only=True)])
+                   examples=[OpenApiExample("Latest", response_only=True, value={
+                       **SIGNAL_EXAMPLE, "derivatives": {**DERIVATIVES_LATEST_EXAMPLE, "period": "1h",
+                                                         "time": "2026-03-01T11:00:00Z"}})])
     def get(self, request: Request, symbol: str) -> Response:
-        return Response(_found(signal_latest(symbol=symbol), f"no signal for {symbol}"))
+        signal = _found(signal_latest(symbol=symbol), f"no signal for {symbol}")
+        period = derivatives_period_for(signal["timeframe"])
+        return Response({**signal, "derivatives": derivatives_latest_one(symbol=signal["symbol"], period=period)})
 
 
 class SignalsSummaryView(APIView):
