@@ -20,7 +20,7 @@ from config.bus.schema import KEY_STATE_BALANCE, KEY_STATE_POSITIONS, key_mark_p
 from dashboard import tooltips
 from dashboard.error_log import error_category, error_ring_read
 from ta.analysis_selectors import ta_results_latest, ta_scan_last_at
-from ta.derivatives_selectors import derivatives_latest
+from ta.derivatives_selectors import derivatives_latest_cached
 from ta.models import MarketFeedState, ScanResult, ScanStatus, Symbol
 from ta.selectors import decimal_plain, derivatives_freshness, market_data_last_fetch_at, price_latest
 from ta.structure_selectors import regimes_latest
@@ -85,7 +85,7 @@ def coin_data() -> list[dict[str, Any]]:
             continue
         coins.append({**row.payload, "symbol": symbol.symbol, "status": row.status, "reason": row.reason,
                       "computed_at": _iso(row.computed_at), "price_source": "candle"})
-    derivatives = derivatives_latest()  # one query for every coin
+    derivatives = derivatives_latest_cached()  # every coin: one index probe while nothing changed
     for coin in coins:
         coin["derivatives"] = derivatives.get(coin["symbol"])
     marks = mark_prices_fresh(symbols=[coin["symbol"] for coin in coins if coin["status"] == ScanStatus.OK])

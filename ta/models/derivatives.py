@@ -43,7 +43,7 @@ class DerivativesPoint(models.Model):
     top_long_short_position_ratio = _value("Top traders' long/short position ratio.")
     funding_rate = _value("The last funding rate settled at or before the period's start (0.0001 = 0.01 %).")
     source = models.CharField(max_length=20, help_text="The source that wrote the row (binance_usdm, simulated).")
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, help_text="Every write sets it, the bulk ones included.")
 
     class Meta:
         db_table = "ta_derivatives_points"
@@ -51,6 +51,8 @@ class DerivativesPoint(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("symbol", "period", "time"), name="ta_derivatives_unique_series_time"),
         ]
+        # The newest write is the version of the latest values (ta.derivatives_selectors): one index probe.
+        indexes = [models.Index(fields=("updated_at",), name="ta_derivatives_updated")]
         ordering = ("symbol", "period", "time")
 
     def __str__(self) -> str:

@@ -129,7 +129,7 @@ def cvd_recompute(*, symbol_id: int, period: str, since: datetime) -> int:
     ) or Decimal(0)
     table = connection.ops.quote_name(DerivativesPoint._meta.db_table)
     sql = (
-        f"UPDATE {table} SET cvd = s.cvd FROM ("  # noqa: S608 - the table name from the model; values are parameters
+        f"UPDATE {table} SET cvd = s.cvd, updated_at = %s FROM ("  # noqa: S608 - the table name from the model; values are parameters
         f"SELECT id, CAST(%s AS NUMERIC) + SUM(taker_buy_volume - taker_sell_volume) OVER "
         f"(ORDER BY time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cvd FROM {table} "
         f"WHERE symbol_id = %s AND period = %s AND time >= %s "
@@ -138,7 +138,7 @@ def cvd_recompute(*, symbol_id: int, period: str, since: datetime) -> int:
     )
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        cursor.execute(sql, [str(base), symbol_id, period, adapt(since)])
+        cursor.execute(sql, [adapt(timezone.now()), str(base), symbol_id, period, adapt(since)])
         return cursor.rowcount
 
 
@@ -164,7 +164,7 @@ def funding_spread(*, symbol_id: int, period: str, events: Sequence[DerivativesR
         span = series.filter(time__gte=event.time)
         if following is not None:
             span = span.filter(time__lt=following.time)
-        updated += span.exclude(funding_rate=rate).update(funding_rate=rate)
+        updated += span.exclude(funding_rate=rate).update(funding_rate=rate, updated_at=timezone.now())
     return updated
 
 
@@ -175,7 +175,8 @@ def funding_carry_forward(*, symbol_id: int, period: str) -> int:
     newest = series.filter(funding_rate__isnull=False).order_by("-time").values_list("time", "funding_rate").first()
     if newest is None:
         return 0
-    return series.filter(time__gt=newest[0], funding_rate__isnull=True).update(funding_rate=newest[1])
+    return series.filter(time__gt=newest[0], funding_rate__isnull=True).update(funding_rate=newest[1],
+                                                                                updated_at=timezone.now())
 
 
 def _last_per_time(rows: list[DerivativesRow]) -> list[DerivativesRow]:

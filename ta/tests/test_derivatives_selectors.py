@@ -84,3 +84,42 @@ def test_latest_values_are_looked_for_among_the_newest_36_rows():
     btc = derivatives_latest(period="1h")["BTCUSDT"]
     assert btc["cvd"] == "7"
     assert (btc["open_interest_value"], btc["funding_rate"]) == (None, None)
+
+
+def test_the_cached_latest_values_follow_every_write_and_cost_one_probe_while_nothing_changed(
+        django_assert_num_queries):
+    from ta.derivatives_selectors import derivatives_latest_cached
+    from ta.services.derivatives_store import derivatives_upsert
+    from ta.sources.derivatives import DerivativesRow
+
+    btc = Symbol.objects.get(symbol="BTCUSDT")
+    point("BTCUSDT", 0, open_interest_value=Decimal("1000"), funding_rate=Decimal("0.0001"))
+    assert derivatives_latest_cached(period="1h")["BTCUSDT"]["open_interest_value"] == "1000"
+    with django_assert_num_queries(1):  # nothing written since: the version probe only
+        assert derivatives_latest_cached(period="1h")["BTCUSDT"]["open_interest_value"] == "1000"
+
+    derivatives_upsert(symbol_id=btc.pk, period="1h", columns=("open_interest_value",), source="test",
+                       rows=[DerivativesRow(T0 + timedelta(hours=1), {"open_interest_value": Decimal("1200")})])
+    latest = derivatives_latest_cached(period="1h")["BTCUSDT"]
+    assert (latest["open_interest_value"], latest["funding_rate"]) == ("1200", "0.0001")
+
+    row = DerivativesPoint.objects.get(time=T0 + timedelta(hours=1))
+    row.open_interest_value = Decimal("1300")
+    row.save()  # as the admin saves it
+    assert derivatives_latest_cached(period="1h")["BTCUSDT"]["open_interest_value"] == "1300"
+
+
+def test_the_bulk_writes_of_the_cvd_and_the_funding_move_the_version():
+    from ta.services.derivatives_store import cvd_recompute, funding_carry_forward
+
+    btc = Symbol.objects.get(symbol="BTCUSDT")
+    first = point("BTCUSDT", 0, taker_buy_volume=Decimal(5), taker_sell_volume=Decimal(3),
+                  funding_rate=Decimal("0.0001"))
+    second = point("BTCUSDT", 1, taker_buy_volume=Decimal(1), taker_sell_volume=Decimal(4))
+    before = DerivativesPoint.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+    assert cvd_recompute(symbol_id=btc.pk, period="1h", since=T0) == 2
+    assert funding_carry_forward(symbol_id=btc.pk, period="1h") == 1
+    for row in (first, second):
+        row.refresh_from_db()
+        assert row.updated_at > before, "a write the latest values' cache would not see"
+    assert (first.cvd, second.cvd, second.funding_rate) == (Decimal(2), Decimal(-1), Decimal("0.0001"))

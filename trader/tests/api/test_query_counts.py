@@ -17,7 +17,9 @@ from trader.cycle.run import cycle_run
 HOT_ENDPOINTS = {
     "/api/v1/status": 6,
     "/api/v1/config": 2,
-    "/api/v1/scan": 3,  # + the latest derivatives values of every coin (one query, ta.derivatives_selectors)
+    # + the latest derivatives values of every coin: the probe of their version, and the values
+    # again only when a row was written since the last request (ta.derivatives_selectors).
+    "/api/v1/scan": 4,
     "/api/v1/positions": 5,
     "/api/v1/account": 7,
     "/api/trader/status": 10,

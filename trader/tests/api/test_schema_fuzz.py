@@ -21,6 +21,7 @@ from config.testing import closed_port
 from trader.api.keys import api_key_create
 
 HEALTH_PATH = "/api/v1/health"
+MARKET_DATA_PATH = "/api/v1/market-data/{symbol}"
 CONFIG_WRITE_PATHS = ("/api/v1/config", "/api/trader/config")
 BACKTEST_START_PATH = "/api/v1/backtests"
 REARM_PATH = "/api/v1/kill-switch/rearm"
@@ -68,6 +69,10 @@ def test_every_operation_answers_as_documented(case, fuzz_environment):
     if case.operation.path == BACKTEST_START_PATH and case.method.upper() == "POST":
         # A start is also refused for what no schema states: end before start, a symbol without
         # candles, ema_cross without tp_pct/sl_pct, two runs already active (409).
+        excluded.append(positive_data_acceptance)
+    if case.operation.path == MARKET_DATA_PATH:
+        # ``from`` after ``to`` is refused (400, saying so): a rule across two parameters no
+        # schema states. Still checked: no 5xx, and every answer matches the schema.
         excluded.append(positive_data_acceptance)
     if case.operation.path == REARM_PATH:
         # ``equity`` is stored with 8 decimal places and more is refused (400); JSON Schema has no
