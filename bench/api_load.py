@@ -9,9 +9,9 @@ SQLite (the local default), 50 req/s only:
 Starts the web tier as production does (``python -m config.web``: WEB_CONCURRENCY
 uvicorn processes, APP_ENV=production, each process with its PostgreSQL pool), on a
 database that is migrated and seeded here (29 symbols priced and scanned, dry-run with
-three open paper positions, a read-only API key). Then, for each rate (default 50, 100,
-200 req/s), ``--duration`` seconds (default 20) of open-loop load (requests are sent on
-schedule whatever the server's answers; latency counts from the scheduled time) of:
+three open paper positions, a day of 5m derivatives rows per coin, a read-only API key).
+Then, for each rate (default 50, 100, 200 req/s), ``--duration`` seconds (default 20) of
+open-loop load (requests are sent on schedule whatever the server's answers; latency counts from the scheduled time) of:
 
 - floor: ``/bench/floor``, a plain Django view doing one query (``bench/api_urls.py``),
   served by the same server in the same run: the least one request costs here;
@@ -78,6 +78,16 @@ for index, symbol in enumerate(Symbol.objects.filter(enabled=True)):
     ScanResult.objects.update_or_create(symbol=symbol, defaults={
         "status": ScanStatus.OK, "computed_at": now, "long_score": opened.get(symbol.symbol, 20),
         "short_score": 10, "payload": {"symbol": symbol.symbol}})
+# A day of 5m derivatives rows per coin (what /scan's latest values are computed from).
+from decimal import Decimal
+from ta.models import DerivativesPoint
+DerivativesPoint.objects.all().delete()
+DerivativesPoint.objects.bulk_create([
+    DerivativesPoint(symbol=symbol, period="5m", time=open_time - timedelta(minutes=5 * (step + 1)), source="bench",
+                     open_interest=Decimal(1000 + step), open_interest_value=Decimal(100000 + step), cvd=Decimal(step),
+                     global_long_short_ratio=Decimal("1.2"), top_long_short_account_ratio=Decimal("1.1"),
+                     top_long_short_position_ratio=Decimal("0.9"), funding_rate=Decimal("0.0001"))
+    for symbol in Symbol.objects.filter(enabled=True) for step in range(288)], batch_size=2000)
 trader_mode_set(mode="dry-run", actor=Actor.for_command(name="bench"))
 log = cycle_run()
 print("cycle", log.outcome, log.errors)
