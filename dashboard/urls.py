@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.scanner, name="scanner"),
     path("trader", views.trader, name="trader"),
     path("signals", views.signals, name="signals"),
+    path("strategies", views.strategies, name="strategies"),
     path("symbol/<str:symbol>", views.symbol, name="symbol"),
     path("settings", views.settings_page, name="settings"),
     path("backtests", views.backtests, name="backtests"),

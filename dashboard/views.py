@@ -14,8 +14,10 @@ from dashboard.fragments import page_context
 from dashboard.live import live_position_or_none
 from dashboard.payload import live_payload
 from dashboard.settings_selectors import settings_overview
+from dashboard.strategies_selectors import strategies_overview
 from dashboard.symbol_selectors import TIMEFRAMES, symbol_detail
 from trader.backtest.selectors import backtest_run_detail, backtest_studies_list, backtest_study_detail
+from trader.fx.convert import quotes_offered
 from trader.models import BacktestRun, BacktestStudy
 from trader.services.backtest import CandleSource, backtest_strategy_names
 
@@ -57,6 +59,14 @@ def signals(request: HttpRequest) -> HttpResponse:
     """Signals: the latest trading signal of each symbol (seed trading-support's output table),
     sortable and filterable in the page, rows updated live after each structure scan."""
     return _live_page(request, page="signals", template="dashboard/signals.html")
+
+
+@login_required
+def strategies(request: HttpRequest) -> HttpResponse:
+    """Strategies: each registered strategy's parameters, config switch and regime mapping, its allocation
+    and heat in the active book, and its live figures beside its newest backtest."""
+    return _live_page(request, page="strategies", template="dashboard/strategies.html",
+                      overview=strategies_overview(), fx=quotes_offered())
 
 
 @login_required

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from trader.backtest.metrics import metrics_compute, per_group
+from trader.backtest.metrics import metrics_compute, per_group, trade_figures
 from trader.backtest.portfolio import RunResult, TradeResult
 from trader.fx.convert import amount_convert, figures_convert
 from trader.fx.providers import PAR, RateQuote
@@ -100,3 +100,16 @@ def performance_by_mode(*, venue: str, quote: RateQuote = PAR) -> dict[str, dict
     """The live and the dry-run book of ``venue``, apart; money in ``quote``'s currency (USDT by default)."""
     return {mode.value: performance_in_currency(performance_of(book=Book(mode=mode.value, venue=venue)), quote=quote)
             for mode in (TraderMode.LIVE, TraderMode.DRY_RUN)}
+
+
+def strategy_figures_by_mode(*, venue: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per book of ``venue`` (live, dry-run) and per strategy, the closed trades' count, win rate, profit factor,
+    expectancy and net pnl (USDT) with the backtester's metric code (``trade_figures``); a strategy without
+    a closed trade in a book is absent from it. One query per book."""
+    figures: dict[str, dict[str, dict[str, Any]]] = {}
+    for mode in (TraderMode.LIVE, TraderMode.DRY_RUN):
+        pnls: dict[str, list[float]] = {}
+        for trade in book_trade_results(book=Book(mode=mode.value, venue=venue)):
+            pnls.setdefault(trade.strategy, []).append(float(trade.pnl))
+        figures[mode.value] = {name: trade_figures(values) for name, values in pnls.items()}
+    return figures

@@ -17,7 +17,7 @@ from trader.models import CycleLog, Trade
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/trader", "/signals", "/symbol/BTCUSDT", "/settings"]
+PAGES = ["/", "/trader", "/signals", "/strategies", "/symbol/BTCUSDT", "/settings"]
 
 
 @pytest.mark.parametrize("url", PAGES)

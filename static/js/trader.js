@@ -15,20 +15,6 @@
   };
   const LIVE_CONFIRMATION = "LIVE";
 
-  // Money figures come in every currency (one rendering for every viewer); the choice only picks which shows.
-  const currency = document.getElementById("currency");
-  function currencyShow(code) {
-    document.documentElement.dataset.currency = code;
-    localStorage.setItem("trader-currency", code);
-  }
-  if (currency) {
-    const saved = localStorage.getItem("trader-currency");
-    if (saved && Array.from(currency.options).some(function (o) { return o.value === saved; })) {
-      currency.value = saved;
-    }
-    currencyShow(currency.value);
-    currency.addEventListener("change", function () { currencyShow(currency.value); });
-  }
   const result = document.getElementById("action-result");
   let activeTab = "trades";
 

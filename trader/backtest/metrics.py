@@ -75,6 +75,21 @@ def per_group(trades: list[TradeResult], *, key: str) -> dict[str, dict[str, Any
     return dict(sorted(table.items()))
 
 
+def trade_figures(pnls: list[float]) -> dict[str, Any]:
+    """Trade count, win rate (%), profit factor, average trade (the expectancy, USDT) and net pnl (USDT,
+    2 decimals) of the net ``pnls``; None where undefined (no trade; no losing trade for the profit factor)."""
+    gross_profit = sum(p for p in pnls if p > 0)
+    gross_loss = -sum(p for p in pnls if p < 0)
+    factor = gross_profit / gross_loss if gross_loss else None
+    return {
+        "trades": len(pnls),
+        "win_rate_pct": round(sum(p > 0 for p in pnls) / len(pnls) * 100, 2) if pnls else None,
+        "profit_factor": round(factor, 3) if factor is not None and math.isfinite(factor) else None,
+        "average_trade": round(sum(pnls) / len(pnls), 4) if pnls else None,
+        "pnl": round(sum(pnls), 2),
+    }
+
+
 def metrics_compute(result: RunResult) -> dict[str, Any]:
     """Every figure of the module docstring, rounded for display (floats; None when undefined)."""
     start = float(result.starting_balance)
@@ -83,8 +98,7 @@ def metrics_compute(result: RunResult) -> dict[str, Any]:
     years = span_days / DAYS_PER_YEAR
     trades = result.trades
     pnls = [float(t.pnl) for t in trades]
-    gross_profit = sum(p for p in pnls if p > 0)
-    gross_loss = -sum(p for p in pnls if p < 0)
+    figures = trade_figures(pnls)
     returns = daily_returns(result)
     downside = returns[returns < 0]
     downside_deviation = math.sqrt(float(np.mean(np.minimum(returns, 0.0) ** 2))) if returns.size else 0.0
@@ -101,10 +115,10 @@ def metrics_compute(result: RunResult) -> dict[str, Any]:
         "total_return_pct": round((final / start - 1) * 100, 2),
         "cagr_pct": rounded(cagr),
         "max_drawdown_pct": round(max_drawdown_pct(result.equity), 2),
-        "trades": len(trades),
-        "win_rate_pct": round(sum(p > 0 for p in pnls) / len(pnls) * 100, 2) if pnls else None,
-        "profit_factor": rounded(gross_profit / gross_loss, 3) if gross_loss else None,
-        "average_trade": round(sum(pnls) / len(pnls), 4) if pnls else None,
+        "trades": figures["trades"],
+        "win_rate_pct": figures["win_rate_pct"],
+        "profit_factor": figures["profit_factor"],
+        "average_trade": figures["average_trade"],
         "sharpe": rounded(_ratio(float(np.mean(returns)), float(np.std(returns))) if returns.size > 1 else None, 3),
         "sortino": rounded(_ratio(float(np.mean(returns)), downside_deviation) if downside.size else None, 3),
         "exposure_pct": round(float(np.mean(result.exposure > 0)) * 100, 2) if result.exposure.size else 0.0,
