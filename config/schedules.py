@@ -47,9 +47,10 @@ SCHEDULES: list[ScheduleSpec] = [
     ScheduleSpec(
         name="market: fetch derivatives data",
         task="market.fetch_derivatives",
-        every_s=300,
+        every_s=60,
         description="Open interest, long/short ratios, taker volume (CVD) and funding of every enabled symbol "
-        "(5m and 1h): backfills 30 days once, then follows; paced under the shared Binance data budget "
+        "(5m and 1h): backfills 30 days once, then follows; asks only for periods closed since the last run "
+        "(a run with none due sends no request), paced under the shared Binance data budget "
         "(DERIVATIVES_BUDGET_REQUESTS_5M). Does nothing when DERIVATIVES_ENABLED is false.",
     ),
     # Trader: every scan_interval_minutes (the runtime config keeps this row's interval in step).
