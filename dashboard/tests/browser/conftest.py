@@ -110,11 +110,18 @@ def login_cookie(user, base_url: str) -> dict:
 
 @pytest.fixture
 def browser_page(browser_context, asgi_server) -> Iterator[BrowserPage]:
-    """A fresh page on the session's browser with no cookies; closed after the test."""
+    """A fresh page on the session's browser with no cookies and no stored choices; closed after the test.
+
+    The context (and so the origin's localStorage, where a page remembers e.g. the chosen currency)
+    is shared by every test: what a test chose is cleared after it, so the next starts from defaults."""
     browser_context.clear_cookies()
     page = BrowserPage(browser_context, asgi_server.base_url)
     yield page
-    page.close()
+    try:
+        if page.page.url.startswith(asgi_server.base_url):
+            page.page.evaluate("() => localStorage.clear()")
+    finally:
+        page.close()
 
 
 @pytest.fixture

@@ -40,13 +40,13 @@ def test_the_task_is_routed_to_the_market_queue():
 
 
 @pytest.mark.django_db
-def test_the_derivatives_fetch_is_scheduled_every_5_minutes_and_fills_the_series(settings):
+def test_the_derivatives_fetch_is_scheduled_every_minute_and_fills_the_series(settings):
     from ta.models import DerivativesPoint
     from ta.tasks.market import fetch_derivatives
 
     schedules_apply()
     task = PeriodicTask.objects.get(name="market: fetch derivatives data")
-    assert (task.task, task.interval.every) == ("market.fetch_derivatives", 300)
+    assert (task.task, task.interval.every) == ("market.fetch_derivatives", 60)
     settings.MARKET_DATA_SOURCE = "simulated"
     settings.DERIVATIVES_BACKFILL_DAYS = 1
     result = fetch_derivatives.run(symbols=["ETHUSDT"])
