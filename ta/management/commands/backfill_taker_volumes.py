@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ta.management.arguments import comma_list
 from ta.models import Symbol
 from ta.services.taker_backfill import TakerBackfillProgress, candles_taker_backfill
 from ta.sources import source_from_settings
 from ta.sources.base import SourceError
 from ta.sources.derivatives import PERIODS
 from ta.timeframes import TIMEFRAME_DURATIONS
-
-
-def _csv(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class Command(BaseCommand):
@@ -26,8 +23,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--source", choices=("binance", "binance_usdm"),
                             help="The source the candles came from (default: MARKET_DATA_SOURCE).")
-        parser.add_argument("--symbols", type=_csv, help="Comma-separated symbols (default: the enabled ones).")
-        parser.add_argument("--timeframes", type=_csv, default=list(PERIODS),
+        parser.add_argument("--symbols", type=comma_list, help="Comma-separated symbols (default: the enabled ones).")
+        parser.add_argument("--timeframes", type=comma_list, default=list(PERIODS),
                             help="Comma-separated timeframes (default: 5m,1h, the CVD's periods).")
         parser.add_argument("--pause-s", type=float, default=0.5, help="Pause between pages, seconds (0.5).")
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from ta.management.arguments import comma_list
 from ta.models import Candle, Symbol
 from ta.services.feed_state import feed_source_switch
 from ta.services.fetch import market_fetch
@@ -16,10 +17,6 @@ from ta.timeframes import PLATFORM_TIMEFRAMES, TIMEFRAME_DURATIONS
 PROGRESS_MIN_CANDLES = 5000  # a progress bar only for long backfills
 
 
-def _csv(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
 class Command(BaseCommand):
     help = (
         "Fetch candles into the database and publish them on the bus. Series with no candles are backfilled "
@@ -28,8 +25,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--source", choices=SOURCE_NAMES, help="Default: MARKET_DATA_SOURCE.")
-        parser.add_argument("--symbols", type=_csv, help="Comma-separated symbols (default: the enabled ones).")
-        parser.add_argument("--timeframes", type=_csv, default=list(PLATFORM_TIMEFRAMES),
+        parser.add_argument("--symbols", type=comma_list, help="Comma-separated symbols (default: the enabled ones).")
+        parser.add_argument("--timeframes", type=comma_list, default=list(PLATFORM_TIMEFRAMES),
                             help="Comma-separated timeframes (default: 5m,1h,4h).")
         parser.add_argument("--backfill", type=int, help="Candles per series when it has none stored.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ta.management.arguments import comma_list
 from ta.models import Symbol
 from ta.services.derivatives import derivatives_fetch
 from ta.sources import SOURCE_NAMES
 from ta.sources.base import SourceError
 from ta.sources.derivatives import PERIODS, derivatives_source_from_settings
-
-
-def _csv(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class Command(BaseCommand):
@@ -25,8 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--source", choices=SOURCE_NAMES, help="Default: MARKET_DATA_SOURCE.")
-        parser.add_argument("--symbols", type=_csv, help="Comma-separated symbols (default: the enabled ones).")
-        parser.add_argument("--periods", type=_csv, default=list(PERIODS), help="Comma-separated: 5m,1h (default).")
+        parser.add_argument("--symbols", type=comma_list, help="Comma-separated symbols (default: the enabled ones).")
+        parser.add_argument("--periods", type=comma_list, default=list(PERIODS),
+                            help="Comma-separated: 5m,1h (default).")
         parser.add_argument(
             "--backfill", action="store_true",
             help="Also re-copy the candles' taker volumes over their whole history and recompute the CVD from "
