@@ -20,12 +20,9 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import TypeVar
 
 from django.db import connections, models, router
 from django.db.models.expressions import RawSQL
-
-M = TypeVar("M", bound=models.Model)
 
 XMIN_FIELD = "_row_xmin"
 
