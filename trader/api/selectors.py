@@ -15,7 +15,8 @@ from django.db.models import QuerySet
 from coinex.dto import Balance, Position
 from coinex.errors import ExchangeError
 from coinex.exchange import Exchange
-from ta.analysis_selectors import ta_scan_last_at
+from ta.analysis_selectors import scan_results_latest, ta_scan_last_at
+from ta.derivatives_selectors import derivatives_latest_cached
 from trader.api.logs import logs_recent
 from trader.cycle.run import balance_payload, kill_switch_drawdown_pct, position_payload
 from trader.fx.convert import figures_convert
@@ -38,6 +39,12 @@ def status_overview(*, status: TraderStatus | None = None, config: TraderConfig 
     path = lockfile_path()
     data["lockfile"] = {"path": str(path) if path else None, "present": bool(path and path.exists())}
     return data
+
+
+def scan_overview() -> list[dict[str, Any]]:
+    """Every coin's latest scan, each with its latest derivatives values (null when none are stored)."""
+    latest = derivatives_latest_cached()  # every coin: one index probe while nothing changed
+    return [{**item, "derivatives": latest.get(item["symbol"])} for item in scan_results_latest()]
 
 
 def account_overview(*, exchange: Exchange | None = None, status: TraderStatus | None = None,

@@ -12,9 +12,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.health import health_report
-from ta.analysis_selectors import scan_results_latest, ta_result_latest
-from ta.derivatives_selectors import derivatives_latest_cached, derivatives_points
+from ta.analysis_selectors import ta_result_latest
+from ta.derivatives_selectors import derivatives_points
 from ta.selectors import candles_payload, symbols_enabled
+from trader.api.selectors import scan_overview
 from trader.api.serializers.common import responses
 from trader.api.serializers.market import (
     CANDLES_EXAMPLE,
@@ -82,8 +83,7 @@ class ScanView(APIView):
                        "additionalProperties": True}})),
                    examples=[SCAN_EXAMPLE])
     def get(self, request: Request) -> Response:
-        latest = derivatives_latest_cached()  # every coin: one index probe while nothing changed
-        return Response([{**item, "derivatives": latest.get(item["symbol"])} for item in scan_results_latest()])
+        return Response(scan_overview())
 
 
 class MarketDataView(ListAPIView):
