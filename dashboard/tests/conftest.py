@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -12,17 +13,17 @@ from django.test import Client
 from ta.services.analysis import analysis_scan
 from ta.services.structure import structure_scan
 from ta.testing.symbols import symbols_seed
-from ta.tests.analysis_data import candles_store
+from ta.tests.analysis_data import END, candles_store
 
 SCANNED = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "DOGEUSDT")
 PASSWORD = secrets.token_urlsafe(12)
 
 
-def scan_real_candles(klines_dir: Path, symbols: tuple[str, ...] = SCANNED) -> None:
-    """Store real candles for ``symbols`` and run the real scan over them."""
+def scan_real_candles(klines_dir: Path, symbols: tuple[str, ...] = SCANNED, *, end: pd.Timestamp = END) -> None:
+    """Store real candles for ``symbols`` (up to ``end``) and run the real scan over them."""
     symbols_seed()
     for symbol in symbols:
-        candles_store(klines_dir, symbol)
+        candles_store(klines_dir, symbol, end=end)
     analysis_scan(symbols=list(symbols))
     structure_scan(symbols=list(symbols), timeframes=["1h"])
 

@@ -7,6 +7,7 @@ import logging
 import time
 from contextlib import ExitStack
 
+import pandas as pd
 import pytest
 from django.test import Client
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -16,6 +17,7 @@ from config import testing
 from config.bus.push import push_event
 from config.bus.schema import Event, Group
 from dashboard.tests.conftest import SCANNED
+from ta.tests.analysis_data import END, candles_store
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +84,7 @@ def test_a_scan_reaches_50_sockets_from_one_render_and_their_snapshots_are_one_r
     from dashboard import live
     from dashboard.tests.conftest import scan_real_candles
 
-    scan_real_candles(klines_dir)
+    scan_real_candles(klines_dir, end=END - pd.Timedelta(hours=1))
     renders: list[str] = []
     real_render = live.page_render
     monkeypatch.setattr(live, "page_render", lambda *, page, payload: renders.append(page) or
@@ -90,6 +92,8 @@ def test_a_scan_reaches_50_sockets_from_one_render_and_their_snapshots_are_one_r
     with ExitStack() as stack:
         sockets = [stack.enter_context(_open(asgi_server, operator_user, "scanner")) for _ in range(50)]
         before = [_snapshot(socket)["seq"] for socket in sockets]
+        for symbol in SCANNED:  # the market moves on an hour: new prices (a scan of unchanged data sends nothing)
+            candles_store(klines_dir, symbol)
         renders.clear()
         from ta.services.analysis import analysis_scan
 
@@ -101,6 +105,7 @@ def test_a_scan_reaches_50_sockets_from_one_render_and_their_snapshots_are_one_r
     assert len(set(deltas)) == 1, "every socket gets the same finished text"
     delta = json.loads(deltas[0])
     assert delta["event"] == "live.delta" and delta["cause"] == "scan.update"
+    assert set(delta["cards"]) | set(delta["values"]) == set(SCANNED), "every coin's new price reaches the board"
     assert delta["seq"] > max(before)
     assert len(set(snapshots)) == 1, "one cached rendering (same render time) for every socket's snapshot"
     assert json.loads(snapshots[0])["seq"] == delta["seq"]
