@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from trader.cycle.allocator import Allocation, OpenPosition, allocation_build, allocation_summary
-from trader.models import AuditEntry, Book, BookLedger, Trade, TraderConfig, TraderMode, TraderStatus
+from trader.cycle.allocator import Allocation, OpenPosition, allocation_build, allocation_summary, resting_rest
+from trader.models import AuditEntry, Book, BookLedger, EntryOrder, Trade, TraderConfig, TraderMode, TraderStatus
 
 
 def _money(value) -> str | None:
@@ -72,16 +72,31 @@ def config_history(*, limit: int = 100) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(action="config.update").order_by("-at", "-id")[:limit])
 
 
-def book_allocation(*, book: Book, sl_pct: Decimal) -> Allocation:
+def book_allocation(*, book: Book, sl_pct: Decimal, with_resting: bool = False) -> Allocation:
     """What ``book``'s open trades hold per strategy (trader.cycle.allocator), from the records (one query);
-    a trade without a risk stop is measured to its stop on the exchange, else to the ``sl_pct`` stop."""
+    a trade without a risk stop is measured to its stop on the exchange, else to the ``sl_pct`` stop.
+    ``with_resting`` (entry decisions): the unfilled rest of each resting limit entry counts too (one
+    more query), since it may fill before the next cycle."""
     rows = Trade.objects.in_book(book).open().values_list(
         "strategy", "symbol", "side", "size", "entry_price", "leverage", "margin", "risk_stop_price",
         "stop_loss_price")
-    return allocation_build(positions=(
+    positions = [
         OpenPosition(strategy, symbol, side, size, entry, leverage, margin,
                      risk_stop if risk_stop is not None else exchange_stop)
-        for strategy, symbol, side, size, entry, leverage, margin, risk_stop, exchange_stop in rows), sl_pct=sl_pct)
+        for strategy, symbol, side, size, entry, leverage, margin, risk_stop, exchange_stop in rows]
+    if with_resting:
+        resting = EntryOrder.objects.in_book(book).resting().values_list(
+            "strategy", "symbol", "side", "amount", "filled_amount", "limit_price", "signal_price", "leverage",
+            "risk_stop_price")
+        for strategy, symbol, side, amount, filled, limit_price, signal_price, leverage, stop in resting:
+            price = limit_price if limit_price is not None else signal_price
+            if price is None:  # a market entry in flight: its trade is recorded when it fills
+                continue
+            rest = resting_rest(strategy=strategy, symbol=symbol, side=side, amount=amount, filled=filled,
+                                price=price, leverage=leverage, stop=stop)
+            if rest is not None:
+                positions.append(rest)
+    return allocation_build(positions=positions, sl_pct=sl_pct)
 
 
 def heat_overview(*, book: Book, config: TraderConfig, equity: Decimal | None) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from trader.backtest.limit_entries import LimitEntries
 from trader.backtest.quiet import LEVEL_COLUMNS, quiet_until
 from trader.backtest.settings import BacktestSettings
 from trader.backtest.strategy import BacktestStrategy
-from trader.cycle.allocator import Allocation, OpenPosition, allocation_build
+from trader.cycle.allocator import Allocation, OpenPosition, allocation_build, resting_rest
 from trader.cycle.exits import exit_decide, protective_levels
 from trader.cycle.rules import Account, Candidate, EntryPlan, candidate_best_side, entry_plan, score_counted
 from trader.models import Side
@@ -354,11 +354,19 @@ class PortfolioRun(LimitEntries):
         """The open positions' allocation, as the live cycle builds it from its book's open trades; under the
         name the run's candidates carry (a scored strategy's are the scanner's, as candidate_best_side makes them)."""
         name = self.strategy.name if self.strategy.decides_entry else Candidate._field_defaults["strategy"]
-        return allocation_build(positions=(
+        positions = [
             OpenPosition(name, trade.symbol, trade.side, trade.amount, trade.entry_price, trade.leverage,
                          trade.margin, trade.stop_price if trade.stop_price is not None else _decimal(
                              trade.cache["stop"]) if trade.cache else None)
-            for trade in self.open.values()), sl_pct=self.settings.sl_pct)
+            for trade in self.open.values()]
+        for entry in self.pending.values():  # the unfilled rest of resting limit entries, as the live cycle counts it
+            plan = entry.plan
+            rest = resting_rest(strategy=name, symbol=plan.candidate.symbol, side=plan.candidate.side,
+                                amount=plan.amount, filled=entry.filled, price=entry.limit_price,
+                                leverage=plan.leverage, stop=plan.risk_stop_price)
+            if rest is not None:
+                positions.append(rest)
+        return allocation_build(positions=positions, sl_pct=self.settings.sl_pct)
 
     def _equity(self, step: int, columns: dict[str, int]) -> tuple[float, float]:
         """(equity at the closes, margin in positions) in USDT, as floats for the curve."""

@@ -7,6 +7,10 @@ leverage is notional / equity, capped by ``max_leverage``) and ``risk`` (the los
 every stop is hit, from the entry, before fees). Portfolio heat = total risk / equity in
 %, limited to ``max_portfolio_heat_pct``. Pure; the live cycle builds it from its book's
 open trades, the backtester from its open positions, and each entry adds to it.
+
+For entry decisions a resting limit entry counts too, with what has not filled yet
+(``resting_rest``): it may fill at any moment, so the limits must already hold it (its
+filled part is an open trade). The shown allocation and heat are the open positions' only.
 """
 
 from __future__ import annotations
@@ -88,6 +92,16 @@ def allocation_build(*, positions: Iterable[OpenPosition], sl_pct: Decimal) -> A
                        risk=position_risk(side=position.side, entry=position.entry_price, stop=stop,
                                           amount=position.amount))
     return allocation
+
+
+def resting_rest(*, strategy: str, symbol: str, side: str, amount: Decimal, filled: Decimal, price: Decimal,
+                 leverage: int, stop: Decimal | None) -> OpenPosition | None:
+    """The part of a resting limit entry still to fill, as the position it would add at its limit
+    ``price`` (margin at ``leverage``; ``stop`` None: the config's stop); None when all of it filled."""
+    rest = amount - filled
+    if rest <= 0:
+        return None
+    return OpenPosition(strategy, symbol, side, rest, price, leverage, rest * price / leverage, stop)
 
 
 def allocation_summary(*, allocation: Allocation, equity: Decimal | None) -> dict:

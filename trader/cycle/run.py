@@ -372,7 +372,7 @@ def _entries(*, state: CycleState, config: TraderConfig, exchange: Exchange, pos
                       equity=balance.equity, available=balance.available,
                       open_symbols={p.symbol for p in positions}
                       | entry_orders_resting_symbols(book=state.log.book),
-                      allocation=book_allocation(book=state.log.book, sl_pct=config.sl_pct))
+                      allocation=book_allocation(book=state.log.book, sl_pct=config.sl_pct, with_resting=True))
     candidates = scan_candidates(settings=settings, strategies=list(config.strategies),
                                  use_regime_mapping=config.use_regime_mapping)
     state.log.symbols_scanned = len(candidates)

@@ -142,6 +142,21 @@ def test_a_pending_entry_blocks_a_second_entry_of_the_same_symbol(market, paper,
     assert second.reason == "no_open_position: already in a position or an entry order"
 
 
+def test_a_resting_entry_counts_against_the_exposure_limits_of_the_next_cycle(market, paper, dry_run, operator):
+    # One entry's margin (5 % of equity) fits a 6 % strategy limit; a second one does not, even
+    # while the first only rests: it may fill at any moment, and both would then hold 10 %.
+    config_update(changes={**LIMIT_CONFIG, "max_strategy_exposure_pct": D("6")}, actor=operator)
+    market.scan("BTCUSDT", long=65, price="50000")
+    cycle_run(exchange=paper)
+    assert EntryOrder.objects.get().state == "pending" and not Trade.objects.exists()
+    market.scan("ETHUSDT", long=65, price="2500")
+    cycle_run(exchange=paper)
+    eth = Decision.objects.filter(symbol="ETHUSDT").get()
+    assert eth.outcome == "skipped"
+    assert eth.reason == "strategy_exposure: scanner margin 49.95 + 50.00 is 10.00% of equity (at most 6.00%)"
+    assert EntryOrder.objects.count() == 1 and not paper.orders_pending(symbol="ETHUSDT")
+
+
 def test_after_a_restart_an_order_sent_but_not_recorded_is_adopted_not_sent_again(
         market, paper, dry_run, limit_entries):
     # A crash between the exchange's answer and its record: the row says pending without an order id.
