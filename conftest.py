@@ -7,6 +7,7 @@ to see rows use ``transactional_db`` (committed data).
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,14 +72,26 @@ def _worker_idle_before_flush(request):
     yield
     from config.celery import app
 
+    # Addressed to the one test worker and content with its one reply: a broadcast inspect waits
+    # its whole timeout for replies that never come (4 s of every such test's teardown).
+    worker = f"test-worker@{socket.gethostname()}"
+
     def idle() -> bool:
-        inspector = app.control.inspect(timeout=1)
+        inspector = app.control.inspect(timeout=1, destination=[worker], limit=1)
         busy = [*(inspector.active() or {}).values(), *(inspector.reserved() or {}).values()]
         return not any(busy)
 
-    for _ in range(2):  # idle, drop what is still queued, and be sure nothing started meanwhile
-        testing.wait_until(idle, timeout_s=60, interval_s=0.3, what="the Celery worker to finish its tasks")
+    def drop_queued() -> None:
+        """What waits in the broker and what the worker prefetched: left over, not the test's."""
         app.control.purge()
+        reserved = app.control.inspect(timeout=1, destination=[worker], limit=1).reserved() or {}
+        ids = [task["id"] for tasks in reserved.values() for task in tasks]
+        if ids:
+            app.control.revoke(ids, destination=[worker])
+
+    for _ in range(2):  # drop what is queued, let the running task end, be sure nothing started meanwhile
+        drop_queued()
+        testing.wait_until(idle, timeout_s=60, interval_s=0.3, what="the Celery worker to finish its tasks")
 
 
 @pytest.fixture

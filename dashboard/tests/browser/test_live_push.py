@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from config import testing
 from dashboard.tests.browser.conftest import off_loop
 from dashboard.tests.conftest import scan_real_candles
 from trader.models import AuditVia
@@ -88,10 +89,15 @@ def test_the_scanner_left_open_on_a_running_platform_keeps_its_one_socket(
     page.on("websocket", opened)
     logged_in_page.open("/")
     started = time.monotonic()
-    while time.monotonic() - started < SOAK_S:
-        page.wait_for_timeout(5_000)
-        assert page.locator("#ws-status").get_attribute("data-state") == "live", (
-            f"the socket went down after {time.monotonic() - started:.0f} s")
+    try:
+        while time.monotonic() - started < SOAK_S:
+            page.wait_for_timeout(5_000)
+            assert page.locator("#ws-status").get_attribute("data-state") == "live", (
+                f"the socket went down after {time.monotonic() - started:.0f} s")
+    finally:
+        # Beat stops with the soak: left running, it keeps chaining fetches and scans, and the
+        # teardown that waits for an idle worker would wait for them (a minute).
+        testing.stop_process(celery_beat_process.process)
     assert len(sockets) == 1, "no reconnect"
     assert "WS_ERROR" not in page.locator("#error-log").inner_text()
     assert len(received) > 2, "it kept receiving (snapshot, heartbeats, pushes)"
