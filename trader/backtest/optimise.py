@@ -231,18 +231,21 @@ def study_store(*, request: OptimiseRequest, outcome: dict[str, Any], origin: st
     )
 
 
+def config_changes_of(params: dict[str, Any]) -> dict[str, Any]:
+    """The live config's fields a study's parameters (``SPACE`` names) set, as ``config_update`` takes them."""
+    return {"long_threshold": params["long_threshold"], "short_threshold": params["short_threshold"],
+            "tp_pct": Decimal(str(params["tp_pct"])), "sl_pct": Decimal(str(params["sl_pct"])),
+            "leverage_rules": {"60+": max(params["leverage_60"], params["leverage_default"]),
+                               "default": params["leverage_default"]}}
+
+
 def study_apply(*, study_id: int, actor: Any) -> BacktestStudy:
     """Write the study's recommended parameters into the live config for ``actor`` (audited per field by
     ``trader.services.config.config_update``; ValidationError leaves everything unchanged)."""
     from trader.services.config import config_update
 
     study = BacktestStudy.objects.get(pk=study_id)
-    params = study.recommended
-    changes = {"long_threshold": params["long_threshold"], "short_threshold": params["short_threshold"],
-               "tp_pct": Decimal(str(params["tp_pct"])), "sl_pct": Decimal(str(params["sl_pct"])),
-               "leverage_rules": {"60+": max(params["leverage_60"], params["leverage_default"]),
-                                  "default": params["leverage_default"]}}
-    config_update(changes=changes, actor=actor)
+    config_update(changes=config_changes_of(study.recommended), actor=actor)
     study.applied_at, study.applied_by = timezone.now(), actor.label
     study.save(update_fields=["applied_at", "applied_by"])
     return study

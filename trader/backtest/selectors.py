@@ -104,6 +104,20 @@ def backtest_study_detail(*, study_id: int) -> dict[str, Any]:
     return backtest_study_summary(study=BacktestStudy.objects.get(pk=study_id))
 
 
+def backtest_study_config_changes(*, study: dict[str, Any]) -> list[dict[str, Any]]:
+    """What applying ``study`` (a ``backtest_study_summary``) would change in the live config: per field
+    ``field``, ``current``, ``proposed`` and ``changed``; [] without a recommendation."""
+    from trader.backtest.optimise import config_changes_of
+    from trader.services.config import config_get
+
+    if not study["recommended"]:
+        return []
+    config = config_get()
+    return [{"field": name, "current": getattr(config, name), "proposed": proposed,
+             "changed": getattr(config, name) != proposed}
+            for name, proposed in config_changes_of(study["recommended"]).items()]
+
+
 def _searched() -> dict[str, list[float]]:
     from trader.backtest.optimise import SPACE
 
