@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 
 @dataclass(frozen=True)
 class ScheduleSpec:
-    """One periodic task: a unique name, the task's registered name, every N seconds."""
+    """One periodic task: a unique name, the task's registered name, and when: every ``every_s``
+    seconds, or at the ``crontab`` times ("minute hour day_of_week", UTC) when given. ``enabled``
+    False: created disabled, for an operator to switch on in the admin."""
 
     name: str
     task: str
@@ -25,6 +27,7 @@ class ScheduleSpec:
     description: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    crontab: str = ""
 
 
 SCHEDULES: list[ScheduleSpec] = [
@@ -88,6 +91,17 @@ SCHEDULES: list[ScheduleSpec] = [
         description="Dry-run on Binance USD-M only: fetch its market rules (tick, step, minimum notional) from "
         "exchangeInfo into the cache the paper exchange reads; the bundled rules apply until then.",
     ),
+    ScheduleSpec(
+        name="backtests: weekly optimiser proposal",
+        task="analysis.study_weekly",
+        every_s=7 * 86_400,
+        crontab="0 3 1",  # Mondays 03:00 UTC
+        enabled=False,
+        description="Off by default. Runs a walk-forward optimiser study of the config's strategy on its traded "
+        "symbols over the last 28 days (stored candles; kwargs days, folds, trials, symbols) and stores it as a "
+        "proposal with an alert. It never applies: review it on /backtests and apply it there if it holds up "
+        "out of sample.",
+    ),
 ]
 TRADER_CYCLE_SCHEDULE = "trader: cycle"
 
@@ -101,6 +115,30 @@ class ScheduleOutcome:
 def _interval(every_s: int) -> IntervalSchedule:
     interval, _ = IntervalSchedule.objects.get_or_create(every=every_s, period=IntervalSchedule.SECONDS)
     return interval
+
+
+def _crontab(spec: str) -> CrontabSchedule:
+    """The UTC crontab of "minute hour day_of_week" (every day of every month)."""
+    minute, hour, day_of_week = spec.split()
+    crontab, _ = CrontabSchedule.objects.get_or_create(minute=minute, hour=hour, day_of_week=day_of_week,
+                                                       day_of_month="*", month_of_year="*", timezone="UTC")
+    return crontab
+
+
+def _when(spec: ScheduleSpec) -> dict[str, Any]:
+    """The PeriodicTask fields of ``spec``'s timing (an interval or a crontab, the other None)."""
+    if spec.crontab:
+        return {"crontab": _crontab(spec.crontab), "interval": None}
+    return {"interval": _interval(spec.every_s), "crontab": None}
+
+
+def _when_drifted(task: PeriodicTask, spec: ScheduleSpec) -> bool:
+    if spec.crontab:
+        crontab = task.crontab
+        return crontab is None or task.interval is not None or (
+            f"{crontab.minute} {crontab.hour} {crontab.day_of_week}" != spec.crontab or str(crontab.timezone) != "UTC")
+    interval = task.interval
+    return interval is None or interval.every != spec.every_s or interval.period != IntervalSchedule.SECONDS
 
 
 @transaction.atomic
@@ -118,7 +156,7 @@ def schedules_apply(*, specs: list[ScheduleSpec] | None = None, reset: bool = Fa
             PeriodicTask.objects.create(
                 name=spec.name,
                 task=spec.task,
-                interval=_interval(spec.every_s),
+                **_when(spec),
                 kwargs=kwargs_json,
                 description=spec.description,
                 enabled=spec.enabled,
@@ -130,12 +168,11 @@ def schedules_apply(*, specs: list[ScheduleSpec] | None = None, reset: bool = Fa
             if getattr(task, attribute) != wanted:
                 setattr(task, attribute, wanted)
                 changed.append(attribute)
-        if reset or task.interval is None:
-            interval = task.interval
-            if interval is None or interval.every != spec.every_s or interval.period != IntervalSchedule.SECONDS:
-                task.interval = _interval(spec.every_s)
-                task.crontab = None
-                changed.append("interval")
+        if reset or (task.interval is None and task.crontab is None):
+            if _when_drifted(task, spec):
+                for attribute, value in _when(spec).items():
+                    setattr(task, attribute, value)
+                changed.append("crontab" if spec.crontab else "interval")
             if task.enabled != spec.enabled:
                 task.enabled = spec.enabled
                 changed.append("enabled")

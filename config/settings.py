@@ -312,6 +312,8 @@ SPECTACULAR_SETTINGS = {
         "VenueSpellingEnum": ["coinex", "binance", "binance_usdm"],
         # An entry order's type, and the config field choosing it (entry_order_type): one set.
         "OrderTypeEnum": "trader.models.orders.EntryOrderType",
+        # Where a backtest run or an optimiser study reads its candles (two request bodies, one set).
+        "CandleSourceEnum": ["database", "files"],
     },
 }
 API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", default=True)

@@ -24,7 +24,8 @@ TRADER_REGIONS = {
     "activity": "dashboard/partials/activity.html",
     "config-history": "dashboard/partials/config_history.html",
 }
-BACKTESTS_REGIONS = {"backtest-runs": "dashboard/partials/backtest_runs.html"}
+BACKTESTS_REGIONS = {"backtest-runs": "dashboard/partials/backtest_runs.html",
+                     "backtest-studies-region": "dashboard/partials/backtest_studies.html"}
 SIGNALS_REGIONS = {"signal-rows": "dashboard/partials/signal_rows.html"}
 COMMON_REGIONS = {"header-status": "dashboard/partials/header_status.html",
                   "error-log": "dashboard/partials/errors.html"}
@@ -40,9 +41,10 @@ def page_context(*, page: str, payload: dict[str, Any]) -> dict[str, Any]:
         context["fx"] = quotes_offered()  # every figure is rendered in each currency; the viewer picks one
         context["positions"] = list(payload["positions"].values())
     if page == "backtests":
-        from trader.backtest.selectors import backtest_runs_list
+        from trader.backtest.selectors import backtest_runs_list, backtest_studies_list
 
         context["runs"] = backtest_runs_list()
+        context["studies"] = backtest_studies_list()
     if page == "signals":
         from ta.structure_selectors import signals_latest_per_symbol
 

@@ -68,7 +68,8 @@ ROW_REGIONS = {
 }
 
 # Events whose payload the pages show as it is (no region of theirs renders it).
-FORWARDED = {Event.ECHO: LIVE_PAGES, Event.BACKTEST_PROGRESS: ("backtests", "backtest")}
+FORWARDED = {Event.ECHO: LIVE_PAGES, Event.BACKTEST_PROGRESS: ("backtests", "backtest"),
+             Event.STUDY_PROGRESS: ("backtests", "backtest")}
 
 
 def live_page(page: str) -> str:
@@ -89,7 +90,7 @@ def pages_rendered_for(*, event: Event, payload: Any) -> tuple[str, ...] | None:
     if event in (Event.TRADER_STATUS, Event.TRADER_EVENT, Event.POSITIONS):
         config_changed = isinstance(payload, dict) and "config" in payload  # thresholds show on the cards
         return ("trader", "scanner") if config_changed else ("trader",)
-    if event == Event.BACKTEST_PROGRESS:  # at most ~20 a run: the runs table shows each run's progress
+    if event in (Event.BACKTEST_PROGRESS, Event.STUDY_PROGRESS):  # at most ~20 a run: the tables show progress
         return ("backtests",)
     if event in (Event.ERROR, Event.COIN_DATA):  # new candles: the data age (cards change with the scan after)
         return ()

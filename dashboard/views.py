@@ -16,7 +16,13 @@ from dashboard.payload import live_payload
 from dashboard.settings_selectors import settings_overview
 from dashboard.strategies_selectors import strategies_overview
 from dashboard.symbol_selectors import TIMEFRAMES, symbol_detail
-from trader.backtest.selectors import backtest_run_detail, backtest_studies_list, backtest_study_detail
+from trader.backtest.optimise import METRIC_DEFAULT, METRICS, MIN_TRADES_DEFAULT
+from trader.backtest.selectors import (
+    backtest_run_detail,
+    backtest_studies_list,
+    backtest_study_config_changes,
+    backtest_study_detail,
+)
 from trader.fx.convert import quotes_offered
 from trader.models import BacktestRun, BacktestStudy
 from trader.services.backtest import CandleSource, backtest_strategy_names
@@ -81,7 +87,8 @@ def backtests(request: HttpRequest) -> HttpResponse:
     stored runs, newest first (a live region), and the optimiser studies, newest first."""
     return _live_page(request, page="backtests", template="dashboard/backtests.html",
                       strategies=backtest_strategy_names(), sources=[source.value for source in CandleSource],
-                      studies=backtest_studies_list())
+                      studies=backtest_studies_list(), metrics=METRICS, metric_default=METRIC_DEFAULT,
+                      min_trades_default=MIN_TRADES_DEFAULT)
 
 
 @login_required
@@ -102,4 +109,5 @@ def backtest_study(request: HttpRequest, study_id: int) -> HttpResponse:
         study = backtest_study_detail(study_id=study_id)
     except BacktestStudy.DoesNotExist:
         raise Http404(f"no optimiser study {study_id}") from None
-    return _live_page(request, page="backtest", template="dashboard/backtest_study.html", study=study)
+    return _live_page(request, page="backtest", template="dashboard/backtest_study.html", study=study,
+                      changes=backtest_study_config_changes(study=study))

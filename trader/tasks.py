@@ -72,10 +72,33 @@ def backtest_run(run_id: int) -> dict:
     return {"run_id": run.pk, "status": run.status, "trades": run.metrics.get("trades")}
 
 
+# As backtest_run: acknowledged on receipt; a study whose worker died is marked failed by
+# analysis.backtests_expire. Hard limit: trader.services.study.STUDY_TASK_TIME_LIMIT_S (3 h).
+@shared_task(name="trader.backtest_study", time_limit=10_800, soft_time_limit=10_500, acks_late=False)
+def backtest_study(study_id: int) -> dict:
+    """Run the stored optimiser study ``study_id`` (progress saved on the study as it goes)."""
+    from trader.services.study import study_run_execute
+
+    study = study_run_execute(study_id=study_id)
+    return {"study_id": study.pk, "status": study.status, "recommended": study.recommended}
+
+
 # On the analysis queue, where the runs themselves go (the name's prefix routes it).
 @shared_task(name="analysis.backtests_expire", time_limit=60, soft_time_limit=50)
-def backtests_expire() -> list[int]:
-    """Mark failed the backtest runs whose worker was lost (see trader.services.backtest)."""
-    from trader.services.backtest import backtests_expire as expire
+def backtests_expire() -> dict[str, list[int]]:
+    """Mark failed the backtest runs and optimiser studies whose worker was lost (see
+    trader.services.backtest and trader.services.study); their ids."""
+    from trader.services.backtest import backtests_expire as runs_expire
+    from trader.services.study import studies_expire
 
-    return expire()
+    return {"runs": runs_expire(), "studies": studies_expire()}
+
+
+@shared_task(name="analysis.study_weekly", time_limit=120, soft_time_limit=100)
+def study_weekly(**options: object) -> int | None:
+    """Start the weekly optimiser proposal (beat, disabled by default); it proposes, never applies.
+    ``options``: days, folds, trials, symbols (the schedule's kwargs). The queued study's id, or None."""
+    from trader.services.study import study_propose_weekly
+
+    study = study_propose_weekly(**options)
+    return None if study is None else study.pk

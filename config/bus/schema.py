@@ -166,6 +166,7 @@ class Event(StrEnum):
     ERROR = "error.entry"
     ECHO = "system.echo"
     BACKTEST_PROGRESS = "backtest.progress"  # a started run's status and percent (trader.backtest.service)
+    STUDY_PROGRESS = "study.progress"  # a started optimiser study's status and percent (trader.services.study)
     SNAPSHOT = "dashboard.snapshot"  # the full live payload, sent to one socket that asked for it
     DELTA = "live.delta"  # what changed on a page since the previous message (dashboard.live)
     PONG = "live.pong"  # the answer to the page's heartbeat, with the page's current sequence number

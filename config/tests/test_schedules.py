@@ -51,3 +51,21 @@ def test_command_applies_every_declared_schedule_and_is_idempotent():
     assert set(PeriodicTask.objects.filter(name__in=names).values_list("name", flat=True)) == names
     assert PeriodicTask.objects.filter(name__in=names).count() == len(SCHEDULES)
     assert f"{len(SCHEDULES)} schedule(s): 0 created" in out.getvalue().splitlines()[-1]
+
+
+def test_the_weekly_optimiser_proposal_is_a_disabled_monday_crontab_until_an_operator_enables_it():
+    weekly = next(spec for spec in SCHEDULES if spec.task == "analysis.study_weekly")
+    assert [o.action for o in schedules_apply(specs=[weekly])] == ["created"]
+    task = PeriodicTask.objects.get(name=weekly.name)
+    crontab = task.crontab
+    assert task.enabled is False and task.interval is None
+    assert (crontab.minute, crontab.hour, crontab.day_of_week, str(crontab.timezone)) == ("0", "3", "1", "UTC")
+    assert [o.action for o in schedules_apply(specs=[weekly])] == ["unchanged"]
+    task.enabled = True
+    task.save()
+    schedules_apply(specs=[weekly])
+    task.refresh_from_db()
+    assert task.enabled, "an operator's switch survives a restart"
+    schedules_apply(specs=[weekly], reset=True)
+    task.refresh_from_db()
+    assert task.enabled is False and task.crontab is not None

@@ -126,16 +126,29 @@ def test_the_backtests_page_offers_the_start_form_and_its_runs_table_is_a_live_r
 
 
 def test_the_backtests_page_lists_optimiser_studies_and_a_study_has_its_page(operator_client):
+    from dashboard.live import live_snapshot_text
     from trader.tests.backtest.studies import backtest_study_stored
 
     study = backtest_study_stored()
     listing = operator_client.get("/backtests").content.decode()
+    assert 'id="study-form"' in listing and '<option value="sharpe_adj" selected>' in listing
+    assert 'name="min_trades" value="10"' in listing and 'name="folds"' in listing
     assert "Optimiser studies" in listing and f'href="/backtests/studies/{study.pk}"' in listing
-    assert "long_threshold 53" in listing and "1.73 / -0.86" in listing, "recommendation and test returns"
-    assert "backtest_optimise --apply" in listing
+    assert "long_threshold 53" in listing, "the recommendation"
+    row = listing[listing.index(f'data-study-id="{study.pk}"'):]
+    assert row.index(">15<") < row.index("long_threshold 53"), "out-of-sample trades before the rest"
+    assert ">0.555<" in row and ">2 / 2<" in row, "objective median and thin windows"
+    fragments = json.loads(live_snapshot_text(page="backtests"))["fragments"]
+    assert f'data-study-id="{study.pk}" data-status="done"' in fragments["backtest-studies-region"]
+
     page = operator_client.get(f"/backtests/studies/{study.pk}").content.decode()
     assert page.count("SOLUSDT, DOGEUSDT") == 1 and "2024-03-05 00:00 → 2024-03-09 00:00" in page
-    assert "backtest_optimise --apply " + str(study.pk) in page and "Not applied." in page
+    assert page.index('id="study-out-of-sample"') < page.index('id="study-windows"'), "out of sample first"
+    assert page.index('id="study-test-windows"') < page.index("Train windows")
+    assert "Not applied." in page and 'id="study-apply"' in page
+    dialog = page[page.index('id="confirm-study-apply"'):]
+    assert "<td>long_threshold</td><td>45</td><td><strong>53</strong></td>" in dialog, "the change, now and after"
+    assert "leverage_rules" in dialog
     assert operator_client.get(f"/backtests/studies/{study.pk + 1}").status_code == 404
 
 

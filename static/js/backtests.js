@@ -121,3 +121,110 @@
     }
   });
 })();
+
+/* The study form: starts an optimiser study through the REST API; its progress bar moves with the
+ * socket's study.progress events and the studies table (a live region) refreshes from the snapshot. */
+(function () {
+  "use strict";
+  const FINAL = ["done", "failed"];
+  const form = document.getElementById("study-form");
+  if (!form) { return; }
+  const startResult = document.getElementById("study-start-result");
+  const panel = document.getElementById("study-progress");
+  const part = function (role) { return panel.querySelector("[data-role=" + role + "]"); };
+  const latest = {};  // study id -> newest known state (events can arrive before the POST answers)
+  let current = null;  // the study started from this page
+
+  function newer(state, than) {
+    if (!than) { return true; }
+    if (FINAL.includes(than.status)) { return false; }
+    return FINAL.includes(state.status) || state.progress_pct >= than.progress_pct;
+  }
+
+  function remember(state) {
+    if (newer(state, latest[state.study_id])) { latest[state.study_id] = state; }
+    if (current !== null && state.study_id === current) { show(latest[current]); }
+  }
+
+  function show(state) {
+    panel.hidden = false;
+    part("title").textContent = "Study #" + state.study_id;
+    part("status").textContent = state.status;
+    part("status").className = state.status === "done" ? "up" : (state.status === "failed" ? "down" : "muted");
+    part("bar").value = state.progress_pct;
+    part("percent").textContent = Math.round(state.progress_pct) + " %";
+    const result = part("result");
+    result.textContent = "";
+    if (state.status === "done") {
+      const oos = state.out_of_sample;
+      // Out of sample first: the test windows are the figures to judge by.
+      result.append(oos ? "Done: out of sample " + oos.trades + " trades, " + oos.objective + " median " +
+        (oos.objective_median === null ? "–" : oos.objective_median) + ". " : "Done. ");
+      const link = document.createElement("a");
+      link.href = "/backtests/studies/" + state.study_id;
+      link.textContent = "View study #" + state.study_id;
+      result.append(link);
+    } else if (state.status === "failed") {
+      result.textContent = "Failed: " + (state.error || "see the study");
+    }
+  }
+
+  function requestBody() {
+    const field = function (name) { return form.elements.namedItem(name); };
+    return {
+      strategy: field("strategy").value,
+      symbols: field("symbols").value.split(/[\s,]+/).filter(Boolean).map(function (s) { return s.toUpperCase(); }),
+      start: field("start").value, end: field("end").value, source: field("source").value,
+      folds: Number(field("folds").value), trials: Number(field("trials").value), metric: field("metric").value,
+      min_trades: Number(field("min_trades").value),
+    };
+  }
+
+  function fieldSlot(name) {
+    const parts = name.split(".");
+    for (const candidate of [name, parts[parts.length - 1], parts[0]]) {
+      const slot = form.querySelector("[data-error-for='" + candidate + "']");
+      if (slot) { return slot; }
+    }
+    return null;
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    form.querySelectorAll("[data-error-for]").forEach(function (slot) { slot.textContent = ""; });
+    startResult.textContent = "Starting…";
+    startResult.className = "muted";
+    try {
+      const study = await window.platform.api("POST", "/api/v1/backtests/studies", requestBody());
+      current = study.id;
+      startResult.textContent = "Study #" + study.id + " queued.";
+      startResult.className = "up";
+      remember({study_id: study.id, status: study.status, progress_pct: study.progress_pct, error: study.error,
+                out_of_sample: null});
+      window.platform.requestSnapshot();
+    } catch (error) {
+      const fields = (error.data && error.data.error && error.data.error.fields) || {};
+      let marked = 0;
+      Object.keys(fields).forEach(function (name) {
+        const slot = fieldSlot(name);
+        if (slot) { slot.textContent = [].concat(fields[name]).join(" "); marked += 1; }
+      });
+      startResult.textContent = "Not started: " + (marked ? "see the marked fields." : error.message);
+      startResult.className = "field-error";
+    }
+  });
+
+  document.addEventListener("platform:event", function (event) {
+    const message = event.detail;
+    if (message.event === "study.progress" && message.data) { remember(message.data); }
+  });
+
+  // After a reconnect the events in between are lost: the refreshed table row carries the state.
+  window.platform.onSnapshot(function () {
+    if (current === null) { return; }
+    const row = document.querySelector("#backtest-studies tr[data-study-id='" + current + "']");
+    if (!row || FINAL.includes((latest[current] || {}).status)) { return; }
+    remember({study_id: current, status: row.dataset.status, progress_pct: Number(row.dataset.progress),
+              error: row.dataset.status === "failed" ? "see the study" : "", out_of_sample: null});
+  });
+})();

@@ -59,6 +59,8 @@ v1_urlpatterns = [
     path("backtests/<int:run_id>", backtests.BacktestView.as_view(), name="api-backtest"),
     path("backtests/studies", backtests.BacktestStudiesView.as_view(), name="api-backtest-studies"),
     path("backtests/studies/<int:study_id>", backtests.BacktestStudyView.as_view(), name="api-backtest-study"),
+    path("backtests/studies/<int:study_id>/apply", backtests.BacktestStudyApplyView.as_view(),
+         name="api-backtest-study-apply"),
 ]
 
 trader_urlpatterns = [

@@ -52,17 +52,22 @@ def backtest_studies_filtered(*, status: str | None = None) -> QuerySet[Backtest
 def backtest_study_summary(*, study: BacktestStudy) -> dict[str, Any]:
     """One stored walk-forward study as the page and the API show it.
 
-    Returns ``id``, ``status``, ``created_at``, ``finished_at``, ``error``, what was asked
+    Returns ``id``, ``status``, ``progress_pct``, ``origin``, ``proposal``, ``created_at``,
+    ``started_at``, ``finished_at``, ``error``, ``out_of_sample`` (the test windows together, as
+    ``trader.backtest.optimise.out_of_sample_summarise``: the headline, shown first), what was asked
     (``strategy``, ``symbols``, ``start``/``end`` aware UTC or None, ``metric``, ``trials`` per
-    window, ``seed``), ``searched`` (the parameter ranges, ``{name: [low, high]}``; the current
+    window, ``seed``, ``min_trades``), ``searched`` (the parameter ranges, ``{name: [low, high]}``; the current
     ``SPACE``, which studies do not store), ``windows`` (per fold: ``train_start``, ``train_end``,
     ``test_start``, ``test_end`` aware UTC, ``best_params``, ``train_score`` (the objective on the
     train window) and ``test_metrics`` (the figures of those parameters on the unseen test window)),
     ``recommended`` (the last window's best parameters), ``applied``, ``applied_at`` and
     ``applied_by``. Missing keys of an older or failed study read as empty values, never an error.
     """
+    from trader.backtest.optimise import MIN_TRADES_DEFAULT, out_of_sample_summarise
+
     parameters = study.parameters or {}
     asked = parameters.get("request") or {}
+    min_trades = parameters.get("min_trades", MIN_TRADES_DEFAULT)
     windows = [{
         "train_start": _aware(fold.get("train", [None, None])[0]),
         "train_end": _aware(fold.get("train", [None, None])[1]),
@@ -72,11 +77,18 @@ def backtest_study_summary(*, study: BacktestStudy) -> dict[str, Any]:
         "train_score": fold.get("train_score"),
         "test_metrics": fold.get("test_metrics") or {},
     } for fold in study.folds or []]
+    out_of_sample = out_of_sample_summarise(folds=study.folds or [], metric=parameters.get("metric", ""),
+                                            min_trades=min_trades)
+    for test in out_of_sample["folds"]:
+        test["test_start"], test["test_end"] = (_aware(value) for value in test.pop("test"))
     return {
-        "id": study.pk, "status": study.status, "created_at": study.created_at, "finished_at": study.finished_at,
-        "error": study.error, "strategy": asked.get("strategy", ""), "symbols": list(asked.get("symbols") or []),
+        "id": study.pk, "status": study.status, "progress_pct": study.progress_pct, "origin": study.origin,
+        "proposal": study.proposal, "created_at": study.created_at, "started_at": study.started_at,
+        "finished_at": study.finished_at, "error": study.error, "out_of_sample": out_of_sample,
+        "strategy": asked.get("strategy", ""), "symbols": list(asked.get("symbols") or []),
         "start": _aware(asked.get("start")), "end": _aware(asked.get("end")), "metric": parameters.get("metric", ""),
-        "trials": parameters.get("trials"), "seed": parameters.get("seed"), "searched": _searched(),
+        "trials": parameters.get("trials"), "seed": parameters.get("seed"), "min_trades": min_trades,
+        "searched": _searched(),
         "windows": windows, "recommended": study.recommended or {}, "applied": study.applied_at is not None,
         "applied_at": study.applied_at, "applied_by": study.applied_by,
     }
@@ -90,6 +102,20 @@ def backtest_studies_list(*, limit: int = 20) -> list[dict[str, Any]]:
 def backtest_study_detail(*, study_id: int) -> dict[str, Any]:
     """One study as ``backtest_study_summary``; ``BacktestStudy.DoesNotExist`` when absent."""
     return backtest_study_summary(study=BacktestStudy.objects.get(pk=study_id))
+
+
+def backtest_study_config_changes(*, study: dict[str, Any]) -> list[dict[str, Any]]:
+    """What applying ``study`` (a ``backtest_study_summary``) would change in the live config: per field
+    ``field``, ``current``, ``proposed`` and ``changed``; [] without a recommendation."""
+    from trader.backtest.optimise import config_changes_of
+    from trader.services.config import config_get
+
+    if not study["recommended"]:
+        return []
+    config = config_get()
+    return [{"field": name, "current": getattr(config, name), "proposed": proposed,
+             "changed": getattr(config, name) != proposed}
+            for name, proposed in config_changes_of(study["recommended"]).items()]
 
 
 def _searched() -> dict[str, list[float]]:

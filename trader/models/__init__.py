@@ -2,7 +2,7 @@
 
 from trader.models.apikey import ApiKey, ApiKeyScope
 from trader.models.audit import AuditEntry, AuditVia
-from trader.models.backtest import BacktestRun, BacktestStatus, BacktestStudy, BacktestTrade
+from trader.models.backtest import BacktestRun, BacktestStatus, BacktestStudy, BacktestTrade, StudyOrigin
 from trader.models.books import Book, BookLedger, Venue
 from trader.models.config import KillSwitchReference, SizingMode, TraderConfig
 from trader.models.orders import EntryOrder, EntryOrderState, EntryOrderType, ProtectionState
@@ -35,6 +35,7 @@ __all__ = [
     "ProtectionState",
     "Side",
     "SizingMode",
+    "StudyOrigin",
     "Trade",
     "TraderConfig",
     "TraderMode",

@@ -71,15 +71,29 @@ class BacktestTrade(models.Model):
         return f"{self.side} {self.symbol} {self.entry_time:%Y-%m-%d %H:%M}"
 
 
+class StudyOrigin(models.TextChoices):
+    """Who started a study."""
+
+    API = "api", "api"
+    PAGE = "page", "page"
+    CLI = "cli", "command"
+    SCHEDULE = "schedule", "weekly schedule"
+
+
 class BacktestStudy(models.Model):
     """An Optuna walk-forward study (trader.backtest.optimise). ``folds``: per window the train and test
     dates, the best parameters on train, their train objective and test metrics; ``recommended``: the
     last fold's best parameters (trained on the most recent data). The live config changes only when a
-    user applies them (``applied_at``/``applied_by``, and each change in the audit log)."""
+    user applies them (``applied_at``/``applied_by``, and each change in the audit log). ``proposal``:
+    run by the weekly schedule, which proposes and never applies."""
 
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=BacktestStatus.choices, default=BacktestStatus.PENDING)
+    progress_pct = models.FloatField(default=0.0)
+    origin = models.CharField(max_length=10, choices=StudyOrigin.choices, default=StudyOrigin.CLI)
+    proposal = models.BooleanField(default=False, help_text="Proposed by the weekly schedule (never applied by it).")
     parameters = models.JSONField(default=dict)
     folds = models.JSONField(default=list, blank=True)
     recommended = models.JSONField(default=dict, blank=True)

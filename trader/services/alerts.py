@@ -39,6 +39,7 @@ class AlertKind(StrEnum):
     CYCLE_ABANDONED = "cycle_abandoned"
     OUTAGE = "outage"
     VENUE_STATUS = "venue_status"
+    STUDY_PROPOSAL = "study_proposal"
 
 
 _TITLES = {
@@ -53,6 +54,7 @@ _TITLES = {
     AlertKind.CYCLE_ABANDONED: "Cycle abandoned",
     AlertKind.OUTAGE: "OUTAGE",
     AlertKind.VENUE_STATUS: "Venue status",
+    AlertKind.STUDY_PROPOSAL: "Optimiser proposal",
 }
 
 

@@ -70,7 +70,8 @@ def backtest_strategy_names() -> list[str]:
     return list(dict.fromkeys([*STRATEGY_NAMES, *strategy_names()]))
 
 
-def _day_start(day: date) -> datetime:
+def day_start(day: date) -> datetime:
+    """00:00 UTC of ``day``."""
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
@@ -126,7 +127,7 @@ def backtest_request_build(*, strategy: str, symbols: list[str], start: date, en
         raise ValidationError({"end": [f"a run covers at most {BACKTEST_SPAN_DAYS_MAX} days"]})
     candles_dir = settings.KLINES_DIR if source == CandleSource.FILES else None
     request = BacktestRequest(
-        strategy=strategy, symbols=_symbols_checked(symbols), start=_day_start(start), end=_day_start(end),
+        strategy=strategy, symbols=_symbols_checked(symbols), start=day_start(start), end=day_start(end),
         candles_dir=candles_dir, overrides=dict(overrides or {}), tp_pct=tp_pct, sl_pct=sl_pct, fee_pct=fee_pct,
         attribution=attribution,
     )

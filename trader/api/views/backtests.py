@@ -1,9 +1,11 @@
 """POST /backtests (start a run as a Celery task), GET /backtests (paged), GET /backtests/{id} (status, progress,
-metrics); GET /backtests/studies (paged) and /backtests/studies/{id} (optimiser studies, read only).
-Progress of a run also arrives live on the dashboard socket (``backtest.progress``)."""
+metrics); POST /backtests/studies (start an optimiser study as a Celery task), GET /backtests/studies (paged),
+GET /backtests/studies/{id} (out-of-sample figures first), POST /backtests/studies/{id}/apply (audited).
+Progress also arrives live on the dashboard socket (``backtest.progress``, ``study.progress``)."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound
@@ -12,21 +14,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from trader.api.authentication import ApiKeyPrincipal
 from trader.api.serializers.backtests import (
     DONE_EXAMPLE,
     LIST_EXAMPLE,
     PENDING_EXAMPLE,
     START_EXAMPLE,
     START_SCANNER_EXAMPLE,
+    STUDY_APPLIED_EXAMPLE,
     STUDY_EXAMPLE,
     STUDY_LIST_EXAMPLE,
+    STUDY_PENDING_EXAMPLE,
+    STUDY_START_EXAMPLE,
     BacktestListQuerySerializer,
     BacktestRunSerializer,
     BacktestStartSerializer,
     BacktestStudySerializer,
+    StudyStartSerializer,
 )
 from trader.api.serializers.common import responses
-from trader.api.views.base import Pages, actor_for, body, query_params
+from trader.api.views.base import NoBodyAPIView, Pages, actor_for, body, query_params
 from trader.backtest.selectors import (
     backtest_run_get,
     backtest_runs_filtered,
@@ -34,8 +41,9 @@ from trader.backtest.selectors import (
     backtest_study_detail,
     backtest_study_summary,
 )
-from trader.models import BacktestRun, BacktestStudy
+from trader.models import BacktestRun, BacktestStudy, StudyOrigin
 from trader.services.backtest import CandleSource, backtest_request_build, backtest_start
+from trader.services.study import study_apply_for, study_request_build, study_start
 
 RUN_ID_MAX = 2**63 - 1  # the id columns' range: a larger id is no run or study, not a database error
 
@@ -90,10 +98,11 @@ class BacktestStudiesView(ListAPIView):
     pagination_class = Pages
 
     @extend_schema(tags=["backtests"], summary="Optimiser studies, newest first (paged)",
-                   description="Walk-forward studies stored by manage.py backtest_optimise --store: the searched "
-                               "ranges, each window's best parameters with train score and test metrics, the "
-                               "recommendation and whether it was applied (applying stays the audited command "
-                               "backtest_optimise --apply).",
+                   description="Walk-forward studies (started here, on the /backtests page, by the weekly "
+                               "schedule or stored by manage.py backtest_optimise --store): out_of_sample first "
+                               "(the test windows' figures together), then the searched ranges, each window's "
+                               "best parameters with train score and test metrics, the recommendation and whether "
+                               "it was applied.",
                    parameters=[BacktestListQuerySerializer],
                    responses=responses(BacktestStudySerializer(many=True), errors=(400, 401, 404, 429)),
                    examples=[STUDY_LIST_EXAMPLE])
@@ -102,6 +111,29 @@ class BacktestStudiesView(ListAPIView):
         page = self.paginate_queryset(studies)
         summaries = [backtest_study_summary(study=study) for study in page]
         return self.get_paginated_response(BacktestStudySerializer(summaries, many=True).data)
+
+    @extend_schema(tags=["backtests"], summary="Start an optimiser study (a Celery task); 202 with the pending study",
+                   description="Validated first: 400 lists every problem by field (unknown strategy or metric, "
+                               "ema_cross, folds, trials, min_trades out of range, an empty or too long period, a "
+                               "symbol without candles in the source); 409 while a study is pending or running. "
+                               "The study runs on the analysis queue (3 h limit); follow it with the Location, GET "
+                               "/api/v1/backtests/studies/{id}, or the dashboard socket's study.progress events. "
+                               "Nothing is applied to the live config until POST .../apply.",
+                   request=StudyStartSerializer,
+                   responses=responses(BacktestStudySerializer, errors=(400, 401, 403, 409, 429), status_code=202),
+                   examples=[STUDY_START_EXAMPLE, STUDY_PENDING_EXAMPLE])
+    def post(self, request: Request) -> Response:
+        data = body(StudyStartSerializer, request)
+        optimise_request = study_request_build(
+            strategy=data["strategy"], symbols=data["symbols"], start=data["start"], end=data["end"],
+            source=CandleSource(data["source"]), folds=data["folds"], trials=data["trials"], metric=data["metric"],
+            min_trades=data["min_trades"], seed=data["seed"])
+        # A logged-in user's request comes from the dashboard page; an API key's from a script.
+        origin = StudyOrigin.API if isinstance(request.user, ApiKeyPrincipal) else StudyOrigin.PAGE
+        study = study_start(request=optimise_request, actor=actor_for(request), origin=origin)
+        location = reverse("api-backtest-study", args=[study.pk])
+        return Response(BacktestStudySerializer(backtest_study_summary(study=study)).data,
+                        status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
 
 class BacktestStudyView(APIView):
@@ -115,3 +147,21 @@ class BacktestStudyView(APIView):
         except BacktestStudy.DoesNotExist:
             raise NotFound(f"no optimiser study {study_id}") from None
         return Response(BacktestStudySerializer(study).data)
+
+
+class BacktestStudyApplyView(NoBodyAPIView):
+    @extend_schema(tags=["backtests"], summary="Apply a finished study's recommendation to the live config",
+                   description="Writes long_threshold, short_threshold, tp_pct, sl_pct and leverage_rules from the "
+                               "study's recommended parameters, audited per changed field (config.update) and as "
+                               "backtest.study_apply. 409 for a study not done; 400 when the config refuses a "
+                               "value (nothing changed). No body.",
+                   request=None, responses=responses(BacktestStudySerializer, errors=(400, 401, 403, 404, 409, 429)),
+                   examples=[STUDY_APPLIED_EXAMPLE])
+    def post(self, request: Request, study_id: int) -> Response:
+        try:
+            if study_id > RUN_ID_MAX:
+                raise BacktestStudy.DoesNotExist
+            study = study_apply_for(study_id=study_id, actor=actor_for(request))
+        except BacktestStudy.DoesNotExist:
+            raise NotFound(f"no optimiser study {study_id}") from None
+        return Response(BacktestStudySerializer(backtest_study_summary(study=study)).data)

@@ -24,8 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--strategy", default="scanner", help="scanner (default) or a suite strategy.")
         parser.add_argument("--folds", type=int, default=3, help="Walk-forward folds (windows = folds + 1).")
         parser.add_argument("--trials", type=int, default=30, help="Optuna trials per fold.")
-        parser.add_argument("--metric", default="sharpe", help="sharpe (default), sortino, total_return_pct or "
-                                                               "profit_factor.")
+        parser.add_argument("--metric", default="sharpe_adj",
+                            help="sharpe_adj (default: the Sharpe ratio penalised for autocorrelated returns), "
+                                 "sharpe, sortino, total_return_pct or profit_factor.")
+        parser.add_argument("--min-trades", dest="min_trades", type=int, default=10,
+                            help="Trades a train window needs for a trial to count (default 10).")
         parser.add_argument("--seed", type=int, default=42)
         parser.add_argument("--store", action="store_true", help="Save the study.")
         parser.add_argument("--json", action="store_true")
@@ -73,7 +76,8 @@ class Command(BaseCommand):
         base = BacktestRequest(strategy=str(options["strategy"]), symbols=symbols, start=_date(str(options["start"])),
                                end=_date(str(options["end"])), candles_dir=candles_dir)
         request = OptimiseRequest(base=base, folds=int(options["folds"]), trials=int(options["trials"]),
-                                  metric=str(options["metric"]), seed=int(options["seed"]))
+                                  metric=str(options["metric"]), seed=int(options["seed"]),
+                                  min_trades=int(options["min_trades"]))
         try:  # every argument, before any candle is read
             optimise_request_validate(request)
         except ValueError as error:
@@ -94,8 +98,17 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(outcome, indent=2, default=str))
             return
+        # Out of sample first: the figures of windows the search never saw are the ones to judge by.
+        summary = outcome["out_of_sample"]
+        self.stdout.write(f"out of sample ({summary['windows']} test windows): {summary['trades']} trades, "
+                          f"{summary['objective']} mean {summary['objective_mean']} median "
+                          f"{summary['objective_median']}, {summary['windows_under_min_trades']} window(s) under "
+                          f"{summary['min_trades']} trades")
         for fold in outcome["folds"]:
-            self.stdout.write(f"train {fold['train'][0]} .. {fold['train'][1]}  best {fold['best_params']}")
-            self.stdout.write(f"  test {fold['test'][0]} .. {fold['test'][1]}  {fold['test_metrics']}")
+            flag = "  (under the minimum trades)" if fold["test_metrics"]["under_min_trades"] else ""
+            self.stdout.write(f"  test {fold['test'][0]} .. {fold['test'][1]}  {fold['test_metrics']}{flag}")
+        for fold in outcome["folds"]:
+            self.stdout.write(f"train {fold['train'][0]} .. {fold['train'][1]}  score {fold['train_score']}  "
+                              f"best {fold['best_params']}")
         if "study_id" in outcome:
             self.stdout.write(f"stored as study {outcome['study_id']} (apply with --apply {outcome['study_id']})")

@@ -117,3 +117,83 @@ def test_an_unknown_study_is_404_and_studies_need_a_key_or_session(api, api_read
     assert api_read.get(f"/api/v1/backtests/studies/{study.pk}").json()["id"] == study.pk
     assert anon.get("/api/v1/backtests/studies").status_code == 401
     assert anon.get(f"/api/v1/backtests/studies/{study.pk}").status_code == 401
+
+
+STUDY_START = {"strategy": "scanner", "symbols": ["SOLUSDT"], "start": "2024-03-01", "end": "2024-03-07",
+               "source": "files", "folds": 1, "trials": 2, "min_trades": 0}
+
+
+def test_a_study_start_answers_202_with_a_location_and_is_audited(api, django_capture_on_commit_callbacks):
+    from trader.models import BacktestStudy
+
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = api.post("/api/v1/backtests/studies", STUDY_START, format="json")
+    assert response.status_code == 202, response.json()
+    started = response.json()
+    assert response["Location"] == f"/api/v1/backtests/studies/{started['id']}"
+    assert (started["status"], started["origin"], started["metric"], started["min_trades"]) == (
+        "pending", "api", "sharpe_adj", 0)
+    assert list(started)[:4] == ["id", "status", "progress_pct", "out_of_sample"], "out of sample first"
+    assert len(queued) == 1
+    entry = AuditEntry.objects.get(action="backtest.study_start")
+    assert entry.actor == "api-key:ops" and f"study {started['id']}" in entry.detail
+    refused = api.post("/api/v1/backtests/studies", STUDY_START, format="json")
+    assert refused.status_code == 409 and "already pending or running" in refused.json()["error"]["message"]
+    assert BacktestStudy.objects.count() == 1
+
+
+def test_a_bad_study_request_is_400_listing_every_problem_and_starts_nothing(api):
+    from trader.models import BacktestStudy
+
+    response = api.post("/api/v1/backtests/studies", {**STUDY_START, "metric": "luck", "folds": 0, "trials": 0,
+                                                      "symbols": ["sol"]}, format="json")
+    assert response.status_code == 400
+    assert {"metric", "folds", "trials", "symbols.0"} <= set(response.json()["error"]["fields"])
+    response = api.post("/api/v1/backtests/studies", {**STUDY_START, "symbols": ["NOPEUSDT"], "min_trades": 5,
+                                                      "end": "2024-02-01"}, format="json")
+    assert response.status_code == 400
+    assert "must be after the start" in str(response.json()["error"]["fields"]["end"])
+    assert BacktestStudy.objects.count() == 0 and AuditEntry.objects.count() == 0
+
+
+def test_a_read_only_key_cannot_start_or_apply_a_study(api_read):
+    from trader.tests.backtest.studies import backtest_study_stored
+
+    study = backtest_study_stored()
+    assert api_read.post("/api/v1/backtests/studies", STUDY_START, format="json").status_code == 403
+    assert api_read.post(f"/api/v1/backtests/studies/{study.pk}/apply").status_code == 403
+    assert AuditEntry.objects.count() == 0
+
+
+def test_applying_a_study_writes_the_config_and_is_audited(api):
+    from trader.models import BacktestStudy
+    from trader.services.config import config_get
+    from trader.tests.backtest.studies import backtest_study_stored
+
+    study = backtest_study_stored()
+    response = api.post(f"/api/v1/backtests/studies/{study.pk}/apply")
+    assert response.status_code == 200, response.json()
+    assert (response.json()["applied"], response.json()["applied_by"]) == (True, "api-key:ops")
+    config = config_get()
+    assert (config.long_threshold, config.short_threshold, float(config.tp_pct)) == (53, 41, 6.0)
+    assert config.leverage_rules == {"60+": 5, "default": 2}
+    assert AuditEntry.objects.get(action="backtest.study_apply").actor == "api-key:ops"
+    assert AuditEntry.objects.filter(action="config.update", field="long_threshold").exists()
+
+    pending = BacktestStudy.objects.create(parameters=study.parameters)
+    refused = api.post(f"/api/v1/backtests/studies/{pending.pk}/apply")
+    assert refused.status_code == 409 and "only a finished study" in refused.json()["error"]["message"]
+    assert api.post(f"/api/v1/backtests/studies/{pending.pk + 1}/apply").status_code == 404
+    assert api.post(f"/api/v1/backtests/studies/{study.pk}/apply", {"x": 1}, format="json").status_code == 400
+
+
+def test_a_study_shows_its_out_of_sample_figures_before_the_train_ones(api):
+    from trader.tests.backtest.studies import backtest_study_stored
+
+    shown = api.get(f"/api/v1/backtests/studies/{backtest_study_stored().pk}").json()
+    keys = list(shown)
+    assert keys.index("out_of_sample") < keys.index("windows")
+    summary = shown["out_of_sample"]
+    assert (summary["trades"], summary["objective"], summary["windows"]) == (15, "sharpe", 2)
+    assert [fold["objective"] for fold in summary["folds"]] == [2.15, -1.04]
+    assert summary["objective_median"] == 0.555 and summary["windows_under_min_trades"] == 2

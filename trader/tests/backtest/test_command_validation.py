@@ -72,7 +72,7 @@ def test_ema_cross_without_its_exits_says_which_flags(garbage_candles):
 def test_the_optimiser_names_every_bad_argument_at_once(garbage_candles):
     message = refused("backtest_optimise", "--symbols", "BTCUSDT", "--candles", str(garbage_candles), "--from",
                       "2024-01-01", "--to", "2024-02-01", "--metric", "luck", "--folds", "0", "--trials", "0")
-    assert "--metric 'luck' is not one of sharpe, sortino, total_return_pct, profit_factor" in message
+    assert "--metric 'luck' is not one of sharpe_adj, sharpe, sortino, total_return_pct, profit_factor" in message
     assert "--folds must be at least 1" in message and "--trials must be at least 1" in message
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from trader.backtest.metrics import max_drawdown_pct, metrics_compute
+from trader.backtest.metrics import max_drawdown_pct, metrics_compute, sharpe_autocorrelation_adjusted
 from trader.backtest.portfolio import RunResult, TradeResult
 
 DAY_NS = 86_400 * 10**9
@@ -54,3 +54,35 @@ def test_undefined_figures_are_none_not_infinite():
 @pytest.mark.parametrize(("equity", "expected"), [([100, 120, 60, 130, 65], 50.0), ([100, 101, 102], 0.0)])
 def test_max_drawdown_is_from_the_running_peak(equity, expected):
     assert max_drawdown_pct(np.array(equity, dtype=float)) == expected
+
+
+def _ar1(*, phi: float, size: int, seed: int) -> np.ndarray:
+    """Daily returns with mean 0.1 % and lag-1 autocorrelation ``phi``."""
+    noise = np.random.default_rng(seed).normal(0.0, 0.01, size)
+    returns = np.empty(size)
+    returns[0] = noise[0]
+    for day in range(1, size):
+        returns[day] = phi * returns[day - 1] + noise[day]
+    return returns + 0.001
+
+
+def _plain_sharpe(returns: np.ndarray) -> float:
+    return float(np.mean(returns) / np.std(returns) * np.sqrt(365))
+
+
+def test_the_adjusted_sharpe_penalises_positively_autocorrelated_returns():
+    trending = _ar1(phi=0.6, size=2_000, seed=3)
+    adjusted = sharpe_autocorrelation_adjusted(trending)
+    assert adjusted is not None and 0 < adjusted < 0.7 * _plain_sharpe(trending)
+
+
+def test_the_adjusted_sharpe_of_uncorrelated_returns_is_about_the_plain_one():
+    independent = _ar1(phi=0.0, size=2_000, seed=4)
+    assert sharpe_autocorrelation_adjusted(independent) == pytest.approx(_plain_sharpe(independent), rel=0.1)
+
+
+def test_the_adjusted_sharpe_is_none_when_undefined():
+    assert sharpe_autocorrelation_adjusted(np.array([0.01, 0.02])) is None  # too few returns
+    assert sharpe_autocorrelation_adjusted(np.full(30, 0.01)) is None  # no variance
+    alternating = np.tile([0.02, -0.01], 20)  # rho_1 near -1: the variance term is not positive
+    assert sharpe_autocorrelation_adjusted(alternating) is None

@@ -1,0 +1,51 @@
+"""The backtests page in Chromium: a study started from the form finishes on the page, no reload; its page
+shows the out-of-sample figures first and applies the recommendation after a confirmation."""
+
+from __future__ import annotations
+
+import pytest
+
+from trader.models import AuditEntry, BacktestStatus, BacktestStudy
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+STUDY_TIMEOUT_MS = 90_000
+
+
+def test_a_study_started_from_the_page_shows_its_progress_then_is_applied_from_its_page(logged_in_page, klines_dir):
+    page = logged_in_page.open("/backtests")
+    page.evaluate("window.loadedOnce = true")
+    form = page.locator("#study-form")
+    form.locator("input[name=symbols]").fill("solusdt")
+    form.locator("input[name=start]").fill("2024-03-01")
+    form.locator("input[name=end]").fill("2024-03-07")
+    form.locator("select[name=source]").select_option("files")
+    form.locator("input[name=folds]").fill("1")
+    form.locator("input[name=trials]").fill("0")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#study-form [data-error-for=trials]:has-text('greater than or equal to 1')")
+    assert BacktestStudy.objects.count() == 0, "a refused request starts nothing"
+
+    form.locator("input[name=trials]").fill("2")
+    form.locator("input[name=min_trades]").fill("0")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#study-progress [data-role=status]:has-text('done')", timeout=STUDY_TIMEOUT_MS)
+    study = BacktestStudy.objects.get()
+    assert (study.status, study.origin) == (BacktestStatus.DONE, "page")
+    result = page.locator("#study-progress [data-role=result]")
+    assert "out of sample" in result.inner_text()
+    page.wait_for_selector(f"#backtest-studies tr[data-study-id='{study.pk}'][data-status=done]")
+    assert page.evaluate("window.loadedOnce") is True, "no reload"
+    assert AuditEntry.objects.get(action="backtest.study_start").actor == "dash-operator"
+
+    result.locator("a").click()
+    page.wait_for_selector("#study-out-of-sample")
+    headings = page.locator("h2").evaluate_all("headings => headings.map(h => h.textContent)")
+    assert headings.index("Out of sample: the test windows") < headings.index("Train windows: what the search found")
+    page.click("#study-apply")
+    page.wait_for_selector("#confirm-study-apply[open]")
+    assert "long_threshold" in page.locator("#study-apply-changes").inner_text()
+    page.click("#confirm-study-apply button[value=ok]")
+    page.wait_for_selector("#study-apply-result:has-text('Applied by dash-operator')")
+    study.refresh_from_db()
+    assert study.applied_at is not None
+    assert AuditEntry.objects.get(action="backtest.study_apply").actor == "dash-operator"
