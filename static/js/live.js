@@ -270,11 +270,17 @@
     tooltip.style.left = left + "px";
     tooltip.style.top = (box.bottom + window.scrollY + 6) + "px";
   }
-  function tipHide() { tooltip.hidden = true; tipOwner = null; }
+  function tipHide() { tooltip.hidden = true; tipOwner = null; tipPinned = false; }
+  // A tip opened by a tap stays until the next tap elsewhere: on a phone there is no hover to
+  // end, and the browser's emulated mouseover after a layout shift (a pill growing, a card
+  // updated) must not take it away while it is being read.
+  let tipPinned = false;
+  let lastPointer = "mouse";
 
+  document.addEventListener("pointerdown", function (event) { lastPointer = event.pointerType; }, true);
   document.addEventListener("mouseover", function (event) {
     const owner = event.target.closest("[data-tip]");
-    if (owner) { tipShow(owner); } else if (tipOwner) { tipHide(); }
+    if (owner) { if (!tipPinned) { tipShow(owner); } } else if (tipOwner && !tipPinned) { tipHide(); }
   });
   document.addEventListener("focusin", function (event) {
     const owner = event.target.closest("[data-tip]");
@@ -282,7 +288,9 @@
   });
   document.addEventListener("click", function (event) {
     const owner = event.target.closest("[data-tip]");
-    if (owner && owner !== tipOwner) { tipShow(owner); } else if (!owner) { tipHide(); }
+    if (!owner) { tipHide(); return; }
+    if (owner !== tipOwner) { tipShow(owner); }
+    tipPinned = lastPointer !== "mouse";
   });
 
   /* --- REST calls for actions (session cookie + CSRF token) -------------------------- */
