@@ -149,7 +149,14 @@ def test_the_backtests_page_lists_optimiser_studies_and_a_study_has_its_page(ope
     dialog = page[page.index('id="confirm-study-apply"'):]
     assert "<td>long_threshold</td><td>45</td><td><strong>53</strong></td>" in dialog, "the change, now and after"
     assert "leverage_rules" in dialog
+    assert 'id="study-cancel"' not in page, "a finished study cannot be cancelled"
     assert operator_client.get(f"/backtests/studies/{study.pk + 1}").status_code == 404
+
+    from trader.models import BacktestStatus, BacktestStudy
+
+    running = BacktestStudy.objects.create(parameters=study.parameters, status=BacktestStatus.RUNNING)
+    page = operator_client.get(f"/backtests/studies/{running.pk}").content.decode()
+    assert 'id="study-cancel"' in page and 'id="study-apply"' not in page
 
 
 def test_the_settings_page_names_the_usdm_klines_source_and_the_host_it_reads(operator_client, settings):

@@ -1,6 +1,7 @@
 /* A study's page: "Apply" asks for confirmation in a dialog listing every config change, then POSTs
- * /api/v1/backtests/studies/{id}/apply (audited). A study still running reloads its page when the
- * socket says it finished (study.progress). */
+ * /api/v1/backtests/studies/{id}/apply (audited); "Cancel study" (pending or running, after a
+ * confirm) POSTs .../cancel. A study still running reloads its page when the socket says it
+ * finished (study.progress). */
 (function () {
   "use strict";
   const status = document.getElementById("study-status");
@@ -12,10 +13,26 @@
     if (message.event !== "study.progress" || !message.data || !status) { return; }
     const match = window.location.pathname.match(/\/backtests\/studies\/(\d+)/);
     if (match && Number(match[1]) === message.data.study_id && message.data.status !== status.dataset.status &&
-        ["done", "failed"].includes(message.data.status)) {
+        ["done", "failed", "cancelled"].includes(message.data.status)) {
       window.location.reload();
     }
   });
+
+  const cancel = document.getElementById("study-cancel");
+  if (cancel) {
+    cancel.addEventListener("click", async function () {
+      if (!window.confirm("Cancel study #" + cancel.dataset.studyId + "? The windows searched so far are " +
+                          "discarded.")) { return; }
+      const result = document.getElementById("study-cancel-result");
+      try {
+        await window.platform.api("POST", "/api/v1/backtests/studies/" + cancel.dataset.studyId + "/cancel");
+        window.location.reload();
+      } catch (error) {
+        result.textContent = "Not cancelled: " + error.message;
+        result.className = "field-error";
+      }
+    });
+  }
 
   if (!button || !dialog) { return; }
   const result = document.getElementById("study-apply-result");

@@ -123,10 +123,11 @@
 })();
 
 /* The study form: starts an optimiser study through the REST API; its progress bar moves with the
- * socket's study.progress events and the studies table (a live region) refreshes from the snapshot. */
+ * socket's study.progress events and the studies table (a live region) refreshes from the snapshot.
+ * "Cancel study" (after a confirm) POSTs .../cancel: a running study stops at its next trial. */
 (function () {
   "use strict";
-  const FINAL = ["done", "failed"];
+  const FINAL = ["done", "failed", "cancelled"];
   const form = document.getElementById("study-form");
   if (!form) { return; }
   const startResult = document.getElementById("study-start-result");
@@ -152,6 +153,7 @@
     part("status").textContent = state.status;
     part("status").className = state.status === "done" ? "up" : (state.status === "failed" ? "down" : "muted");
     part("bar").value = state.progress_pct;
+    part("cancel").hidden = FINAL.includes(state.status);
     part("percent").textContent = Math.round(state.progress_pct) + " %";
     const result = part("result");
     result.textContent = "";
@@ -166,8 +168,22 @@
       result.append(link);
     } else if (state.status === "failed") {
       result.textContent = "Failed: " + (state.error || "see the study");
+    } else if (state.status === "cancelled") {
+      result.textContent = "Cancelled: " + (state.error || "no result kept");
     }
   }
+
+  part("cancel").addEventListener("click", async function () {
+    if (current === null || !window.confirm("Cancel study #" + current + "? The windows searched so far are " +
+                                            "discarded.")) { return; }
+    try {
+      const study = await window.platform.api("POST", "/api/v1/backtests/studies/" + current + "/cancel");
+      remember({study_id: study.id, status: study.status, progress_pct: study.progress_pct, error: study.error,
+                out_of_sample: null});
+    } catch (error) {
+      part("result").textContent = "Not cancelled: " + error.message;
+    }
+  });
 
   function requestBody() {
     const field = function (name) { return form.elements.namedItem(name); };

@@ -61,6 +61,8 @@ v1_urlpatterns = [
     path("backtests/studies/<int:study_id>", backtests.BacktestStudyView.as_view(), name="api-backtest-study"),
     path("backtests/studies/<int:study_id>/apply", backtests.BacktestStudyApplyView.as_view(),
          name="api-backtest-study-apply"),
+    path("backtests/studies/<int:study_id>/cancel", backtests.BacktestStudyCancelView.as_view(),
+         name="api-backtest-study-cancel"),
 ]
 
 trader_urlpatterns = [

@@ -11,6 +11,7 @@ study (``study_apply_for``), audited per changed field.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,7 @@ STUDY_FOLDS_MAX = 10
 STUDY_TRIALS_MAX = 500
 PROGRESS_SAVE_EVERY_PCT = 2.0
 PROGRESS_PUSH_EVERY_PCT = 5.0
+CANCEL_CHECK_EVERY_S = 1.0  # a running study reads its own status at most this often (between trials)
 # The weekly proposal: the last four weeks, cut into four windows (three test weeks).
 WEEKLY_DAYS = 28
 WEEKLY_FOLDS = 3
@@ -48,6 +50,10 @@ WEEKLY_TRIALS = 30
 
 class StudyBusy(ControlRefused):
     """A study is already pending or running; start one when it has finished."""
+
+
+class StudyCancelled(Exception):
+    """Raised inside a running study's progress callback once a person has cancelled it."""
 
 
 def study_request_build(*, strategy: str, symbols: list[str], start: date, end: date, source: CandleSource,
@@ -141,16 +147,23 @@ def study_run_execute(*, study_id: int) -> BacktestStudy:
     study = BacktestStudy.objects.get(pk=study_id)
     started = BacktestStudy.objects.filter(pk=study_id, status=BacktestStatus.PENDING).update(
         status=BacktestStatus.RUNNING, started_at=timezone.now(), progress_pct=0.0)
+    if not started and study.status == BacktestStatus.CANCELLED:
+        logger.info("optimiser study %s was cancelled before it started", study_id, extra={"category": Category.SYSTEM})
+        return study
     if not started:
         logger.warning("optimiser study %s is %s, not pending: not run again", study_id, study.status,
                        extra={"category": Category.SYSTEM})
         return study
     study.refresh_from_db()
     study_progress_push(study=study)
-    saved, pushed = [0.0], [0.0]
+    saved, pushed, checked = [0.0], [0.0], [time.monotonic()]
 
     def progress(done: int, total: int) -> None:
         percent = done / total * 100.0 if total else 100.0
+        if time.monotonic() - checked[0] >= CANCEL_CHECK_EVERY_S:
+            checked[0] = time.monotonic()
+            if not BacktestStudy.objects.filter(pk=study_id, status=BacktestStatus.RUNNING).exists():
+                raise StudyCancelled
         if percent - saved[0] >= PROGRESS_SAVE_EVERY_PCT:
             saved[0] = percent
             BacktestStudy.objects.filter(pk=study_id).update(progress_pct=round(percent, 1))
@@ -159,18 +172,24 @@ def study_run_execute(*, study_id: int) -> BacktestStudy:
                 study.progress_pct = round(percent, 1)
                 study_progress_push(study=study)
 
+    running = BacktestStudy.objects.filter(pk=study_id, status=BacktestStatus.RUNNING)  # a cancel wins over both
     try:
         outcome = optimise(request=OptimiseRequest.from_json(study.parameters), progress=progress)
+    except StudyCancelled:
+        logger.info("optimiser study %s stopped: cancelled", study_id, extra={"category": Category.SYSTEM})
+        study.refresh_from_db()
+        return study
     except Exception as error:  # noqa: BLE001 - any failure is shown on the study, the worker carries on
-        BacktestStudy.objects.filter(pk=study_id).update(status=BacktestStatus.FAILED, finished_at=timezone.now(),
-                                                         error=f"{type(error).__name__}: {error}")
+        running.update(status=BacktestStatus.FAILED, finished_at=timezone.now(),
+                       error=f"{type(error).__name__}: {error}")
         study.refresh_from_db()
         study_progress_push(study=study)
         return study
-    BacktestStudy.objects.filter(pk=study_id).update(
-        status=BacktestStatus.DONE, finished_at=timezone.now(), progress_pct=100.0, folds=outcome["folds"],
-        recommended=outcome["recommended"])
+    finished = running.update(status=BacktestStatus.DONE, finished_at=timezone.now(), progress_pct=100.0,
+                              folds=outcome["folds"], recommended=outcome["recommended"])
     study.refresh_from_db()
+    if not finished:
+        return study  # cancelled after its last progress check: it stays cancelled
     study_progress_push(study=study)
     if study.proposal:
         _proposal_announce(study=study, out_of_sample=outcome["out_of_sample"])
@@ -207,6 +226,27 @@ def studies_expire(*, now: datetime | None = None) -> list[int]:
         logger.warning("optimiser studies %s marked failed: lost (no result %s min after they started or were "
                        "queued)", ", ".join(map(str, lost)), minutes, extra={"category": Category.SYSTEM})
     return lost
+
+
+def study_cancel(*, study_id: int, actor: Actor) -> BacktestStudy:
+    """Cancel a pending or running study for ``actor`` (audited as ``backtest.study_cancel``): a pending
+    one never starts, a running one stops at its next trial (within ``CANCEL_CHECK_EVERY_S``) and
+    keeps no result. It frees the one-study slot at once, also for a study whose worker is gone.
+    ``ControlRefused`` for a study already finished; ``BacktestStudy.DoesNotExist``."""
+    with transaction.atomic():
+        study = BacktestStudy.objects.select_for_update().get(pk=study_id)
+        if study.status not in (BacktestStatus.PENDING, BacktestStatus.RUNNING):
+            raise ControlRefused(f"study {study_id} is {study.status}: only a pending or running study can be "
+                                 "cancelled")
+        was = study.status
+        study.status, study.finished_at = BacktestStatus.CANCELLED, timezone.now()
+        study.error = f"cancelled by {actor.described} while {was} at {study.progress_pct:.0f} %"
+        study.save(update_fields=["status", "finished_at", "error"])
+        audit_record(actor=actor, action="backtest.study_cancel", old=str(was), new=str(study.status),
+                     detail=f"study {study.pk} cancelled while {was} at {study.progress_pct:.0f} %")
+    study_progress_push(study=study)
+    logger.info("optimiser study %s cancelled by %s", study.pk, actor.described, extra={"category": Category.SYSTEM})
+    return study
 
 
 def study_apply_for(*, study_id: int, actor: Actor) -> BacktestStudy:

@@ -1,5 +1,6 @@
 """The backtests page in Chromium: a study started from the form finishes on the page, no reload; its page
-shows the out-of-sample figures first and applies the recommendation after a confirmation."""
+shows the out-of-sample figures first and applies the recommendation after a confirmation; a running
+study cancelled from the page stops and frees the slot for the next."""
 
 from __future__ import annotations
 
@@ -49,3 +50,32 @@ def test_a_study_started_from_the_page_shows_its_progress_then_is_applied_from_i
     study.refresh_from_db()
     assert study.applied_at is not None
     assert AuditEntry.objects.get(action="backtest.study_apply").actor == "dash-operator"
+
+
+def test_a_running_study_cancelled_from_the_page_stops_and_frees_the_slot(logged_in_page, klines_dir):
+    page = logged_in_page.open("/backtests")
+    form = page.locator("#study-form")
+    form.locator("input[name=symbols]").fill("SOLUSDT")
+    form.locator("input[name=start]").fill("2024-03-01")
+    form.locator("input[name=end]").fill("2024-03-07")
+    form.locator("select[name=source]").select_option("files")
+    form.locator("input[name=folds]").fill("2")
+    form.locator("input[name=trials]").fill("500")  # minutes of work: it is still running when cancelled
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#study-progress [data-role=status]:has-text('running')", timeout=STUDY_TIMEOUT_MS)
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.click("#study-progress [data-role=cancel]")
+    page.wait_for_selector("#study-progress [data-role=status]:has-text('cancelled')")
+    assert "Cancel study" in dialogs[0] and "discarded" in dialogs[0]
+    assert "cancelled by dash-operator while running" in page.locator("#study-progress [data-role=result]").inner_text()
+    assert page.locator("#study-progress [data-role=cancel]").is_hidden()
+    study = BacktestStudy.objects.get()
+    page.wait_for_selector(f"#backtest-studies tr[data-study-id='{study.pk}'][data-status=cancelled]")
+    assert (study.status, study.folds) == (BacktestStatus.CANCELLED, [])
+    assert AuditEntry.objects.get(action="backtest.study_cancel").actor == "dash-operator"
+
+    form.locator("input[name=trials]").fill("1")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#study-start-result:has-text('queued')")  # the one-study slot is free at once
+    page.wait_for_selector("#study-progress [data-role=status]:has-text('done')", timeout=STUDY_TIMEOUT_MS)

@@ -239,5 +239,8 @@ _PENDING_STUDY = {**STUDY, "status": "pending", "progress_pct": 0.0, "started_at
 STUDY_PENDING_EXAMPLE = OpenApiExample("Queued", response_only=True, status_codes=["202"], value=_PENDING_STUDY)
 STUDY_APPLIED_EXAMPLE = OpenApiExample("Applied", response_only=True, value={
     **STUDY, "applied": True, "applied_at": "2026-03-02T09:00:00Z", "applied_by": "dash-operator"})
+STUDY_CANCELLED_EXAMPLE = OpenApiExample("Cancelled while running", response_only=True, value={
+    **_PENDING_STUDY, "status": "cancelled", "progress_pct": 42.0, "started_at": "2026-03-02T08:00:00Z",
+    "finished_at": "2026-03-02T08:20:00Z", "error": "cancelled by dash-operator while running at 42 %"})
 STUDY_LIST_EXAMPLE = OpenApiExample("One study", response_only=True, value={
     "count": 1, "next": None, "previous": None, "results": [STUDY]})

@@ -1,6 +1,7 @@
 """POST /backtests (start a run as a Celery task), GET /backtests (paged), GET /backtests/{id} (status, progress,
 metrics); POST /backtests/studies (start an optimiser study as a Celery task), GET /backtests/studies (paged),
-GET /backtests/studies/{id} (out-of-sample figures first), POST /backtests/studies/{id}/apply (audited).
+GET /backtests/studies/{id} (out-of-sample figures first), POST /backtests/studies/{id}/apply and
+.../cancel (audited).
 Progress also arrives live on the dashboard socket (``backtest.progress``, ``study.progress``)."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from trader.api.serializers.backtests import (
     START_EXAMPLE,
     START_SCANNER_EXAMPLE,
     STUDY_APPLIED_EXAMPLE,
+    STUDY_CANCELLED_EXAMPLE,
     STUDY_EXAMPLE,
     STUDY_LIST_EXAMPLE,
     STUDY_PENDING_EXAMPLE,
@@ -43,7 +45,7 @@ from trader.backtest.selectors import (
 )
 from trader.models import BacktestRun, BacktestStudy, StudyOrigin
 from trader.services.backtest import CandleSource, backtest_request_build, backtest_start
-from trader.services.study import study_apply_for, study_request_build, study_start
+from trader.services.study import study_apply_for, study_cancel, study_request_build, study_start
 
 RUN_ID_MAX = 2**63 - 1  # the id columns' range: a larger id is no run or study, not a database error
 
@@ -162,6 +164,24 @@ class BacktestStudyApplyView(NoBodyAPIView):
             if study_id > RUN_ID_MAX:
                 raise BacktestStudy.DoesNotExist
             study = study_apply_for(study_id=study_id, actor=actor_for(request))
+        except BacktestStudy.DoesNotExist:
+            raise NotFound(f"no optimiser study {study_id}") from None
+        return Response(BacktestStudySerializer(backtest_study_summary(study=study)).data)
+
+
+class BacktestStudyCancelView(NoBodyAPIView):
+    @extend_schema(tags=["backtests"], summary="Cancel a pending or running optimiser study",
+                   description="A pending study never starts; a running one stops at its next trial (within about "
+                               "a second) and keeps no result. The one-study slot is free at once, also for a study "
+                               "whose worker is gone. Audited as backtest.study_cancel. 409 for a study already "
+                               "done, failed or cancelled. No body.",
+                   request=None, responses=responses(BacktestStudySerializer, errors=(401, 403, 404, 409, 429)),
+                   examples=[STUDY_CANCELLED_EXAMPLE])
+    def post(self, request: Request, study_id: int) -> Response:
+        try:
+            if study_id > RUN_ID_MAX:
+                raise BacktestStudy.DoesNotExist
+            study = study_cancel(study_id=study_id, actor=actor_for(request))
         except BacktestStudy.DoesNotExist:
             raise NotFound(f"no optimiser study {study_id}") from None
         return Response(BacktestStudySerializer(backtest_study_summary(study=study)).data)

@@ -162,7 +162,32 @@ def test_a_read_only_key_cannot_start_or_apply_a_study(api_read):
     study = backtest_study_stored()
     assert api_read.post("/api/v1/backtests/studies", STUDY_START, format="json").status_code == 403
     assert api_read.post(f"/api/v1/backtests/studies/{study.pk}/apply").status_code == 403
+    assert api_read.post(f"/api/v1/backtests/studies/{study.pk}/cancel").status_code == 403
     assert AuditEntry.objects.count() == 0
+
+
+def test_cancelling_a_study_frees_the_slot_and_is_audited(api, django_capture_on_commit_callbacks):
+    from trader.models import BacktestStudy
+    from trader.tests.backtest.studies import backtest_study_stored
+
+    with django_capture_on_commit_callbacks(execute=False):
+        started = api.post("/api/v1/backtests/studies", STUDY_START, format="json").json()
+    assert api.post("/api/v1/backtests/studies", STUDY_START, format="json").status_code == 409
+    response = api.post(f"/api/v1/backtests/studies/{started['id']}/cancel")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "cancelled"
+    assert "cancelled by API key 'ops' while pending" in response.json()["error"]
+    assert AuditEntry.objects.get(action="backtest.study_cancel").actor == "api-key:ops"
+    with django_capture_on_commit_callbacks(execute=False):
+        assert api.post("/api/v1/backtests/studies", STUDY_START, format="json").status_code == 202, "slot freed"
+
+    again = api.post(f"/api/v1/backtests/studies/{started['id']}/cancel")
+    assert again.status_code == 409 and "only a pending or running study" in again.json()["error"]["message"]
+    done = backtest_study_stored()
+    assert api.post(f"/api/v1/backtests/studies/{done.pk}/cancel").status_code == 409
+    assert BacktestStudy.objects.get(pk=done.pk).status == BacktestStatus.DONE
+    assert api.post(f"/api/v1/backtests/studies/{done.pk + 100}/cancel").status_code == 404
+    assert api.post(f"/api/v1/backtests/studies/{done.pk}/cancel", {"x": 1}, format="json").status_code == 400
 
 
 def test_applying_a_study_writes_the_config_and_is_audited(api):

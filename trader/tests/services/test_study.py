@@ -14,9 +14,12 @@ from trader.models import AuditEntry, BacktestStatus, BacktestStudy, StudyOrigin
 from trader.services.actor import Actor
 from trader.services.backtest import CandleSource
 from trader.services.config import config_as_dict, config_get
+from trader.services.status import ControlRefused
 from trader.services.study import (
     StudyBusy,
+    studies_active_count,
     studies_expire,
+    study_cancel,
     study_propose_weekly,
     study_request_build,
     study_run_execute,
@@ -72,6 +75,42 @@ def test_a_study_run_in_process_stores_its_windows_and_out_of_sample_figures():
     assert len(done.folds) == 1 and set(done.recommended) >= {"long_threshold", "tp_pct"}
     assert done.started_at is not None and done.finished_at >= done.started_at
     assert study_run_execute(study_id=study.pk).status == BacktestStatus.DONE, "a finished study is not run again"
+
+
+def test_a_cancelled_pending_study_never_runs(caplog):
+    study = study_start(request=tiny_request(), actor=ACTOR, origin=StudyOrigin.API)
+    cancelled = study_cancel(study_id=study.pk, actor=ACTOR)
+    assert cancelled.status == BacktestStatus.CANCELLED and cancelled.finished_at is not None
+    assert study_run_execute(study_id=study.pk).status == BacktestStatus.CANCELLED
+    assert BacktestStudy.objects.get(pk=study.pk).started_at is None, "the worker did not start it"
+    audit = AuditEntry.objects.get(action="backtest.study_cancel")
+    assert "pending" in audit.old_value and "cancelled" in audit.new_value
+    assert audit.detail == f"study {study.pk} cancelled while pending at 0 %"
+    with pytest.raises(ControlRefused, match="only a pending or running study"):
+        study_cancel(study_id=study.pk, actor=ACTOR)
+
+
+def test_a_running_study_stops_at_its_next_trial_once_cancelled_and_keeps_no_result(monkeypatch):
+    import trader.services.study as study_module
+
+    monkeypatch.setattr(study_module, "CANCEL_CHECK_EVERY_S", 0.0)
+    real_optimise, runs = study_module.optimise, []
+    study = study_start(request=tiny_request(trials=4), actor=ACTOR, origin=StudyOrigin.PAGE)
+
+    def optimise_cancelled_after_the_first_trial(*, request, progress):
+        def hook(done, total):
+            runs.append(done)
+            if done == 1:  # a person presses Cancel while the first trial has just run
+                study_cancel(study_id=study.pk, actor=Actor.for_api_key(name="night-shift"))
+            progress(done, total)
+        return real_optimise(request=request, progress=hook)
+
+    monkeypatch.setattr(study_module, "optimise", optimise_cancelled_after_the_first_trial)
+    stopped = study_run_execute(study_id=study.pk)
+    assert runs == [1], "no trial ran after the cancel (5 would have run)"
+    assert (stopped.status, stopped.folds, stopped.recommended) == (BacktestStatus.CANCELLED, [], {})
+    assert "cancelled by API key 'night-shift' while running" in stopped.error
+    assert studies_active_count() == 0
 
 
 def _study(status, *, created_ago_min=0, started_ago_min=None):
