@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -335,6 +336,28 @@ def backtest_queue(*, request: BacktestRequest) -> BacktestRun:
 
 
 PROGRESS_PUSH_EVERY_PCT = 5.0
+
+
+def progress_recorder(*, job: Any, push: Callable[[], object]) -> Progress:
+    """The ``Progress`` callback of a stored job (a ``BacktestRun`` or a ``BacktestStudy``): saves its
+    ``progress_pct`` every ~2 % and, every ~5 %, sets it on ``job`` and calls ``push`` (which sends
+    ``job`` to the pages)."""
+    saved, pushed = [0.0], [0.0]
+    rows = type(job).objects.filter(pk=job.pk)
+
+    def progress(done: int, total: int) -> None:
+        percent = done / total * 100.0 if total else 100.0
+        if percent - saved[0] >= PROGRESS_SAVE_EVERY_PCT:
+            saved[0] = percent
+            rows.update(progress_pct=round(percent, 1))
+            if percent - pushed[0] >= PROGRESS_PUSH_EVERY_PCT:
+                pushed[0] = percent
+                job.progress_pct = round(percent, 1)
+                push()
+
+    return progress
+
+
 PUSHED_METRICS = ("total_return_pct", "max_drawdown_pct", "trades", "win_rate_pct")
 
 
@@ -366,19 +389,7 @@ def backtest_run_execute(*, run_id: int) -> BacktestRun:
         return run
     run.refresh_from_db()
     backtest_progress_push(run=run)
-    saved = [0.0]
-    pushed = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        percent = done / total * 100.0 if total else 100.0
-        if percent - saved[0] >= PROGRESS_SAVE_EVERY_PCT:
-            saved[0] = percent
-            BacktestRun.objects.filter(pk=run_id).update(progress_pct=round(percent, 1))
-            if percent - pushed[0] >= PROGRESS_PUSH_EVERY_PCT:
-                pushed[0] = percent
-                run.progress_pct = round(percent, 1)
-                backtest_progress_push(run=run)
-
+    progress = progress_recorder(job=run, push=lambda: backtest_progress_push(run=run))
     try:
         report = backtest_execute(request=BacktestRequest.from_json(run.parameters), progress=progress)
     except Exception as error:  # noqa: BLE001 - any failure is shown on the run, the worker carries on

@@ -9,6 +9,7 @@ candle folder (``settings.KLINES_DIR``): a caller never names a path on the serv
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -17,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from config.logging import Category
@@ -161,22 +163,32 @@ def backtests_expire(*, now: datetime | None = None) -> list[int]:
     (its queued task was lost). The run is not retried: a person starts it again. Returns the ids."""
     from trader.backtest.service import backtest_progress_push
 
+    lost = lost_jobs_fail(model=BacktestRun, lost_after=BACKTEST_LOST_AFTER, error=BACKTEST_LOST_ERROR,
+                          push=lambda run: backtest_progress_push(run=run), now=now)
+    if lost:
+        logger.warning("backtest runs %s marked failed: lost (no result %s min after they started or were queued)",
+                       ", ".join(map(str, lost)), int(BACKTEST_LOST_AFTER.total_seconds() // 60),
+                       extra={"category": Category.SYSTEM})
+    return lost
+
+
+def lost_jobs_fail(*, model: type[Model], lost_after: timedelta, error: str, push: Callable[[Any], object],
+                   now: datetime | None = None) -> list[int]:
+    """Mark failed the rows of ``model`` (``BacktestRun`` or ``BacktestStudy``) no worker can still be on:
+    running since longer than ``lost_after`` or pending that long. ``error`` is formatted with
+    ``minutes`` and ``what`` (started / was queued). Conditional per row, so a job its worker finishes
+    meanwhile keeps its own outcome. Calls ``push`` with each; returns their ids."""
     now = now or timezone.now()
-    cutoff = now - BACKTEST_LOST_AFTER
-    minutes = int(BACKTEST_LOST_AFTER.total_seconds() // 60)
+    cutoff = now - lost_after
+    minutes = int(lost_after.total_seconds() // 60)
     lost = []
     for status, since, what in ((BacktestStatus.RUNNING, "started_at__lt", "started"),
                                 (BacktestStatus.PENDING, "created_at__lt", "was queued")):
-        for run_id in BacktestRun.objects.filter(status=status, **{since: cutoff}).values_list("pk", flat=True):
-            # Conditional: a run its worker finishes meanwhile keeps its own outcome.
-            if BacktestRun.objects.filter(pk=run_id, status=status).update(
-                    status=BacktestStatus.FAILED, finished_at=now,
-                    error=BACKTEST_LOST_ERROR.format(minutes=minutes, what=what)):
-                lost.append(run_id)
-                backtest_progress_push(run=BacktestRun.objects.get(pk=run_id))
-    if lost:
-        logger.warning("backtest runs %s marked failed: lost (no result %s min after they started or were queued)",
-                       ", ".join(map(str, lost)), minutes, extra={"category": Category.SYSTEM})
+        for job_id in model.objects.filter(status=status, **{since: cutoff}).values_list("pk", flat=True):
+            if model.objects.filter(pk=job_id, status=status).update(
+                    status=BacktestStatus.FAILED, finished_at=now, error=error.format(minutes=minutes, what=what)):
+                lost.append(job_id)
+                push(model.objects.get(pk=job_id))
     return lost
 
 

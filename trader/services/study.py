@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from config.logging import Category
 from trader.backtest.optimise import MIN_TRADES_DEFAULT, OptimiseRequest, optimise, optimise_request_problems
-from trader.backtest.service import BacktestRequest
+from trader.backtest.service import BacktestRequest, progress_recorder
 from trader.models import BacktestStatus, BacktestStudy, StudyOrigin
 from trader.services.actor import Actor
 from trader.services.audit import audit_record
-from trader.services.backtest import CandleSource, backtest_request_build, day_start
+from trader.services.backtest import CandleSource, backtest_request_build, day_start, lost_jobs_fail
 from trader.services.status import ControlRefused
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,6 @@ STUDY_LOST_ERROR = ("lost: no result {minutes} min after it {what} (the worker s
 STUDY_ACTIVE_MAX = 1
 STUDY_FOLDS_MAX = 10
 STUDY_TRIALS_MAX = 500
-PROGRESS_SAVE_EVERY_PCT = 2.0
-PROGRESS_PUSH_EVERY_PCT = 5.0
 CANCEL_CHECK_EVERY_S = 1.0  # a running study reads its own status at most this often (between trials)
 # The weekly proposal: the last four weeks, cut into four windows (three test weeks).
 WEEKLY_DAYS = 28
@@ -156,23 +154,16 @@ def study_run_execute(*, study_id: int) -> BacktestStudy:
         return study
     study.refresh_from_db()
     study_progress_push(study=study)
-    saved, pushed, checked = [0.0], [0.0], [time.monotonic()]
+    running = BacktestStudy.objects.filter(pk=study_id, status=BacktestStatus.RUNNING)  # a cancel wins over all
+    record, checked = progress_recorder(job=study, push=lambda: study_progress_push(study=study)), [time.monotonic()]
 
     def progress(done: int, total: int) -> None:
-        percent = done / total * 100.0 if total else 100.0
         if time.monotonic() - checked[0] >= CANCEL_CHECK_EVERY_S:
             checked[0] = time.monotonic()
-            if not BacktestStudy.objects.filter(pk=study_id, status=BacktestStatus.RUNNING).exists():
+            if not running.exists():
                 raise StudyCancelled
-        if percent - saved[0] >= PROGRESS_SAVE_EVERY_PCT:
-            saved[0] = percent
-            BacktestStudy.objects.filter(pk=study_id).update(progress_pct=round(percent, 1))
-            if percent - pushed[0] >= PROGRESS_PUSH_EVERY_PCT:
-                pushed[0] = percent
-                study.progress_pct = round(percent, 1)
-                study_progress_push(study=study)
+        record(done, total)
 
-    running = BacktestStudy.objects.filter(pk=study_id, status=BacktestStatus.RUNNING)  # a cancel wins over both
     try:
         outcome = optimise(request=OptimiseRequest.from_json(study.parameters), progress=progress)
     except StudyCancelled:
@@ -209,22 +200,12 @@ def studies_expire(*, now: datetime | None = None) -> list[int]:
     """Mark failed, with the reason, the studies no worker can still be on: running since longer than
     ``STUDY_LOST_AFTER`` (the task's hard limit and a grace) or pending that long. Pushes each to the
     pages; returns their ids."""
-    now = now or timezone.now()
-    cutoff = now - STUDY_LOST_AFTER
-    minutes = int(STUDY_LOST_AFTER.total_seconds() // 60)
-    lost = []
-    for status, since, what in ((BacktestStatus.RUNNING, "started_at__lt", "started"),
-                                (BacktestStatus.PENDING, "created_at__lt", "was queued")):
-        for study_id in BacktestStudy.objects.filter(status=status, **{since: cutoff}).values_list("pk", flat=True):
-            # Conditional: a study its worker finishes meanwhile keeps its own outcome.
-            if BacktestStudy.objects.filter(pk=study_id, status=status).update(
-                    status=BacktestStatus.FAILED, finished_at=now,
-                    error=STUDY_LOST_ERROR.format(minutes=minutes, what=what)):
-                lost.append(study_id)
-                study_progress_push(study=BacktestStudy.objects.get(pk=study_id))
+    lost = lost_jobs_fail(model=BacktestStudy, lost_after=STUDY_LOST_AFTER, error=STUDY_LOST_ERROR,
+                          push=lambda study: study_progress_push(study=study), now=now)
     if lost:
         logger.warning("optimiser studies %s marked failed: lost (no result %s min after they started or were "
-                       "queued)", ", ".join(map(str, lost)), minutes, extra={"category": Category.SYSTEM})
+                       "queued)", ", ".join(map(str, lost)), int(STUDY_LOST_AFTER.total_seconds() // 60),
+                       extra={"category": Category.SYSTEM})
     return lost
 
 

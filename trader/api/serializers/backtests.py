@@ -37,17 +37,22 @@ class BacktestOverridesSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.
                                                 required=False, help_text="USDT (default 10000).")
 
 
-class BacktestStartSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
-    """What to backtest: strategy, symbols, whole UTC days, where the candles come from, exits and overrides."""
+class _CandlePeriodSerializer(serializers.Serializer):
+    """The candles a run or a study reads: symbols, whole UTC days, where they come from."""
 
-    strategy = serializers.ChoiceField(choices=backtest_strategy_names(), help_text="scanner: the live trader's rules; "
-                                       "ema_cross: the EMA 8/21 reference; or a strategy of the suite.")
     symbols = serializers.ListField(child=SymbolField(), min_length=1, max_length=BACKTEST_SYMBOLS_MAX)
     start = serializers.DateField(help_text="First day (00:00 UTC).")
     end = serializers.DateField(help_text="Last day, exclusive (00:00 UTC); at most 366 days after start.")
     source = serializers.ChoiceField(choices=[source.value for source in CandleSource],
                                      default=CandleSource.DATABASE.value,
                                      help_text="database: the stored candles; files: the server's kline folder.")
+
+
+class BacktestStartSerializer(ClosedBodyMixin, StrictJsonMixin, _CandlePeriodSerializer):
+    """What to backtest: strategy, symbols, whole UTC days, where the candles come from, exits and overrides."""
+
+    strategy = serializers.ChoiceField(choices=backtest_strategy_names(), help_text="scanner: the live trader's rules; "
+                                       "ema_cross: the EMA 8/21 reference; or a strategy of the suite.")
     tp_pct = _pct(low="0.01", high="1000", help_text="Take profit: price move % (ema_cross, required) or % of "
                                                      "margin (the others; default the config's).")
     sl_pct = _pct(low="0.01", high="100", help_text="Stop loss, positive: price move % (ema_cross, required) or % "
@@ -105,19 +110,13 @@ LIST_EXAMPLE = OpenApiExample("One run", response_only=True, value={
     "count": 1, "next": None, "previous": None, "results": [DONE_RUN]})
 
 
-class StudyStartSerializer(ClosedBodyMixin, StrictJsonMixin, serializers.Serializer):
+class StudyStartSerializer(ClosedBodyMixin, StrictJsonMixin, _CandlePeriodSerializer):
     """What to optimise: strategy, symbols, whole UTC days (cut into folds + 1 walk-forward windows), the
     search's size, its objective and the minimum trades a train window needs."""
 
     strategy = serializers.ChoiceField(choices=[name for name in backtest_strategy_names() if name != "ema_cross"],
                                        default="scanner", help_text="scanner: the live trader's rules; or a "
                                        "strategy of the suite (ema_cross has no thresholds to search).")
-    symbols = serializers.ListField(child=SymbolField(), min_length=1, max_length=BACKTEST_SYMBOLS_MAX)
-    start = serializers.DateField(help_text="First day (00:00 UTC).")
-    end = serializers.DateField(help_text="Last day, exclusive (00:00 UTC); at most 366 days after start.")
-    source = serializers.ChoiceField(choices=[source.value for source in CandleSource],
-                                     default=CandleSource.DATABASE.value,
-                                     help_text="database: the stored candles; files: the server's kline folder.")
     folds = serializers.IntegerField(min_value=1, max_value=STUDY_FOLDS_MAX, default=3,
                                      help_text="Walk-forward folds: the period is cut into folds + 1 windows.")
     trials = serializers.IntegerField(min_value=1, max_value=STUDY_TRIALS_MAX, default=30,

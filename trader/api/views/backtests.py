@@ -6,6 +6,9 @@ Progress also arrives live on the dashboard socket (``backtest.progress``, ``stu
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -138,16 +141,21 @@ class BacktestStudiesView(ListAPIView):
                         status=status.HTTP_202_ACCEPTED, headers={"Location": location})
 
 
+def _study_or_404(study_id: int, call: Callable[..., Any], **kwargs: Any) -> Any:
+    """``call(study_id=study_id, **kwargs)``, a 404 for an unknown study (an id past the column's range too)."""
+    try:
+        if study_id > RUN_ID_MAX:
+            raise BacktestStudy.DoesNotExist
+        return call(study_id=study_id, **kwargs)
+    except BacktestStudy.DoesNotExist:
+        raise NotFound(f"no optimiser study {study_id}") from None
+
+
 class BacktestStudyView(APIView):
     @extend_schema(tags=["backtests"], summary="One optimiser study: windows, best parameters, train vs test",
                    responses=responses(BacktestStudySerializer, errors=(401, 404, 429)), examples=[STUDY_EXAMPLE])
     def get(self, request: Request, study_id: int) -> Response:
-        try:
-            if study_id > RUN_ID_MAX:
-                raise BacktestStudy.DoesNotExist
-            study = backtest_study_detail(study_id=study_id)
-        except BacktestStudy.DoesNotExist:
-            raise NotFound(f"no optimiser study {study_id}") from None
+        study = _study_or_404(study_id, backtest_study_detail)
         return Response(BacktestStudySerializer(study).data)
 
 
@@ -160,12 +168,7 @@ class BacktestStudyApplyView(NoBodyAPIView):
                    request=None, responses=responses(BacktestStudySerializer, errors=(400, 401, 403, 404, 409, 429)),
                    examples=[STUDY_APPLIED_EXAMPLE])
     def post(self, request: Request, study_id: int) -> Response:
-        try:
-            if study_id > RUN_ID_MAX:
-                raise BacktestStudy.DoesNotExist
-            study = study_apply_for(study_id=study_id, actor=actor_for(request))
-        except BacktestStudy.DoesNotExist:
-            raise NotFound(f"no optimiser study {study_id}") from None
+        study = _study_or_404(study_id, study_apply_for, actor=actor_for(request))
         return Response(BacktestStudySerializer(backtest_study_summary(study=study)).data)
 
 
@@ -178,10 +181,5 @@ class BacktestStudyCancelView(NoBodyAPIView):
                    request=None, responses=responses(BacktestStudySerializer, errors=(401, 403, 404, 409, 429)),
                    examples=[STUDY_CANCELLED_EXAMPLE])
     def post(self, request: Request, study_id: int) -> Response:
-        try:
-            if study_id > RUN_ID_MAX:
-                raise BacktestStudy.DoesNotExist
-            study = study_cancel(study_id=study_id, actor=actor_for(request))
-        except BacktestStudy.DoesNotExist:
-            raise NotFound(f"no optimiser study {study_id}") from None
+        study = _study_or_404(study_id, study_cancel, actor=actor_for(request))
         return Response(BacktestStudySerializer(backtest_study_summary(study=study)).data)
