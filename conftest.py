@@ -18,6 +18,7 @@ from django.conf import settings
 from config import testing
 from config.celery import QUEUES
 
+TEST_WORKER = "test-worker"  # the one test worker's node name, before @host
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_redis() -> None:
@@ -74,7 +75,7 @@ def _worker_idle_before_flush(request):
 
     # Addressed to the one test worker and content with its one reply: a broadcast inspect waits
     # its whole timeout for replies that never come (4 s of every such test's teardown).
-    worker = f"test-worker@{socket.gethostname()}"
+    worker = f"{TEST_WORKER}@{socket.gethostname()}"  # Celery's %h is the host name
 
     def idle() -> bool:
         inspector = app.control.inspect(timeout=1, destination=[worker], limit=1)
@@ -140,7 +141,7 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[Servic
     process = testing.start_process(
         testing.python_argv(
             "-m", "celery", "-A", "config", "worker", "-Q", ",".join(QUEUES), "--concurrency", "1",
-            "--without-gossip", "--without-mingle", "--loglevel", "INFO", "-n", "test-worker@%h",
+            "--without-gossip", "--without-mingle", "--loglevel", "INFO", "-n", f"{TEST_WORKER}@%h",
         ),
         env=env,
         log_path=log_path,
