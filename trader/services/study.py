@@ -278,11 +278,14 @@ def study_propose_weekly(*, days: int = WEEKLY_DAYS, folds: int = WEEKLY_FOLDS, 
 
 def _symbols_with_candles(*, config: Any, since: date) -> list[str]:
     """The enabled symbols (the whitelist when set, less the blacklist) with 5m candles since ``since``."""
-    from ta.models import Candle
+    from django.db.models import Exists, OuterRef
+
+    from ta.models import Candle, Symbol
     from trader.services.backtest import BACKTEST_SYMBOLS_MAX
 
-    symbols = Candle.objects.filter(timeframe="5m", open_time__date__gte=since, symbol__enabled=True)
-    names = sorted(set(symbols.values_list("symbol__symbol", flat=True)))
+    # One index probe per coin: four weeks of 5m candles are ~230,000 rows, not to be read for their names.
+    recent = Candle.objects.filter(symbol=OuterRef("pk"), timeframe="5m", open_time__gte=day_start(since))
+    names = sorted(Symbol.objects.filter(enabled=True).filter(Exists(recent)).values_list("symbol", flat=True))
     if config.coin_whitelist:
         names = [name for name in names if name in config.coin_whitelist]
     return [name for name in names if name not in (config.coin_blacklist or [])][:BACKTEST_SYMBOLS_MAX]

@@ -4,7 +4,7 @@ run, expired when lost, and the weekly proposal that is never applied."""
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -158,3 +158,26 @@ def test_the_weekly_schedule_skips_when_a_study_is_active():
     study_start(request=tiny_request(), actor=ACTOR, origin=StudyOrigin.API)
     assert study_propose_weekly(days=6, folds=1, trials=2, symbols=["SOLUSDT"], source="files",
                                 today=date(2024, 3, 7)) is None
+
+
+def test_the_weekly_proposal_studies_the_enabled_coins_with_recent_candles_less_the_blacklist():
+    from decimal import Decimal
+
+    from ta.models import Candle, Symbol
+    from trader.services.config import config_update
+    from trader.services.study import _symbols_with_candles
+
+    today = date(2024, 3, 29)
+
+    def candle(symbol: str, day: date) -> None:
+        price = Decimal(100)
+        Candle.objects.create(symbol=Symbol.objects.get(symbol=symbol), timeframe="5m",
+                              open_time=timezone.make_aware(datetime.combine(day, time(12)), UTC), open=price,
+                              high=price, low=price, close=price, volume=1)
+
+    for symbol in ("BTCUSDT", "ETHUSDT", "SOLUSDT", "DOGEUSDT"):
+        candle(symbol, today - timedelta(days=3))
+    candle("XRPUSDT", today - timedelta(days=40))  # older than the four weeks studied
+    Symbol.objects.filter(symbol="DOGEUSDT").update(enabled=False)
+    config_update(changes={"coin_blacklist": ["ETHUSDT"]}, actor=ACTOR)
+    assert _symbols_with_candles(config=config_get(), since=today - timedelta(days=28)) == ["BTCUSDT", "SOLUSDT"]
