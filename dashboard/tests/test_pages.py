@@ -13,7 +13,7 @@ from dashboard.error_log import error_category
 from dashboard.payload import live_payload
 from dashboard.selectors import errors_from_records
 from ta.selectors import price_latest
-from trader.models import CycleLog, Trade
+from trader.models import BacktestStatus, BacktestStudy, CycleLog, Trade
 
 pytestmark = pytest.mark.django_db
 
@@ -152,11 +152,16 @@ def test_the_backtests_page_lists_optimiser_studies_and_a_study_has_its_page(ope
     assert 'id="study-cancel"' not in page, "a finished study cannot be cancelled"
     assert operator_client.get(f"/backtests/studies/{study.pk + 1}").status_code == 404
 
-    from trader.models import BacktestStatus, BacktestStudy
-
     running = BacktestStudy.objects.create(parameters=study.parameters, status=BacktestStatus.RUNNING)
     page = operator_client.get(f"/backtests/studies/{running.pk}").content.decode()
     assert 'id="study-cancel"' in page and 'id="study-apply"' not in page
+
+    reason = "cancelled by dash-operator while running at 40 %"
+    cancelled = BacktestStudy.objects.create(parameters=study.parameters, status=BacktestStatus.CANCELLED,
+                                             progress_pct=40.0, error=reason)
+    listing = operator_client.get("/backtests").content.decode()
+    assert f'data-study-id="{cancelled.pk}" data-status="cancelled" data-progress="40.0" data-error="{reason}"' \
+        in listing, "a page that missed the study's event shows why from its row"
 
 
 def test_the_settings_page_names_the_usdm_klines_source_and_the_host_it_reads(operator_client, settings):

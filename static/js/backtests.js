@@ -24,7 +24,9 @@
 
     function newer(state, than) {
       if (!than) { return true; }
-      if (FINAL.includes(than.status)) { return false; }
+      // A final state read from the table row lacks the pushed figures: the event or answer that
+      // carries them still replaces it.
+      if (FINAL.includes(than.status)) { return than.fromRow === true && !state.fromRow && FINAL.includes(state.status); }
       return FINAL.includes(state.status) || state.progress_pct >= than.progress_pct;
     }
 
@@ -97,14 +99,15 @@
       if (message.event === job.event && message.data) { remember(message.data); }
     });
 
-    // After a reconnect the events in between are lost: the refreshed table row carries the state
-    // (without the pushed figures: the link still leads to them).
+    // After a reconnect the events in between are lost: the refreshed table row carries the state and
+    // its error (without the pushed figures: the link still leads to them). A table refresh can also
+    // come before the job's own event.
     window.platform.onSnapshot(function () {
       if (current === null || FINAL.includes((latest[current] || {}).status)) { return; }
       const row = document.querySelector("tr[" + job.rows + "='" + current + "']");
       if (!row) { return; }
       remember({[job.idKey]: current, status: row.dataset.status, progress_pct: Number(row.dataset.progress),
-                error: row.dataset.status === "failed" ? "see the " + noun : ""});
+                error: row.dataset.error || "", fromRow: true});
     });
 
     return {part: part, remember: remember, current: function () { return current; }};
