@@ -13,7 +13,7 @@ from dashboard.error_log import error_category
 from dashboard.payload import live_payload
 from dashboard.selectors import errors_from_records
 from ta.selectors import price_latest
-from trader.models import BacktestStatus, BacktestStudy, CycleLog, Trade
+from trader.models import BacktestRun, BacktestStatus, BacktestStudy, CycleLog, Trade
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,12 @@ def test_backtest_runs_are_listed_and_shown_with_their_trades(operator_client):
     page = operator_client.get(f"/backtests/{run.pk}").content.decode()
     assert page.count('class="num">5x</td>') == 3, "a row per trade"
     assert "total return %" in page and 'id="equity-data"' in page
+    assert 'id="run-cancel"' not in page, "a finished run cannot be cancelled"
     assert operator_client.get("/backtests/999999").status_code == 404
+
+    running = BacktestRun.objects.create(strategy="scanner", status=BacktestStatus.RUNNING, progress_pct=35.0)
+    page = operator_client.get(f"/backtests/{running.pk}").content.decode()
+    assert f'id="run-cancel" class="danger" data-run-id="{running.pk}">Cancel run</button>' in page
 
 
 def test_the_backtests_page_offers_the_start_form_and_its_runs_table_is_a_live_region(operator_client, redis_conn):

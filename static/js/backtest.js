@@ -1,7 +1,22 @@
 /* Backtest run: the equity curve (line) and the drawdown below its running peak (histogram),
- * from the stored [[ms, value], ...] series, with lightweight-charts from static/vendor. */
+ * from the stored [[ms, value], ...] series, with lightweight-charts from static/vendor. A pending
+ * or running run has "Cancel run" (after a confirm, POSTs /api/v1/backtests/{id}/cancel). */
 (function () {
   "use strict";
+  const cancel = document.getElementById("run-cancel");
+  if (cancel) {
+    cancel.addEventListener("click", async function () {
+      if (!window.confirm("Cancel run #" + cancel.dataset.runId + "? Nothing of it is stored.")) { return; }
+      try {
+        await window.platform.api("POST", "/api/v1/backtests/" + cancel.dataset.runId + "/cancel");
+        window.location.reload();
+      } catch (error) {
+        const result = document.getElementById("run-cancel-result");
+        result.textContent = "Not cancelled: " + error.message;
+        result.className = "field-error";
+      }
+    });
+  }
   const equity = JSON.parse(document.getElementById("equity-data").textContent);
   const drawdown = JSON.parse(document.getElementById("drawdown-data").textContent);
   const element = document.getElementById("equity-chart");

@@ -1,17 +1,18 @@
 /* Backtests page: two forms start jobs through the REST API (session cookie + CSRF), a backtest run
  * and an optimiser study. Each started job's progress bar moves with the socket's events
  * (backtest.progress, study.progress), and its table (a live region) refreshes from the snapshot
- * when a job starts or ends. No polling. A study can be cancelled from its panel ("Cancel study",
- * after a confirm, POSTs .../cancel: a running study stops at its next trial). */
+ * when a job starts or ends. No polling. Either job can be cancelled from its panel ("Cancel run",
+ * "Cancel study": after a confirm, POSTs .../{id}/cancel; a running job stops at its next progress
+ * report and keeps no result). */
 (function () {
   "use strict";
   const FINAL = ["done", "failed", "cancelled"];
 
   /* One form and the progress panel of the job it started. ``job``: ``form``, ``result``, ``panel``
-   * (element ids), ``noun`` ("Run"), ``idKey`` (the events' id field), ``url`` (POST), ``event``,
-   * ``rows`` (the table's row attribute), ``href(id)``, ``body(form)``, ``fromAnswer(answer)`` (the
-   * state of a job the POST returned) and ``doneText(state)``. Returns the panel's parts and the
-   * job's state keeper, or null without the form. */
+   * (element ids), ``noun`` ("Run"), ``idKey`` (the events' id field), ``url`` (POST starts a job,
+   * POST ``url``/{id}/cancel cancels one), ``cancelLoses`` (what the cancel's confirm warns of),
+   * ``event``, ``rows`` (the table's row attribute), ``href(id)``, ``body(form)``, ``fromAnswer(answer)``
+   * (the state of a job a POST returned) and ``doneText(state)``. Nothing without the form. */
   function jobForm(job) {
     const form = document.getElementById(job.form);
     if (!form) { return null; }
@@ -43,8 +44,7 @@
       part("status").className = state.status === "done" ? "up" : (state.status === "failed" ? "down" : "muted");
       part("bar").value = state.progress_pct;
       part("percent").textContent = Math.round(state.progress_pct) + " %";
-      const cancel = part("cancel");
-      if (cancel) { cancel.hidden = FINAL.includes(state.status); }
+      part("cancel").hidden = FINAL.includes(state.status);
       const result = part("result");
       result.textContent = "";
       if (state.status === "done") {
@@ -110,7 +110,16 @@
                 error: row.dataset.error || "", fromRow: true});
     });
 
-    return {part: part, remember: remember, current: function () { return current; }};
+    const cancel = part("cancel");
+    cancel.addEventListener("click", async function () {
+      const id = current;
+      if (id === null || !window.confirm("Cancel " + noun + " #" + id + "? " + job.cancelLoses)) { return; }
+      try {
+        remember(job.fromAnswer(await window.platform.api("POST", job.url + "/" + id + "/cancel")));
+      } catch (error) {
+        part("result").textContent = "Not cancelled: " + error.message;
+      }
+    });
   }
 
   function numberOrNull(input) { return input.value === "" ? null : Number(input.value); }
@@ -128,6 +137,7 @@
     form: "backtest-form", result: "backtest-start-result", panel: "backtest-progress", noun: "Run",
     idKey: "run_id", url: "/api/v1/backtests", event: "backtest.progress", rows: "data-run-id",
     href: function (id) { return "/backtests/" + id; },
+    cancelLoses: "Nothing of it is stored.",
     body: function (form) {
       const body = period(form);
       body.attribution = form.elements.namedItem("attribution").checked;
@@ -153,10 +163,11 @@
     },
   });
 
-  const studyJob = {
+  jobForm({
     form: "study-form", result: "study-start-result", panel: "study-progress", noun: "Study",
     idKey: "study_id", url: "/api/v1/backtests/studies", event: "study.progress", rows: "data-study-id",
     href: function (id) { return "/backtests/studies/" + id; },
+    cancelLoses: "The windows searched so far are discarded.",
     body: function (form) {
       const field = function (name) { return form.elements.namedItem(name); };
       return Object.assign(period(form), {
@@ -174,21 +185,5 @@
       return oos ? "Done: out of sample " + oos.trades + " trades, " + oos.objective + " median " +
         (oos.objective_median === null ? "–" : oos.objective_median) + ". " : "Done. ";
     },
-  };
-  const study = jobForm(studyJob);
-
-  if (study) {
-    study.part("cancel").addEventListener("click", async function () {
-      const id = study.current();
-      if (id === null || !window.confirm("Cancel study #" + id + "? The windows searched so far are discarded.")) {
-        return;
-      }
-      try {
-        const answer = await window.platform.api("POST", "/api/v1/backtests/studies/" + id + "/cancel");
-        study.remember(studyJob.fromAnswer(answer));
-      } catch (error) {
-        study.part("result").textContent = "Not cancelled: " + error.message;
-      }
-    });
-  }
+  });
 })();

@@ -57,6 +57,7 @@ v1_urlpatterns = [
     path("regimes/<str:symbol>", structure.RegimeView.as_view(), name="api-regime"),
     path("backtests", backtests.BacktestsView.as_view(), name="api-backtests"),
     path("backtests/<int:run_id>", backtests.BacktestView.as_view(), name="api-backtest"),
+    path("backtests/<int:run_id>/cancel", backtests.BacktestCancelView.as_view(), name="api-backtest-cancel"),
     path("backtests/studies", backtests.BacktestStudiesView.as_view(), name="api-backtest-studies"),
     path("backtests/studies/<int:study_id>", backtests.BacktestStudyView.as_view(), name="api-backtest-study"),
     path("backtests/studies/<int:study_id>/apply", backtests.BacktestStudyApplyView.as_view(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -358,6 +359,30 @@ def progress_recorder(*, job: Any, push: Callable[[], object]) -> Progress:
     return progress
 
 
+CANCEL_CHECK_EVERY_S = 1.0  # a running job reads its own status at most this often (from its progress callback)
+
+
+class JobCancelled(Exception):
+    """Raised inside a running job's progress callback once a person has cancelled it."""
+
+
+def progress_cancellable(*, job: Any, progress: Progress) -> Progress:
+    """``progress`` for a running ``job`` (a ``BacktestRun`` or a ``BacktestStudy``) that raises
+    ``JobCancelled`` once the job's row is no longer running (a cancel wins over all), reading the row
+    at most every ``CANCEL_CHECK_EVERY_S``."""
+    running = type(job).objects.filter(pk=job.pk, status=BacktestStatus.RUNNING)
+    checked = [time.monotonic()]
+
+    def checked_progress(done: int, total: int) -> None:
+        if time.monotonic() - checked[0] >= CANCEL_CHECK_EVERY_S:
+            checked[0] = time.monotonic()
+            if not running.exists():
+                raise JobCancelled
+        progress(done, total)
+
+    return checked_progress
+
+
 PUSHED_METRICS = ("total_return_pct", "max_drawdown_pct", "trades", "win_rate_pct")
 
 
@@ -378,27 +403,40 @@ def backtest_run_execute(*, run_id: int) -> BacktestRun:
     """Run the stored request of run ``run_id``, saving its progress (every ~2 %) and pushing it live
     (every ~5 %, and at the start and the end); then its results. A failure is stored on the run
     (status failed, the error) and pushed instead of raised. Only a pending run starts: one already
-    running, finished, or marked failed as lost (``trader.services.backtest.backtests_expire``) is
-    returned as it is."""
+    running, finished, cancelled, or marked failed as lost (``trader.services.backtest.backtests_expire``)
+    is returned as it is. A run cancelled while running (``trader.services.backtest.backtest_cancel``)
+    stops at its next progress check and stores nothing."""
     run = BacktestRun.objects.get(pk=run_id)
     started = BacktestRun.objects.filter(pk=run_id, status=BacktestStatus.PENDING).update(
         status=BacktestStatus.RUNNING, started_at=timezone.now(), progress_pct=0.0)
+    if not started and run.status == BacktestStatus.CANCELLED:
+        logger.info("backtest run %s was cancelled before it started", run_id, extra={"category": Category.SYSTEM})
+        return run
     if not started:
         logger.warning("backtest run %s is %s, not pending: not run again", run_id, run.status,
                        extra={"category": Category.SYSTEM})
         return run
     run.refresh_from_db()
     backtest_progress_push(run=run)
-    progress = progress_recorder(job=run, push=lambda: backtest_progress_push(run=run))
+    progress = progress_cancellable(job=run, progress=progress_recorder(
+        job=run, push=lambda: backtest_progress_push(run=run)))
+    running = BacktestRun.objects.filter(pk=run_id, status=BacktestStatus.RUNNING)
     try:
         report = backtest_execute(request=BacktestRequest.from_json(run.parameters), progress=progress)
+    except JobCancelled:
+        logger.info("backtest run %s stopped: cancelled", run_id, extra={"category": Category.SYSTEM})
+        run.refresh_from_db()
+        return run
     except Exception as error:  # noqa: BLE001 - any failure is shown on the run, the worker carries on
-        BacktestRun.objects.filter(pk=run_id).update(status=BacktestStatus.FAILED, finished_at=timezone.now(),
-                                                     error=f"{type(error).__name__}: {error}")
+        running.update(status=BacktestStatus.FAILED, finished_at=timezone.now(),
+                       error=f"{type(error).__name__}: {error}")
         run.refresh_from_db()
         backtest_progress_push(run=run)
         return run
-    run.refresh_from_db()
-    stored = backtest_store(report=report, run=run)
+    with transaction.atomic():
+        run = BacktestRun.objects.select_for_update().get(pk=run_id)
+        if run.status != BacktestStatus.RUNNING:
+            return run  # cancelled (or expired) after its last progress check: it stays so, no result stored
+        stored = backtest_store(report=report, run=run)
     backtest_progress_push(run=stored)
     return stored

@@ -192,6 +192,41 @@ def lost_jobs_fail(*, model: type[Model], lost_after: timedelta, error: str, pus
     return lost
 
 
+def job_cancel(*, model: type[Model], job_id: int, actor: Actor, noun: str, action: str,
+               push: Callable[[Any], object]) -> Any:
+    """Cancel the pending or running row ``job_id`` of ``model`` (``BacktestRun`` or ``BacktestStudy``,
+    called a ``noun`` in messages) for ``actor``, audited as ``action``: its status becomes cancelled at
+    once, with who cancelled it, while what and at what progress in ``error``, so its slot is free at
+    once. Its worker never starts a pending one and stops a running one at its next progress check
+    (``trader.backtest.service.progress_cancellable``), storing no result. ``push`` sends it to the
+    pages. ``ControlRefused`` for a job already finished; ``model.DoesNotExist``."""
+    with transaction.atomic():
+        job = model.objects.select_for_update().get(pk=job_id)
+        if job.status not in (BacktestStatus.PENDING, BacktestStatus.RUNNING):
+            raise ControlRefused(f"{noun} {job_id} is {job.status}: only a pending or running {noun} can be "
+                                 "cancelled")
+        was = job.status
+        job.status, job.finished_at = BacktestStatus.CANCELLED, timezone.now()
+        job.error = f"cancelled by {actor.described} while {was} at {job.progress_pct:.0f} %"
+        job.save(update_fields=["status", "finished_at", "error"])
+        audit_record(actor=actor, action=action, old=str(was), new=str(job.status),
+                     detail=f"{noun} {job.pk} cancelled while {was} at {job.progress_pct:.0f} %")
+    push(job)
+    logger.info("%s %s cancelled by %s", noun, job.pk, actor.described, extra={"category": Category.SYSTEM})
+    return job
+
+
+def backtest_cancel(*, run_id: int, actor: Actor) -> BacktestRun:
+    """Cancel a pending or running backtest run for ``actor`` (audited as ``backtest.cancel``): a pending
+    one never starts, a running one stops at its next progress report (within
+    ``trader.backtest.service.CANCEL_CHECK_EVERY_S``) and stores no result; its slot is free at once.
+    ``ControlRefused`` for a run already finished; ``BacktestRun.DoesNotExist``."""
+    from trader.backtest.service import backtest_progress_push
+
+    return job_cancel(model=BacktestRun, job_id=run_id, actor=actor, noun="run", action="backtest.cancel",
+                      push=lambda run: backtest_progress_push(run=run))
+
+
 @transaction.atomic
 def backtest_start(*, request: BacktestRequest, actor: Actor) -> BacktestRun:
     """Store ``request`` (from ``backtest_request_build``) as a pending run, queue the task on it

@@ -11,7 +11,6 @@ study (``study_apply_for``), audited per changed field.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,11 +20,11 @@ from django.utils import timezone
 
 from config.logging import Category
 from trader.backtest.optimise import MIN_TRADES_DEFAULT, OptimiseRequest, optimise, optimise_request_problems
-from trader.backtest.service import BacktestRequest, progress_recorder
+from trader.backtest.service import BacktestRequest, JobCancelled, progress_cancellable, progress_recorder
 from trader.models import BacktestStatus, BacktestStudy, StudyOrigin
 from trader.services.actor import Actor
 from trader.services.audit import audit_record
-from trader.services.backtest import CandleSource, backtest_request_build, day_start, lost_jobs_fail
+from trader.services.backtest import CandleSource, backtest_request_build, day_start, job_cancel, lost_jobs_fail
 from trader.services.status import ControlRefused
 
 logger = logging.getLogger(__name__)
@@ -39,7 +38,6 @@ STUDY_LOST_ERROR = ("lost: no result {minutes} min after it {what} (the worker s
 STUDY_ACTIVE_MAX = 1
 STUDY_FOLDS_MAX = 10
 STUDY_TRIALS_MAX = 500
-CANCEL_CHECK_EVERY_S = 1.0  # a running study reads its own status at most this often (between trials)
 # The weekly proposal: the last four weeks, cut into four windows (three test weeks).
 WEEKLY_DAYS = 28
 WEEKLY_FOLDS = 3
@@ -48,10 +46,6 @@ WEEKLY_TRIALS = 30
 
 class StudyBusy(ControlRefused):
     """A study is already pending or running; start one when it has finished."""
-
-
-class StudyCancelled(Exception):
-    """Raised inside a running study's progress callback once a person has cancelled it."""
 
 
 def study_request_build(*, strategy: str, symbols: list[str], start: date, end: date, source: CandleSource,
@@ -155,18 +149,11 @@ def study_run_execute(*, study_id: int) -> BacktestStudy:
     study.refresh_from_db()
     study_progress_push(study=study)
     running = BacktestStudy.objects.filter(pk=study_id, status=BacktestStatus.RUNNING)  # a cancel wins over all
-    record, checked = progress_recorder(job=study, push=lambda: study_progress_push(study=study)), [time.monotonic()]
-
-    def progress(done: int, total: int) -> None:
-        if time.monotonic() - checked[0] >= CANCEL_CHECK_EVERY_S:
-            checked[0] = time.monotonic()
-            if not running.exists():
-                raise StudyCancelled
-        record(done, total)
-
+    progress = progress_cancellable(job=study, progress=progress_recorder(
+        job=study, push=lambda: study_progress_push(study=study)))
     try:
         outcome = optimise(request=OptimiseRequest.from_json(study.parameters), progress=progress)
-    except StudyCancelled:
+    except JobCancelled:
         logger.info("optimiser study %s stopped: cancelled", study_id, extra={"category": Category.SYSTEM})
         study.refresh_from_db()
         return study
@@ -211,23 +198,12 @@ def studies_expire(*, now: datetime | None = None) -> list[int]:
 
 def study_cancel(*, study_id: int, actor: Actor) -> BacktestStudy:
     """Cancel a pending or running study for ``actor`` (audited as ``backtest.study_cancel``): a pending
-    one never starts, a running one stops at its next trial (within ``CANCEL_CHECK_EVERY_S``) and
-    keeps no result. It frees the one-study slot at once, also for a study whose worker is gone.
-    ``ControlRefused`` for a study already finished; ``BacktestStudy.DoesNotExist``."""
-    with transaction.atomic():
-        study = BacktestStudy.objects.select_for_update().get(pk=study_id)
-        if study.status not in (BacktestStatus.PENDING, BacktestStatus.RUNNING):
-            raise ControlRefused(f"study {study_id} is {study.status}: only a pending or running study can be "
-                                 "cancelled")
-        was = study.status
-        study.status, study.finished_at = BacktestStatus.CANCELLED, timezone.now()
-        study.error = f"cancelled by {actor.described} while {was} at {study.progress_pct:.0f} %"
-        study.save(update_fields=["status", "finished_at", "error"])
-        audit_record(actor=actor, action="backtest.study_cancel", old=str(was), new=str(study.status),
-                     detail=f"study {study.pk} cancelled while {was} at {study.progress_pct:.0f} %")
-    study_progress_push(study=study)
-    logger.info("optimiser study %s cancelled by %s", study.pk, actor.described, extra={"category": Category.SYSTEM})
-    return study
+    one never starts, a running one stops at its next trial (within
+    ``trader.backtest.service.CANCEL_CHECK_EVERY_S``) and keeps no result. It frees the one-study slot at
+    once, also for a study whose worker is gone. ``ControlRefused`` for a study already finished;
+    ``BacktestStudy.DoesNotExist``."""
+    return job_cancel(model=BacktestStudy, job_id=study_id, actor=actor, noun="study",
+                      action="backtest.study_cancel", push=lambda study: study_progress_push(study=study))
 
 
 def study_apply_for(*, study_id: int, actor: Actor) -> BacktestStudy:

@@ -1,4 +1,5 @@
-"""The backtests page in Chromium: a run started from the form finishes on the page, no reload."""
+"""The backtests page in Chromium: a run started from the form finishes on the page, no reload; a running
+run cancelled from the page stops, stores nothing and frees the worker for the next."""
 
 from __future__ import annotations
 
@@ -39,3 +40,37 @@ def test_a_run_started_from_the_page_shows_its_progress_and_links_to_its_result(
 
     result.locator("a").click()
     page.wait_for_selector("#equity-chart")
+
+
+def test_a_running_run_cancelled_from_the_page_stops_and_stores_nothing(logged_in_page, klines_dir):
+    page = logged_in_page.open("/backtests")
+    page.select_option("select[name=strategy]", "scanner")
+    page.fill("input[name=symbols]", "BTCUSDT ETHUSDT SOLUSDT XRPUSDT DOGEUSDT")
+    page.fill("input[name=start]", "2024-01-01")
+    page.fill("input[name=end]", "2024-09-01")  # minutes of work: it is still running when cancelled
+    page.select_option("select[name=source]", "files")
+    page.click("#backtest-form button[type=submit]")
+    page.wait_for_selector("#backtest-progress [data-role=status]:has-text('running')", timeout=RUN_TIMEOUT_MS)
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.click("#backtest-progress [data-role=cancel]")
+    page.wait_for_selector("#backtest-progress [data-role=status]:has-text('cancelled')")
+    assert "Cancel run" in dialogs[0] and "Nothing of it is stored" in dialogs[0]
+    result = page.locator("#backtest-progress [data-role=result]")
+    assert "cancelled by dash-operator while running" in result.inner_text()
+    assert page.locator("#backtest-progress [data-role=cancel]").is_hidden()
+    cancelled = BacktestRun.objects.get()
+    page.wait_for_selector(f"#backtest-runs tr[data-run-id='{cancelled.pk}'][data-status=cancelled]")
+    assert AuditEntry.objects.get(action="backtest.cancel").actor == "dash-operator"
+
+    page.select_option("select[name=strategy]", "ema_cross")
+    page.fill("input[name=symbols]", "SOLUSDT")
+    page.fill("input[name=start]", "2024-02-01")
+    page.fill("input[name=end]", "2024-02-04")
+    page.fill("input[name=tp_pct]", "0.5")
+    page.fill("input[name=sl_pct]", "0.5")
+    page.click("#backtest-form button[type=submit]")
+    page.wait_for_selector("#backtest-progress [data-role=status]:has-text('done')", timeout=RUN_TIMEOUT_MS)
+    cancelled.refresh_from_db()
+    assert (cancelled.status, cancelled.metrics, cancelled.trades.count()) == (BacktestStatus.CANCELLED, {}, 0)
+    assert cancelled.progress_pct < 100, "the worker stopped the run where it was cancelled, not at its end"

@@ -106,6 +106,10 @@ DONE_RUN = {**_RUN, "status": "done", "progress_pct": 100.0, "started_at": "2026
             "metrics": {"total_return_pct": 1.84, "max_drawdown_pct": 0.92, "trades": 31, "win_rate_pct": 54.84,
                         "profit_factor": 1.21, "sharpe": 1.9}}
 DONE_EXAMPLE = OpenApiExample("Done", response_only=True, value=DONE_RUN)
+CANCELLED_EXAMPLE = OpenApiExample("Cancelled while running", response_only=True, value={
+    **_RUN, "status": "cancelled", "progress_pct": 35.0, "started_at": "2026-03-01T12:00:01Z",
+    "finished_at": "2026-03-01T12:00:09Z", "error": "cancelled by dash-operator while running at 35 %",
+    "metrics": {}, "attribution": {}})
 LIST_EXAMPLE = OpenApiExample("One run", response_only=True, value={
     "count": 1, "next": None, "previous": None, "results": [DONE_RUN]})
 

@@ -1,7 +1,7 @@
 """POST /backtests (start a run as a Celery task), GET /backtests (paged), GET /backtests/{id} (status, progress,
-metrics); POST /backtests/studies (start an optimiser study as a Celery task), GET /backtests/studies (paged),
-GET /backtests/studies/{id} (out-of-sample figures first), POST /backtests/studies/{id}/apply and
-.../cancel (audited).
+metrics), POST /backtests/{id}/cancel (audited); POST /backtests/studies (start an optimiser study as a Celery
+task), GET /backtests/studies (paged), GET /backtests/studies/{id} (out-of-sample figures first), POST
+/backtests/studies/{id}/apply and .../cancel (audited).
 Progress also arrives live on the dashboard socket (``backtest.progress``, ``study.progress``)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from trader.api.authentication import ApiKeyPrincipal
 from trader.api.serializers.backtests import (
+    CANCELLED_EXAMPLE,
     DONE_EXAMPLE,
     LIST_EXAMPLE,
     PENDING_EXAMPLE,
@@ -47,7 +48,7 @@ from trader.backtest.selectors import (
     backtest_study_summary,
 )
 from trader.models import BacktestRun, BacktestStudy, StudyOrigin
-from trader.services.backtest import CandleSource, backtest_request_build, backtest_start
+from trader.services.backtest import CandleSource, backtest_cancel, backtest_request_build, backtest_start
 from trader.services.study import study_apply_for, study_cancel, study_request_build, study_start
 
 RUN_ID_MAX = 2**63 - 1  # the id columns' range: a larger id is no run or study, not a database error
@@ -85,17 +86,33 @@ class BacktestsView(ListAPIView):
         return Response(BacktestRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
+def _run_or_404(run_id: int, call: Callable[..., Any], **kwargs: Any) -> Any:
+    """``call(run_id=run_id, **kwargs)``, a 404 for an unknown run (an id past the column's range too)."""
+    try:
+        if run_id > RUN_ID_MAX:
+            raise BacktestRun.DoesNotExist
+        return call(run_id=run_id, **kwargs)
+    except BacktestRun.DoesNotExist:
+        raise NotFound(f"no backtest run {run_id}") from None
+
+
 class BacktestView(APIView):
     @extend_schema(tags=["backtests"], summary="One run: status, progress and (once done) its metrics",
                    responses=responses(BacktestRunSerializer, errors=(401, 404, 429)), examples=[DONE_EXAMPLE])
     def get(self, request: Request, run_id: int) -> Response:
-        try:
-            if run_id > RUN_ID_MAX:
-                raise BacktestRun.DoesNotExist
-            run = backtest_run_get(run_id=run_id)
-        except BacktestRun.DoesNotExist:
-            raise NotFound(f"no backtest run {run_id}") from None
-        return Response(BacktestRunSerializer(run).data)
+        return Response(BacktestRunSerializer(_run_or_404(run_id, backtest_run_get)).data)
+
+
+class BacktestCancelView(NoBodyAPIView):
+    @extend_schema(tags=["backtests"], summary="Cancel a pending or running backtest run",
+                   description="A pending run never starts; a running one stops at its next progress report "
+                               "(within about a second) and stores no result. Its slot among the runs allowed at "
+                               "once is free at once. Audited as backtest.cancel. 409 for a run already done, "
+                               "failed or cancelled. No body.",
+                   request=None, responses=responses(BacktestRunSerializer, errors=(401, 403, 404, 409, 429)),
+                   examples=[CANCELLED_EXAMPLE])
+    def post(self, request: Request, run_id: int) -> Response:
+        return Response(BacktestRunSerializer(_run_or_404(run_id, backtest_cancel, actor=actor_for(request))).data)
 
 
 class BacktestStudiesView(ListAPIView):

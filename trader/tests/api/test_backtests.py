@@ -73,7 +73,30 @@ def test_a_read_only_key_lists_and_shows_runs_but_cannot_start_one(api, api_read
     assert api_read.get(f"/api/v1/backtests/{run_id}").json()["id"] == run_id
     refused = api_read.post("/api/v1/backtests", START, format="json")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "permission_denied"
-    assert BacktestRun.objects.count() == 1
+    assert api_read.post(f"/api/v1/backtests/{run_id}/cancel").status_code == 403
+    assert BacktestRun.objects.count() == 1 and BacktestRun.objects.get().status == BacktestStatus.PENDING
+
+
+def test_cancelling_a_run_frees_its_slot_and_is_audited(api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        started = [api.post("/api/v1/backtests", START, format="json").json() for _ in range(2)]
+    assert api.post("/api/v1/backtests", START, format="json").status_code == 409
+    response = api.post(f"/api/v1/backtests/{started[0]['id']}/cancel")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["error"] == "cancelled by API key 'ops' while pending at 0 %"
+    assert AuditEntry.objects.get(action="backtest.cancel").actor == "api-key:ops"
+    with django_capture_on_commit_callbacks(execute=False):
+        assert api.post("/api/v1/backtests", START, format="json").status_code == 202, "slot freed"
+
+    again = api.post(f"/api/v1/backtests/{started[0]['id']}/cancel")
+    assert again.status_code == 409 and "only a pending or running run" in again.json()["error"]["message"]
+    BacktestRun.objects.filter(pk=started[1]["id"]).update(status=BacktestStatus.DONE)
+    assert api.post(f"/api/v1/backtests/{started[1]['id']}/cancel").status_code == 409
+    assert BacktestRun.objects.get(pk=started[1]["id"]).status == BacktestStatus.DONE
+    for path in ("/api/v1/backtests/999999/cancel", f"/api/v1/backtests/{2**70}/cancel"):
+        assert api.post(path).status_code == 404
+    assert api.post(f"/api/v1/backtests/{started[1]['id']}/cancel", {"x": 1}, format="json").status_code == 400
 
 
 def test_a_session_starts_a_run_with_its_csrf_token_and_is_audited_as_the_user(session, session_user):

@@ -129,3 +129,62 @@ def test_the_lost_cutoff_follows_the_task_hard_time_limit():
 
     assert backtest_run.time_limit == BACKTEST_TASK_TIME_LIMIT_S
     assert BACKTEST_LOST_AFTER.total_seconds() > backtest_run.time_limit
+
+
+# --- cancelled runs --------------------------------------------------------------------------------
+def test_a_cancelled_pending_run_never_runs_and_frees_its_slot():
+    from trader.backtest.service import backtest_run_execute
+    from trader.services.backtest import backtest_cancel
+    from trader.services.status import ControlRefused
+
+    runs = [backtest_start(request=request_for(), actor=ACTOR) for _ in range(BACKTEST_ACTIVE_MAX)]
+    cancelled = backtest_cancel(run_id=runs[0].pk, actor=Actor.for_api_key(name="night-shift"))
+    assert cancelled.status == BacktestStatus.CANCELLED and cancelled.finished_at is not None
+    assert cancelled.error == "cancelled by API key 'night-shift' while pending at 0 %"
+    assert backtest_start(request=request_for(), actor=ACTOR).status == BacktestStatus.PENDING, "slot freed"
+    assert backtest_run_execute(run_id=runs[0].pk).status == BacktestStatus.CANCELLED
+    assert BacktestRun.objects.get(pk=runs[0].pk).started_at is None, "the worker did not start it"
+    audit = AuditEntry.objects.get(action="backtest.cancel")
+    assert (audit.actor, audit.detail) == ("api-key:night-shift", f"run {runs[0].pk} cancelled while pending at 0 %")
+    with pytest.raises(ControlRefused, match="only a pending or running run"):
+        backtest_cancel(run_id=runs[0].pk, actor=ACTOR)
+
+
+def test_a_running_run_stops_at_its_next_progress_report_once_cancelled_and_stores_nothing(monkeypatch):
+    import trader.backtest.service as service_module
+    from trader.services.backtest import backtest_cancel
+
+    monkeypatch.setattr(service_module, "CANCEL_CHECK_EVERY_S", 0.0)
+    run = backtest_start(request=request_for(), actor=ACTOR)
+    real_execute, reports = service_module.backtest_execute, []
+
+    def execute_cancelled_at_the_first_report(*, request, progress):
+        def hook(done, total):
+            reports.append(done)
+            if len(reports) == 1:  # a person presses Cancel while the run is under way
+                backtest_cancel(run_id=run.pk, actor=ACTOR)
+            progress(done, total)
+        return real_execute(request=request, progress=hook)
+
+    monkeypatch.setattr(service_module, "backtest_execute", execute_cancelled_at_the_first_report)
+    stopped = service_module.backtest_run_execute(run_id=run.pk)
+    assert len(reports) == 1, "the simulation stopped at the report after the cancel"
+    assert (stopped.status, stopped.metrics, stopped.trades.count()) == (BacktestStatus.CANCELLED, {}, 0)
+    assert "cancelled by API key 'ops' while running" in stopped.error
+
+
+def test_a_run_cancelled_after_its_last_progress_report_keeps_no_result(monkeypatch):
+    import trader.backtest.service as service_module
+    from trader.services.backtest import backtest_cancel
+
+    run = backtest_start(request=request_for(), actor=ACTOR)
+    real_execute = service_module.backtest_execute
+
+    def execute_then_cancelled(*, request, progress):
+        report = real_execute(request=request, progress=progress)
+        backtest_cancel(run_id=run.pk, actor=ACTOR)  # while the worker was about to store the result
+        return report
+
+    monkeypatch.setattr(service_module, "backtest_execute", execute_then_cancelled)
+    stopped = service_module.backtest_run_execute(run_id=run.pk)
+    assert (stopped.status, stopped.metrics, stopped.trades.count()) == (BacktestStatus.CANCELLED, {}, 0)

@@ -93,7 +93,7 @@ def test_a_cancelled_pending_study_never_runs(caplog):
 def test_a_running_study_stops_at_its_next_trial_once_cancelled_and_keeps_no_result(monkeypatch):
     import trader.services.study as study_module
 
-    monkeypatch.setattr(study_module, "CANCEL_CHECK_EVERY_S", 0.0)
+    monkeypatch.setattr("trader.backtest.service.CANCEL_CHECK_EVERY_S", 0.0)
     real_optimise, runs = study_module.optimise, []
     study = study_start(request=tiny_request(trials=4), actor=ACTOR, origin=StudyOrigin.PAGE)
 
