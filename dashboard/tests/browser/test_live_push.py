@@ -72,6 +72,7 @@ def test_a_page_that_missed_a_message_asks_for_a_snapshot_and_shows_the_servers_
     assert "a later event after the lost one" in page.locator("#error-log").inner_text()
 
 
+@pytest.mark.worker_abandon
 def test_the_scanner_left_open_on_a_running_platform_keeps_its_one_socket(
         scanned_committed, operator_user, logged_in_page, celery_beat_process):
     """Three minutes of the platform running (beat fetching and scanning the simulated market)."""

@@ -1,6 +1,7 @@
 """The backtests page in Chromium: a study started from the form finishes on the page, no reload; its page
 shows the out-of-sample figures first and applies the recommendation after a confirmation; a running
-study cancelled from the page stops and frees the slot for the next."""
+study cancelled from the page stops and frees the slot for the next; a pending study or run is cancelled from
+its own page."""
 
 from __future__ import annotations
 
@@ -79,3 +80,31 @@ def test_a_running_study_cancelled_from_the_page_stops_and_frees_the_slot(logged
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#study-start-result:has-text('queued')")  # the one-study slot is free at once
     page.wait_for_selector("#study-progress [data-role=status]:has-text('done')", timeout=STUDY_TIMEOUT_MS)
+
+
+def test_a_pending_study_and_a_pending_run_are_cancelled_from_their_own_pages(logged_in_page):
+    from trader.models import BacktestRun
+    from trader.tests.backtest.studies import backtest_study_stored
+
+    study = BacktestStudy.objects.create(parameters=backtest_study_stored().parameters, status=BacktestStatus.PENDING)
+    run = BacktestRun.objects.create(strategy="scanner", symbols=["SOLUSDT"], status=BacktestStatus.PENDING)
+    for path, button, noun, job in ((f"/backtests/studies/{study.pk}", "#study-cancel", "study", study),
+                                    (f"/backtests/{run.pk}", "#run-cancel", "run", run)):
+        page = logged_in_page.open(path)
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        page.click(button)
+        page.wait_for_timeout(300)
+        job.refresh_from_db()
+        assert job.status == BacktestStatus.PENDING, f"a dismissed confirm leaves the {noun} alone"
+
+        dialogs = []
+        page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+        page.click(button)
+        page.wait_for_selector(".notice-error:has-text('cancelled by dash-operator while pending at 0 %')")
+        assert dialogs == [f"Cancel {noun} #{job.pk}? " + (
+            "The windows searched so far are discarded." if noun == "study" else "Nothing of it is stored.")]
+        assert page.locator(button).count() == 0, "a cancelled job has nothing left to cancel"
+        job.refresh_from_db()
+        assert job.status == BacktestStatus.CANCELLED
+    assert [entry.action for entry in AuditEntry.objects.order_by("pk")] == ["backtest.study_cancel",
+                                                                             "backtest.cancel"]
