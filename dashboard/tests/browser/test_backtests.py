@@ -11,14 +11,21 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 RUN_TIMEOUT_MS = 60_000
 
 
+def run_form_fill(page, *, strategy: str, symbols: str, start: str, end: str, **numbers: str) -> None:
+    """Fill the run form as a person would (candles from the server's files); ``numbers``: tp_pct, sl_pct."""
+    page.select_option("select[name=strategy]", strategy)
+    page.fill("input[name=symbols]", symbols)
+    page.fill("input[name=start]", start)
+    page.fill("input[name=end]", end)
+    page.select_option("select[name=source]", "files")
+    for name, value in numbers.items():
+        page.fill(f"input[name={name}]", value)
+
+
 def test_a_run_started_from_the_page_shows_its_progress_and_links_to_its_result(logged_in_page, klines_dir):
     page = logged_in_page.open("/backtests")
     page.evaluate("window.loadedOnce = true")
-    page.select_option("select[name=strategy]", "ema_cross")
-    page.fill("input[name=symbols]", "solusdt")
-    page.fill("input[name=start]", "2024-02-01")
-    page.fill("input[name=end]", "2024-02-04")
-    page.select_option("select[name=source]", "files")
+    run_form_fill(page, strategy="ema_cross", symbols="solusdt", start="2024-02-01", end="2024-02-04")
     page.click("#backtest-form button[type=submit]")
     page.wait_for_selector("[data-error-for=tp_pct]:has-text('ema_cross needs tp_pct and sl_pct')")
     assert BacktestRun.objects.count() == 0, "a refused request starts nothing"
@@ -44,11 +51,9 @@ def test_a_run_started_from_the_page_shows_its_progress_and_links_to_its_result(
 
 def test_a_running_run_cancelled_from_the_page_stops_and_stores_nothing(logged_in_page, klines_dir):
     page = logged_in_page.open("/backtests")
-    page.select_option("select[name=strategy]", "scanner")
-    page.fill("input[name=symbols]", "BTCUSDT ETHUSDT SOLUSDT XRPUSDT DOGEUSDT")
-    page.fill("input[name=start]", "2024-01-01")
-    page.fill("input[name=end]", "2024-09-01")  # minutes of work: it is still running when cancelled
-    page.select_option("select[name=source]", "files")
+    # Five coins over eight months: it is still running when cancelled.
+    run_form_fill(page, strategy="scanner", symbols="BTCUSDT ETHUSDT SOLUSDT XRPUSDT DOGEUSDT", start="2024-01-01",
+                  end="2024-09-01")
     page.click("#backtest-form button[type=submit]")
     page.wait_for_selector("#backtest-progress [data-role=status]:has-text('running')", timeout=RUN_TIMEOUT_MS)
     dialogs = []
@@ -63,12 +68,8 @@ def test_a_running_run_cancelled_from_the_page_stops_and_stores_nothing(logged_i
     page.wait_for_selector(f"#backtest-runs tr[data-run-id='{cancelled.pk}'][data-status=cancelled]")
     assert AuditEntry.objects.get(action="backtest.cancel").actor == "dash-operator"
 
-    page.select_option("select[name=strategy]", "ema_cross")
-    page.fill("input[name=symbols]", "SOLUSDT")
-    page.fill("input[name=start]", "2024-02-01")
-    page.fill("input[name=end]", "2024-02-04")
-    page.fill("input[name=tp_pct]", "0.5")
-    page.fill("input[name=sl_pct]", "0.5")
+    run_form_fill(page, strategy="ema_cross", symbols="SOLUSDT", start="2024-02-01", end="2024-02-04", tp_pct="0.5",
+                  sl_pct="0.5")
     page.click("#backtest-form button[type=submit]")
     page.wait_for_selector("#backtest-progress [data-role=status]:has-text('done')", timeout=RUN_TIMEOUT_MS)
     cancelled.refresh_from_db()

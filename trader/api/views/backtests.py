@@ -87,13 +87,20 @@ class BacktestsView(ListAPIView):
 
 
 def _run_or_404(run_id: int, call: Callable[..., Any], **kwargs: Any) -> Any:
-    """``call(run_id=run_id, **kwargs)``, a 404 for an unknown run (an id past the column's range too)."""
+    """``call(run_id=run_id, **kwargs)``, a 404 for an unknown run."""
+    return _job_or_404(BacktestRun, "backtest run", run_id, call, run_id=run_id, **kwargs)
+
+
+def _job_or_404(model: type[BacktestRun | BacktestStudy], what: str, job_id: int, call: Callable[..., Any],
+                **kwargs: Any) -> Any:
+    """``call(**kwargs)`` (which names job ``job_id``), a 404 naming ``what`` for an unknown job (an id past
+    the column's range too)."""
     try:
-        if run_id > RUN_ID_MAX:
-            raise BacktestRun.DoesNotExist
-        return call(run_id=run_id, **kwargs)
-    except BacktestRun.DoesNotExist:
-        raise NotFound(f"no backtest run {run_id}") from None
+        if job_id > RUN_ID_MAX:
+            raise model.DoesNotExist
+        return call(**kwargs)
+    except model.DoesNotExist:
+        raise NotFound(f"no {what} {job_id}") from None
 
 
 class BacktestView(APIView):
@@ -159,13 +166,8 @@ class BacktestStudiesView(ListAPIView):
 
 
 def _study_or_404(study_id: int, call: Callable[..., Any], **kwargs: Any) -> Any:
-    """``call(study_id=study_id, **kwargs)``, a 404 for an unknown study (an id past the column's range too)."""
-    try:
-        if study_id > RUN_ID_MAX:
-            raise BacktestStudy.DoesNotExist
-        return call(study_id=study_id, **kwargs)
-    except BacktestStudy.DoesNotExist:
-        raise NotFound(f"no optimiser study {study_id}") from None
+    """``call(study_id=study_id, **kwargs)``, a 404 for an unknown study."""
+    return _job_or_404(BacktestStudy, "optimiser study", study_id, call, study_id=study_id, **kwargs)
 
 
 class BacktestStudyView(APIView):
