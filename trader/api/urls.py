@@ -77,4 +77,6 @@ trader_urlpatterns = [
 
 # Other apps (the structure engine's signals) mount their routes under /api/v1/ before this
 # catch-all in config/urls.py, so the catch-all goes in its own list, included last.
-not_found_urlpatterns = [re_path(r"^(?P<rest>.*)$", api_not_found)]
+# [\s\S] and \Z: a path with a newline in it (%0A) is an API path too ("." and "$" would let it fall
+# through to Django's HTML 404).
+not_found_urlpatterns = [re_path(r"^(?P<rest>[\s\S]*)\Z", api_not_found)]

@@ -20,6 +20,9 @@ def test_an_unknown_api_path_is_a_json_404(api, anon):
         assert response.status_code == 404
         assert response.json()["error"] == {"status": 404, "code": "not_found", "fields": None,
                                             "message": "no such API endpoint: /api/v1/no-such-thing"}
+    for path in ("/api/v1/backtests/studies/a%0Ab", "/api/v1/backtests/x%0A/cancel", "/api/v1/%0A"):
+        response = api.post(path)
+        assert response.status_code == 404 and response.json()["error"]["code"] == "not_found", path
 
 
 def test_a_wrong_method_is_a_json_405(api):
