@@ -35,7 +35,7 @@ from trader.backtest.portfolio import Progress, RunResult, backtest_run
 from trader.backtest.settings import BacktestSettings, settings_from_config
 from trader.backtest.strategy import BacktestStrategy, ScannerStrategy
 from trader.backtest.suite import SuiteStrategy
-from trader.models import BacktestRun, BacktestStatus, BacktestTrade
+from trader.models import BacktestRun, BacktestStatus, BacktestStudy, BacktestTrade
 
 logger = logging.getLogger(__name__)
 
@@ -359,6 +359,23 @@ def progress_recorder(*, job: Any, push: Callable[[], object]) -> Progress:
     return progress
 
 
+def job_claim(*, model: type[BacktestRun | BacktestStudy], job_id: int, noun: str) -> tuple[Any, bool]:
+    """Mark the pending job ``job_id`` of ``model`` running for this worker: ``(job, True)``, the job
+    re-read. Any other job (cancelled before it started, already running, finished, failed as lost) is
+    ``(job, False)``, logged as ``noun`` ("backtest run"), and is not to be run."""
+    job = model.objects.get(pk=job_id)
+    started = model.objects.filter(pk=job_id, status=BacktestStatus.PENDING).update(
+        status=BacktestStatus.RUNNING, started_at=timezone.now(), progress_pct=0.0)
+    if not started and job.status == BacktestStatus.CANCELLED:
+        logger.info("%s %s was cancelled before it started", noun, job_id, extra={"category": Category.SYSTEM})
+    elif not started:
+        logger.warning("%s %s is %s, not pending: not run again", noun, job_id, job.status,
+                       extra={"category": Category.SYSTEM})
+    else:
+        job.refresh_from_db()
+    return job, bool(started)
+
+
 CANCEL_CHECK_EVERY_S = 1.0  # a running job reads its own status at most this often (from its progress callback)
 
 
@@ -406,17 +423,9 @@ def backtest_run_execute(*, run_id: int) -> BacktestRun:
     running, finished, cancelled, or marked failed as lost (``trader.services.backtest.backtests_expire``)
     is returned as it is. A run cancelled while running (``trader.services.backtest.backtest_cancel``)
     stops at its next progress check and stores nothing."""
-    run = BacktestRun.objects.get(pk=run_id)
-    started = BacktestRun.objects.filter(pk=run_id, status=BacktestStatus.PENDING).update(
-        status=BacktestStatus.RUNNING, started_at=timezone.now(), progress_pct=0.0)
-    if not started and run.status == BacktestStatus.CANCELLED:
-        logger.info("backtest run %s was cancelled before it started", run_id, extra={"category": Category.SYSTEM})
-        return run
+    run, started = job_claim(model=BacktestRun, job_id=run_id, noun="backtest run")
     if not started:
-        logger.warning("backtest run %s is %s, not pending: not run again", run_id, run.status,
-                       extra={"category": Category.SYSTEM})
         return run
-    run.refresh_from_db()
     backtest_progress_push(run=run)
     progress = progress_cancellable(job=run, progress=progress_recorder(
         job=run, push=lambda: backtest_progress_push(run=run)))

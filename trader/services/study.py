@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from config.logging import Category
 from trader.backtest.optimise import MIN_TRADES_DEFAULT, OptimiseRequest, optimise, optimise_request_problems
-from trader.backtest.service import BacktestRequest, JobCancelled, progress_cancellable, progress_recorder
+from trader.backtest.service import (
+    BacktestRequest,
+    JobCancelled,
+    job_claim,
+    progress_cancellable,
+    progress_recorder,
+)
 from trader.models import BacktestStatus, BacktestStudy, StudyOrigin
 from trader.services.actor import Actor
 from trader.services.audit import audit_record
@@ -136,17 +142,9 @@ def study_run_execute(*, study_id: int) -> BacktestStudy:
     start and the end) its progress, then its windows and recommendation. A failure is stored on the
     study and pushed instead of raised. Only a pending study starts; any other is returned as it is.
     A weekly proposal raises an alert when done; it is never applied here."""
-    study = BacktestStudy.objects.get(pk=study_id)
-    started = BacktestStudy.objects.filter(pk=study_id, status=BacktestStatus.PENDING).update(
-        status=BacktestStatus.RUNNING, started_at=timezone.now(), progress_pct=0.0)
-    if not started and study.status == BacktestStatus.CANCELLED:
-        logger.info("optimiser study %s was cancelled before it started", study_id, extra={"category": Category.SYSTEM})
-        return study
+    study, started = job_claim(model=BacktestStudy, job_id=study_id, noun="optimiser study")
     if not started:
-        logger.warning("optimiser study %s is %s, not pending: not run again", study_id, study.status,
-                       extra={"category": Category.SYSTEM})
         return study
-    study.refresh_from_db()
     study_progress_push(study=study)
     running = BacktestStudy.objects.filter(pk=study_id, status=BacktestStatus.RUNNING)  # a cancel wins over all
     progress = progress_cancellable(job=study, progress=progress_recorder(

@@ -13,16 +13,22 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 STUDY_TIMEOUT_MS = 90_000
 
 
-def test_a_study_started_from_the_page_shows_its_progress_then_is_applied_from_its_page(logged_in_page, klines_dir):
-    page = logged_in_page.open("/backtests")
-    page.evaluate("window.loadedOnce = true")
+def study_form_fill(page, *, symbols: str, folds: str, trials: str):
+    """Fill the study form for a week of candles from the server's files; returns the form."""
     form = page.locator("#study-form")
-    form.locator("input[name=symbols]").fill("solusdt")
+    form.locator("input[name=symbols]").fill(symbols)
     form.locator("input[name=start]").fill("2024-03-01")
     form.locator("input[name=end]").fill("2024-03-07")
     form.locator("select[name=source]").select_option("files")
-    form.locator("input[name=folds]").fill("1")
-    form.locator("input[name=trials]").fill("0")
+    form.locator("input[name=folds]").fill(folds)
+    form.locator("input[name=trials]").fill(trials)
+    return form
+
+
+def test_a_study_started_from_the_page_shows_its_progress_then_is_applied_from_its_page(logged_in_page, klines_dir):
+    page = logged_in_page.open("/backtests")
+    page.evaluate("window.loadedOnce = true")
+    form = study_form_fill(page, symbols="solusdt", folds="1", trials="0")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#study-form [data-error-for=trials]:has-text('greater than or equal to 1')")
     assert BacktestStudy.objects.count() == 0, "a refused request starts nothing"
@@ -55,13 +61,7 @@ def test_a_study_started_from_the_page_shows_its_progress_then_is_applied_from_i
 
 def test_a_running_study_cancelled_from_the_page_stops_and_frees_the_slot(logged_in_page, klines_dir):
     page = logged_in_page.open("/backtests")
-    form = page.locator("#study-form")
-    form.locator("input[name=symbols]").fill("SOLUSDT")
-    form.locator("input[name=start]").fill("2024-03-01")
-    form.locator("input[name=end]").fill("2024-03-07")
-    form.locator("select[name=source]").select_option("files")
-    form.locator("input[name=folds]").fill("2")
-    form.locator("input[name=trials]").fill("500")  # minutes of work: it is still running when cancelled
+    form = study_form_fill(page, symbols="SOLUSDT", folds="2", trials="500")  # minutes of work: still running
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#study-progress [data-role=status]:has-text('running')", timeout=STUDY_TIMEOUT_MS)
     dialogs = []
