@@ -19,7 +19,6 @@ from dashboard.symbol_selectors import TIMEFRAMES, symbol_detail
 from trader.backtest.optimise import METRIC_DEFAULT, METRICS, MIN_TRADES_DEFAULT
 from trader.backtest.selectors import (
     backtest_run_detail,
-    backtest_studies_list,
     backtest_study_config_changes,
     backtest_study_detail,
 )
@@ -84,11 +83,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def backtests(request: HttpRequest) -> HttpResponse:
     """Backtests: a form that starts a run through the API (its progress arrives on the socket), the
-    stored runs, newest first (a live region), and the optimiser studies, newest first."""
+    stored runs and the optimiser studies, newest first (live regions: page_context lists both)."""
     return _live_page(request, page="backtests", template="dashboard/backtests.html",
                       strategies=backtest_strategy_names(), sources=[source.value for source in CandleSource],
-                      studies=backtest_studies_list(), metrics=METRICS, metric_default=METRIC_DEFAULT,
-                      min_trades_default=MIN_TRADES_DEFAULT)
+                      metrics=METRICS, metric_default=METRIC_DEFAULT, min_trades_default=MIN_TRADES_DEFAULT)
 
 
 @login_required
